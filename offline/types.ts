@@ -1,0 +1,36 @@
+/**
+ * The contract between the stack evaluated offline (under Pulumi's mocks) and
+ * everything that reads it: the whole-program tests, the policy pack's
+ * whole-program tests, and `npm start` (plan, --json, --diff, --graph).
+ */
+
+/** One resource the program registered, as the mock engine saw it. */
+export interface RegisteredResource {
+  /** Pulumi type token, e.g. "gcp:cloudrunv2/service:Service". */
+  type: string;
+  /** Logical name given to the resource, e.g. "hello-service". */
+  name: string;
+  /** Logical name of the parent component, or null for top-level resources. */
+  parent: string | null;
+  /** Full URN, unique within an evaluation. */
+  urn: string;
+  /** Every input as registered, secrets unwrapped (callers decide how to show them). */
+  inputs: Record<string, unknown>;
+  /** Input keys that were marked secret (shown as "[secret]" in the plan's output). */
+  secretInputs: string[];
+  /** True for component resources (they group children in the plan's tree). */
+  component: boolean;
+}
+
+/** The result of running the real program once under the mock engine. */
+export interface Evaluation {
+  project: string;
+  stack: string;
+  /** Every resource, in registration order. */
+  resources: RegisteredResource[];
+  /** The stack's outputs, secrets unwrapped. Shape: StackOutputs (components/smokeTest.ts). */
+  outputs: Record<string, unknown>;
+}
+
+/** Stack configuration as Pulumi holds it: fully-qualified keys ("gcp:project", "private-cloud-run:services") to values. */
+export type StackConfig = Record<string, unknown>;
