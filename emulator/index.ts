@@ -1,0 +1,23 @@
+/**
+ * Local stand-ins for Google's Cloud Run front end, the metadata server, the
+ * OAuth2 / IAM Credentials endpoints and the Cloud Run jobs API (issue 4), so
+ * the caller-side client is tested for real on 127.0.0.1.
+ */
+export type { RunningServer } from "./types";
+export { TokenIssuer } from "./tokenIssuer";
+export type { TokenIssuerOptions, MintIdTokenOptions } from "./tokenIssuer";
+export { startMetadataServer } from "./metadataServer";
+export type { MetadataServer, MetadataServerOptions } from "./metadataServer";
+export { startGoogleApis } from "./googleApis";
+export type {
+  GoogleApis,
+  GoogleApisOptions,
+  EmulatedJob,
+  JobRunRecord,
+  ServiceAccountKeyFile,
+  AuthorizedUserFile,
+} from "./googleApis";
+export { startFrontEnd } from "./frontEnd";
+export type { FrontEnd, FrontEndOptions } from "./frontEnd";
+export { startEmulator } from "./emulator";
+export type { Emulator, EmulatorOptions } from "./emulator";
