@@ -1,0 +1,150 @@
+import type { Evaluation, RegisteredResource } from "../offline/types";
+import { flatten, sameValue, showValue } from "./inputs";
+import { SECRET_PLACEHOLDER } from "./secrets";
+import { stackOutputs } from "./workloads";
+
+/** Principals granted or revoked on one workload. */
+export interface PrincipalChange {
+  kind: "service" | "job";
+  workload: string;
+  added: string[];
+  removed: string[];
+}
+
+/** A resource named by type and logical name. */
+export interface ResourceRef {
+  type: string;
+  name: string;
+  parent: string | null;
+}
+
+/** One input that differs; secret values are shown as "[secret]". */
+export interface InputChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** What changes between two configs: a reviewer's view needing no cloud credentials. */
+export interface PlanDiff {
+  from: string;
+  to: string;
+  principals: PrincipalChange[];
+  resources: {
+    added: ResourceRef[];
+    removed: ResourceRef[];
+    changed: (ResourceRef & { changes: InputChange[] })[];
+  };
+}
+
+/**
+ * Compares two evaluations of the program: `before` is the planned stack, `after` the
+ * `--diff OTHER` one. Resources are matched by URN without its stack part, so the same
+ * resource in two stacks (dev, prod) is one resource.
+ */
+export function diffEvaluations(before: Evaluation, after: Evaluation): PlanDiff {
+  return {
+    from: before.stack,
+    to: after.stack,
+    principals: diffPrincipals(before, after),
+    resources: diffResources(before.resources, after.resources),
+  };
+}
+
+/** Invokers added and removed per workload (a workload that appears or disappears counts all of its invokers). */
+export function diffPrincipals(before: Evaluation, after: Evaluation): PrincipalChange[] {
+  const changes: PrincipalChange[] = [];
+  for (const kind of ["service", "job"] as const) {
+    const key = kind === "service" ? "services" : "jobs";
+    const old = stackOutputs(before)[key];
+    const next = stackOutputs(after)[key];
+    for (const workload of unionKeys(old, next)) {
+      const was = new Set(old[workload]?.invokers ?? []);
+      const now = new Set(next[workload]?.invokers ?? []);
+      const added = [...now].filter((member) => !was.has(member)).sort();
+      const removed = [...was].filter((member) => !now.has(member)).sort();
+      if (added.length + removed.length > 0) changes.push({ kind, workload, added, removed });
+    }
+  }
+  return changes;
+}
+
+/** Resources added, removed and changed (with each changed input path). */
+export function diffResources(before: RegisteredResource[], after: RegisteredResource[]): PlanDiff["resources"] {
+  const old = new Map(before.map((resource) => [resourceKey(resource), resource]));
+  const next = new Map(after.map((resource) => [resourceKey(resource), resource]));
+  const added = after.filter((resource) => !old.has(resourceKey(resource))).map(ref);
+  const removed = before.filter((resource) => !next.has(resourceKey(resource))).map(ref);
+  const changed = after.flatMap((resource) => {
+    const previous = old.get(resourceKey(resource));
+    if (!previous) return [];
+    const changes = inputChanges(previous, resource);
+    return changes.length > 0 ? [{ ...ref(resource), changes }] : [];
+  });
+  return { added, removed, changed };
+}
+
+/**
+ * The URN without its stack: "urn:pulumi:dev::proj::type::name" → "proj::type::name".
+ * Falls back to type + parent + name when the URN does not have Pulumi's shape.
+ */
+export function resourceKey(resource: RegisteredResource): string {
+  const match = /^urn:pulumi:[^:]*::(.*)$/.exec(resource.urn);
+  return match ? match[1] : `${resource.type}::${resource.parent ?? ""}::${resource.name}`;
+}
+
+/** Every differing input path; values under a secret key are compared but shown masked. */
+export function inputChanges(before: RegisteredResource, after: RegisteredResource): InputChange[] {
+  const secret = new Set([...before.secretInputs, ...after.secretInputs]);
+  const old = flatten(before.inputs);
+  const next = flatten(after.inputs);
+  const paths = [...new Set([...old.keys(), ...next.keys()])];
+  return paths
+    .filter((path) => !sameValue(old.get(path), next.get(path)))
+    .map((path) => {
+      const masked = secret.has(topKey(path));
+      return {
+        path,
+        before: masked && old.has(path) ? SECRET_PLACEHOLDER : old.get(path),
+        after: masked && next.has(path) ? SECRET_PLACEHOLDER : next.get(path),
+      };
+    });
+}
+
+/** The diff as text lines for the human view. */
+export function renderDiff(diff: PlanDiff): string[] {
+  const lines = [`Diff ${diff.from} → ${diff.to}`, "", "Principals (invokers) per workload:"];
+  if (diff.principals.length === 0) lines.push("  (no change)");
+  for (const change of diff.principals) {
+    lines.push(`  ${change.kind} ${change.workload}:`);
+    for (const member of change.added) lines.push(`    + ${member}`);
+    for (const member of change.removed) lines.push(`    - ${member}`);
+  }
+  const { added, removed, changed } = diff.resources;
+  lines.push("", `Resources: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
+  for (const resource of added) lines.push(`  + ${resource.name}  (${resource.type})`);
+  for (const resource of removed) lines.push(`  - ${resource.name}  (${resource.type})`);
+  for (const resource of changed) {
+    lines.push(`  ~ ${resource.name}  (${resource.type})`);
+    for (const change of resource.changes) {
+      lines.push(`      ${change.path}: ${shown(change.before)} → ${shown(change.after)}`);
+    }
+  }
+  return lines;
+}
+
+function shown(value: unknown): string {
+  return value === undefined ? "(unset)" : showValue(value, 80);
+}
+
+function topKey(path: string): string {
+  return path.split(/[.[]/)[0];
+}
+
+function ref(resource: RegisteredResource): ResourceRef {
+  return { type: resource.type, name: resource.name, parent: resource.parent };
+}
+
+function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+}

@@ -1,0 +1,55 @@
+/** Small helpers to read and show nested resource inputs. */
+
+/**
+ * Reads a dotted path such as "template.containers[0].image" from nested inputs;
+ * undefined when any step is missing.
+ */
+export function valueAt(source: unknown, path: string): unknown {
+  const steps = path.split(/\.|\[(\d+)\]/).filter((step) => step !== undefined && step !== "");
+  let current: unknown = source;
+  for (const step of steps) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[step];
+  }
+  return current;
+}
+
+/** A value on one line: strings bare, everything else as compact JSON, cut at `max` characters. */
+export function showValue(value: unknown, max = 100): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Deep equality of JSON-like values (what resource inputs are). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+/**
+ * Flattens nested inputs into path → leaf value ("template.containers[0].image" → "…"),
+ * so a diff can name exactly what changed. Empty objects and arrays are kept as leaves.
+ */
+export function flatten(value: unknown, prefix = ""): Map<string, unknown> {
+  const leaves = new Map<string, unknown>();
+  const visit = (node: unknown, path: string): void => {
+    if (Array.isArray(node) && node.length > 0) {
+      node.forEach((item, index) => visit(item, `${path}[${index}]`));
+    } else if (isPlainObject(node) && Object.keys(node).length > 0) {
+      for (const [key, child] of Object.entries(node)) visit(child, path === "" ? key : `${path}.${key}`);
+    } else {
+      leaves.set(path, node);
+    }
+  };
+  visit(value, prefix);
+  return leaves;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,32 @@
+import type { Evaluation } from "../offline/types";
+import { maskedInputs } from "./secrets";
+import type { Violation } from "./policyTypes";
+
+/** One resource in the `--json` document. */
+export interface PlanJsonResource {
+  type: string;
+  name: string;
+  parent: string | null;
+  inputs: Record<string, unknown>;
+}
+
+/** The `--json` document, exactly as issue 5 specifies it. */
+export interface PlanJsonDocument {
+  stack: string;
+  resources: PlanJsonResource[];
+  violations: { policy: string; resource: string; message: string }[];
+}
+
+/** Builds the `--json` document: every registered resource, secrets shown as "[secret]". */
+export function planDocument(evaluation: Evaluation, violations: Violation[]): PlanJsonDocument {
+  return {
+    stack: evaluation.stack,
+    resources: evaluation.resources.map((resource) => ({
+      type: resource.type,
+      name: resource.name,
+      parent: resource.parent,
+      inputs: maskedInputs(resource),
+    })),
+    violations: violations.map(({ policy, resource, message }) => ({ policy, resource, message })),
+  };
+}

@@ -1,0 +1,53 @@
+import type { Evaluation } from "../offline/types";
+import type { Violation } from "./policyTypes";
+import { renderTree } from "./tree";
+import { summarizeWorkloads, type WorkloadSummary } from "./workloads";
+
+/** The human view: workloads, the resource tree, then the policy verdicts. */
+export function renderPlan(evaluation: Evaluation, violations: Violation[]): string[] {
+  const workloads = summarizeWorkloads(evaluation);
+  return [
+    `Plan for stack "${evaluation.stack}" (project ${evaluation.project}): ${evaluation.resources.length} resources, offline (Pulumi mock engine)`,
+    "",
+    `Workloads (${workloads.length}):`,
+    ...(workloads.length === 0 ? ["  (none)"] : workloads.flatMap(renderWorkload)),
+    "",
+    "Resources:",
+    ...renderTree(evaluation.resources).map((line) => `  ${line}`),
+    "",
+    ...renderVerdicts(violations),
+  ];
+}
+
+/** One workload's block: the facts a reviewer checks before `pulumi up`. */
+export function renderWorkload(workload: WorkloadSummary): string[] {
+  const rows: [string, string][] = [
+    ["region", workload.region],
+    ...(workload.kind === "service" ? ([["ingress", workload.ingress ?? "unknown"]] as [string, string][]) : []),
+    ["runtime SA", workload.serviceAccount],
+    ["image", workload.image],
+    ["deletion protection", workload.deletionProtection],
+    ["invokers", `${workload.invokers.length} (${workload.invokerMode}, ${workload.invokerRole})`],
+  ];
+  return [
+    `  ${workload.kind} ${workload.name}`,
+    ...rows.map(([key, value]) => `    ${key.padEnd(20)}${value}`),
+    ...workload.invokers.map((member) => `      - ${member}`),
+  ];
+}
+
+/** Mandatory failures first, then advisories; a clean run says so. */
+export function renderVerdicts(violations: Violation[]): string[] {
+  const mandatory = violations.filter((violation) => violation.enforcementLevel === "mandatory");
+  const advisory = violations.filter((violation) => violation.enforcementLevel === "advisory");
+  const verdict =
+    mandatory.length > 0
+      ? `FAILED: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`
+      : `passed: 0 mandatory violations, ${advisory.length} advisory`;
+  return [
+    `Policies: ${verdict}`,
+    ...[...mandatory, ...advisory].map(
+      (violation) => `  [${violation.enforcementLevel}] ${violation.policy} on ${violation.resource} (${violation.type}): ${violation.message}`,
+    ),
+  ];
+}

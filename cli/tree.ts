@@ -1,0 +1,90 @@
+import type { RegisteredResource } from "../offline/types";
+import { showValue, valueAt } from "./inputs";
+import { maskedInputs } from "./secrets";
+
+/**
+ * Inputs worth a glance, per resource type (a regex on the type token). The rest is
+ * in `--json`; a type not listed shows its first few scalar inputs.
+ */
+const KEY_INPUTS: [RegExp, string[]][] = [
+  [/^gcp:cloudrunv2\/service:Service$/, ["name", "location", "ingress", "deletionProtection", "invokerIamDisabled", "customAudiences", "template.serviceAccount", "template.containers[0].image"]],
+  [/^gcp:cloudrunv2\/job:Job$/, ["name", "location", "deletionProtection", "template.template.serviceAccount", "template.template.containers[0].image"]],
+  [/Iam(Binding)$/, ["name", "role", "members"]],
+  [/Iam(Member)$/, ["name", "role", "member"]],
+  [/Iam(Policy)$/, ["name", "policyData"]],
+  [/^gcp:serviceaccount\/account:Account$/, ["accountId", "displayName"]],
+  [/^gcp:artifactregistry\/repository:Repository$/, ["repositoryId", "location", "format", "cleanupPolicyDryRun"]],
+  [/^gcp:projects\/service:Service$/, ["service", "disableOnDestroy"]],
+  [/^docker-build:index:Image$/, ["tags", "platforms", "push"]],
+];
+
+const GENERIC_INPUT_COUNT = 4;
+
+/** "key=value" pairs for one resource's key inputs, secrets masked. */
+export function keyInputs(resource: RegisteredResource): string[] {
+  const inputs = maskedInputs(resource);
+  const paths = KEY_INPUTS.find(([pattern]) => pattern.test(resource.type))?.[1] ?? genericPaths(inputs);
+  return paths
+    .map((path) => [path, valueAt(inputs, path)] as const)
+    .filter(([, value]) => value !== undefined)
+    .map(([path, value]) => `${path}=${showValue(value, 80)}`);
+}
+
+function genericPaths(inputs: Record<string, unknown>): string[] {
+  return Object.entries(inputs)
+    .filter(([, value]) => value === null || typeof value !== "object")
+    .slice(0, GENERIC_INPUT_COUNT)
+    .map(([key]) => key);
+}
+
+/** A resource with the resources registered under it. */
+export interface TreeNode {
+  resource: RegisteredResource;
+  children: TreeNode[];
+}
+
+/**
+ * Groups resources under their parents, in registration order. Parents are given by
+ * logical name: when two resources share one, the latest component registered before
+ * the child wins (a child is always registered after its parent). A parent that is not
+ * in the list (the stack itself) makes the resource a root.
+ */
+export function buildTree(resources: RegisteredResource[]): TreeNode[] {
+  const nodes = resources.map((resource) => ({ resource, children: [] as TreeNode[] }));
+  const roots: TreeNode[] = [];
+  nodes.forEach((node, index) => {
+    const parent = node.resource.parent === null ? undefined : findParent(nodes, index, node.resource.parent);
+    (parent ? parent.children : roots).push(node);
+  });
+  return roots;
+}
+
+function findParent(nodes: TreeNode[], childIndex: number, parentName: string): TreeNode | undefined {
+  let fallback: TreeNode | undefined;
+  for (let index = childIndex - 1; index >= 0; index--) {
+    const candidate = nodes[index];
+    if (candidate.resource.name !== parentName) continue;
+    if (candidate.resource.component) return candidate;
+    fallback ??= candidate;
+  }
+  return fallback;
+}
+
+/** The tree as text lines: "name  (type)  key=value …", children indented with box-drawing guides. */
+export function renderTree(resources: RegisteredResource[]): string[] {
+  const lines: string[] = [];
+  const visit = (node: TreeNode, guide: string, branch: string, childGuide: string): void => {
+    lines.push(`${guide}${branch}${describe(node.resource)}`);
+    node.children.forEach((child, index) => {
+      const last = index === node.children.length - 1;
+      visit(child, guide + childGuide, last ? "└─ " : "├─ ", last ? "   " : "│  ");
+    });
+  };
+  for (const root of buildTree(resources)) visit(root, "", "", "");
+  return lines;
+}
+
+function describe(resource: RegisteredResource): string {
+  const inputs = resource.component ? [] : keyInputs(resource);
+  return [`${resource.name}  (${resource.type})`, ...inputs].join("  ");
+}
