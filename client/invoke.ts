@@ -1,0 +1,162 @@
+/**
+ * `invoke()`: fetch a private Cloud Run URL with a Google ID token in the right
+ * header, with timeouts, bounded retries, and refusals explained.
+ */
+import { InvokeError } from "./errors";
+import { HeaderMode, withIdToken } from "./headers";
+import { GoogleTokenSource, IdTokenSource } from "./idTokens";
+import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
+import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "./retry";
+import { redact } from "./redact";
+
+/** One attempt's outcome, for progress displays. Never contains the token. */
+export interface AttemptInfo {
+  attempt: number;
+  /** HTTP status, or undefined for a network error / timeout. */
+  status?: number;
+  elapsedMs: number;
+  /** Wait before the next attempt; undefined when this was the last. */
+  nextDelayMs?: number;
+  /** Redacted network error message, when there was no response. */
+  error?: string;
+}
+
+/** Options of {@link invoke}. */
+export interface InvokeOptions {
+  /** Token source. @default a process-wide GoogleTokenSource (Application Default Credentials) */
+  tokens?: IdTokenSource;
+  /** Token audience. @default the URL's origin, e.g. "https://hello-abc-de.a.run.app" */
+  audience?: string;
+  /** Which header carries the ID token. @default "auto" */
+  headerMode?: HeaderMode;
+  /** Timeout of each attempt (token + request + response headers). @default 30 000 ms */
+  timeoutMs?: number;
+  /** Retry policy: 429/502/503/504 always, 403 only with retryForbidden, 401 never. */
+  retry?: RetryOptions;
+  /**
+   * What to do with 401/403 once retries are over. `throw` (default) raises an
+   * InvokeError that explains the likely causes; `return` hands back the response,
+   * for apps that use 401/403 themselves.
+   */
+  onRefusal?: "throw" | "return";
+  /** Called after every attempt (live progress). */
+  onAttempt?: (info: AttemptInfo) => void;
+  /** fetch implementation. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Sleep implementation (tests). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+let defaultSource: GoogleTokenSource | undefined;
+
+/** The process-wide ADC token source, built on first use. */
+export function defaultTokenSource(): GoogleTokenSource {
+  defaultSource ??= new GoogleTokenSource();
+  return defaultSource;
+}
+
+/** The default audience: the URL's origin, as Cloud Run expects for *.run.app. */
+export function defaultAudience(url: string | URL): string {
+  return new URL(url).origin;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls a private Cloud Run service. Resolves with the Response (2xx, or any
+ * status the policy does not treat as a refusal); rejects with an InvokeError
+ * on 401/403 (unless onRefusal is "return") and on network failure after retries.
+ *
+ * Retries re-send `init.body`, so pass a string, Buffer, or URLSearchParams;
+ * a stream body disables retries.
+ *
+ * @example
+ * const res = await invoke("https://hello-abc-de.a.run.app/health/");
+ * @example
+ * // The app uses Authorization for its own token: the ID token goes to X-Serverless-Authorization.
+ * await invoke(url, { headers: { authorization: `Bearer ${appToken}` } });
+ */
+export async function invoke(url: string | URL, init: RequestInit = {}, options: InvokeOptions = {}): Promise<Response> {
+  const target = new URL(url);
+  const audience = options.audience ?? defaultAudience(target);
+  const tokens = options.tokens ?? defaultTokenSource();
+  const policy = resolveRetryOptions(isStream(init.body) ? { ...options.retry, maxAttempts: 1 } : options.retry);
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? sleepFor;
+  const started = Date.now();
+
+  for (let attempt = 1; ; attempt++) {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let token: string | undefined;
+    let response: Response | undefined;
+    let failure: string | undefined;
+    try {
+      token = await tokens.getIdToken(audience);
+      const headers = withIdToken(init.headers, token, options.headerMode ?? "auto");
+      response = await doFetch(target, { ...init, headers, signal });
+    } catch (error) {
+      if (!isNetworkFailure(error) || init.signal?.aborted) throw error;
+      failure = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    }
+
+    const elapsedMs = Date.now() - started;
+    const retryable = response ? isRetryableStatus(response.status, policy.retryForbidden) : true;
+    const delay = retryable
+      ? nextDelayMs({ attempt, elapsedMs, retryAfter: response ? retryAfterMs(response.headers.get("retry-after")) : undefined }, policy)
+      : undefined;
+    options.onAttempt?.({ attempt, status: response?.status, elapsedMs, nextDelayMs: delay, error: failure });
+
+    if (delay === undefined) return finish({ response, failure, token, audience, target, attempt, elapsedMs, onRefusal: options.onRefusal });
+    await response?.body?.cancel().catch(() => undefined); // free the socket before waiting
+    await sleep(delay);
+  }
+}
+
+interface Outcome {
+  response?: Response;
+  failure?: string;
+  token?: string;
+  audience: string;
+  target: URL;
+  attempt: number;
+  elapsedMs: number;
+  onRefusal?: "throw" | "return";
+}
+
+/** Returns the response, or throws the explained refusal / network failure. */
+async function finish(outcome: Outcome): Promise<Response> {
+  const { response, target, attempt } = outcome;
+  const where = `${target.origin}${target.pathname}`;
+  if (!response) {
+    throw new InvokeError(`could not reach ${where} after ${attempt} attempt(s): ${outcome.failure}`, "check the URL, your network, and that the service is deployed", undefined, where, attempt);
+  }
+  if ((response.status !== 401 && response.status !== 403) || outcome.onRefusal === "return") return response;
+  const body = redact((await response.text().catch(() => "")).slice(0, 300));
+  const seconds = (outcome.elapsedMs / 1000).toFixed(1);
+  if (response.status === 401) {
+    throw new InvokeError(`401 from ${where}: the ID token was rejected (not retried)`, explainUnauthorized(outcome.token, outcome.audience), 401, where, attempt);
+  }
+  const email = outcome.token ? claimsOf(outcome.token)?.email : undefined;
+  throw new InvokeError(
+    `403 from ${where} after ${attempt} attempt(s) in ${seconds}s${body ? `: ${oneLine(body)}` : ""}`,
+    explainForbidden(body, email, where),
+    403,
+    where,
+    attempt,
+  );
+}
+
+function oneLine(text: string): string {
+  return text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
+}
+
+/** Timeouts and connection errors are retried; programming errors are not. */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === "TimeoutError" || (error.name === "TypeError" && error.message === "fetch failed");
+}
+
+function isStream(body: unknown): boolean {
+  return typeof body === "object" && body !== null && (typeof (body as ReadableStream).getReader === "function" || typeof (body as NodeJS.ReadableStream).pipe === "function");
+}

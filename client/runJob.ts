@@ -1,0 +1,170 @@
+/**
+ * `runJob()`: start a Cloud Run job execution through the Cloud Run Admin API v2
+ * (jobs have no URL; `POST …/jobs/J:run` with an OAuth access token) and
+ * optionally wait on the long-running operation it returns.
+ */
+import { JobError, UsageError } from "./errors";
+import { AccessTokenSource } from "./idTokens";
+import { redact } from "./redact";
+import { defaultTokenSource } from "./invoke";
+
+/** Cloud Run Admin API base. Tests point it at the emulator. */
+export const DEFAULT_RUN_API = "https://run.googleapis.com";
+
+/** Which job to run. */
+export interface JobRef {
+  project: string;
+  region: string;
+  name: string;
+}
+
+/** Container overrides for one execution (needs roles/run.jobsExecutorWithOverrides or roles/run.invoker). */
+export interface JobOverrides {
+  containerOverrides?: { name?: string; args?: string[]; env?: { name: string; value: string }[]; clearArgs?: boolean }[];
+  taskCount?: number;
+  timeout?: string;
+}
+
+/** Progress of a wait, for live displays. */
+export interface JobProgress {
+  operation: string;
+  done: boolean;
+  polls: number;
+  elapsedMs: number;
+}
+
+/** Options of {@link runJob}. */
+export interface RunJobOptions {
+  /** Access-token source (cloud-platform scope). @default the process-wide ADC source */
+  tokens?: AccessTokenSource;
+  /** Cloud Run Admin API base. @default "https://run.googleapis.com" */
+  apiBase?: string;
+  overrides?: JobOverrides;
+  /** Wait for the execution to finish. Needs run.operations.get (e.g. roles/run.viewer). @default false */
+  wait?: boolean;
+  /** Bound on the wait. @default 600 000 ms */
+  waitTimeoutMs?: number;
+  /** Delay between polls. @default 2 000 ms */
+  pollIntervalMs?: number;
+  /** Timeout of each HTTP request. @default 30 000 ms */
+  requestTimeoutMs?: number;
+  onProgress?: (progress: JobProgress) => void;
+  fetch?: typeof fetch;
+}
+
+/** What happened. `succeeded` is undefined when not waited for. */
+export interface RunJobResult {
+  job: string;
+  /** "projects/P/locations/R/operations/ID" */
+  operation: string;
+  done: boolean;
+  succeeded?: boolean;
+  /** The finished Execution's name and counts, when waited for. */
+  execution?: { name?: string; succeededCount?: number; failedCount?: number; completionTime?: string };
+}
+
+interface Operation {
+  name: string;
+  done?: boolean;
+  error?: { code?: number; message?: string };
+  response?: { name?: string; succeededCount?: number; failedCount?: number; completionTime?: string };
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/i;
+
+/** "projects/P/locations/R/jobs/J", validated. */
+export function jobResourceName(job: JobRef): string {
+  for (const key of ["project", "region", "name"] as const) {
+    if (!NAME.test(job[key] ?? "")) {
+      throw new UsageError(`job.${key}: ${JSON.stringify(job[key])} is not a valid ${key}`, "use the lowercase id shown by gcloud run jobs list (letters, digits, hyphens)");
+    }
+  }
+  return `projects/${job.project}/locations/${job.region}/jobs/${job.name}`;
+}
+
+/**
+ * Runs a job; with `wait`, resolves when the execution finished (succeeded or
+ * not: check `succeeded`) and throws a JobError on refusals and timeouts.
+ */
+export async function runJob(job: JobRef, options: RunJobOptions = {}): Promise<RunJobResult> {
+  const resource = jobResourceName(job);
+  const api = (options.apiBase ?? DEFAULT_RUN_API).replace(/\/+$/, "");
+  const tokens = options.tokens ?? defaultTokenSource();
+  const request = requester(options, tokens);
+
+  const started = await request("POST", `${api}/v2/${resource}:run`, options.overrides ? { overrides: options.overrides } : {});
+  if (!started.ok) throw refusal("run", started.status, started.body, resource);
+  let operation = started.body as Operation;
+  if (!options.wait) return { job: resource, operation: operation.name, done: operation.done === true, ...outcomeOf(operation) };
+
+  const began = Date.now();
+  const bound = options.waitTimeoutMs ?? 600_000;
+  const interval = options.pollIntervalMs ?? 2_000;
+  // Bounded: at most bound/interval polls plus one.
+  for (let polls = 1; !operation.done; polls++) {
+    if (Date.now() - began >= bound) {
+      throw new JobError(`${resource}: execution still running after ${Math.round(bound / 1000)}s`, "raise the wait bound (--timeout) or follow it with gcloud run jobs executions list", undefined, operation.name);
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    const polled = await request("GET", `${api}/v2/${operation.name}`);
+    if (!polled.ok) throw refusal("poll", polled.status, polled.body, resource, operation.name);
+    operation = polled.body as Operation;
+    options.onProgress?.({ operation: operation.name, done: operation.done === true, polls, elapsedMs: Date.now() - began });
+  }
+  return { job: resource, operation: operation.name, done: true, ...outcomeOf(operation) };
+}
+
+function outcomeOf(operation: Operation): Pick<RunJobResult, "succeeded" | "execution"> {
+  if (!operation.done) return {};
+  if (operation.error) return { succeeded: false, execution: operation.response };
+  const execution = operation.response ?? {};
+  return { succeeded: (execution.failedCount ?? 0) === 0, execution };
+}
+
+interface ApiResponse {
+  ok: boolean;
+  status: number;
+  body: unknown;
+}
+
+function requester(options: RunJobOptions, tokens: AccessTokenSource) {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  return async (method: "GET" | "POST", url: string, body?: unknown): Promise<ApiResponse> => {
+    const token = await tokens.getAccessToken();
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw new JobError(`${method} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, "check the network and the API endpoint", undefined);
+    }
+    const text = await response.text();
+    return { ok: response.ok, status: response.status, body: parseJson(text) ?? text };
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Explains a refusal of the Admin API, by phase and status. */
+export function refusal(phase: "run" | "poll", status: number, body: unknown, job: string, operation?: string): JobError {
+  const apiMessage = redact(typeof body === "object" && body !== null ? String((body as { error?: { message?: string } }).error?.message ?? JSON.stringify(body)) : String(body)).slice(0, 300);
+  const prefix = `${phase === "run" ? "starting" : "waiting on"} ${job}: HTTP ${status}${apiMessage ? ` (${apiMessage})` : ""}`;
+  let hint: string;
+  if (status === 401) hint = "the access token was rejected: refresh your credentials (gcloud auth application-default login) and use an OAuth access token, not an ID token";
+  else if (status === 403 && phase === "poll")
+    hint = "the job started, but waiting on it needs run.operations.get, which roles/run.invoker lacks: grant roles/run.viewer on the project, or run without waiting";
+  else if (status === 403) hint = "the caller lacks run.jobs.run on this job: add it to the job's invokers (roles/run.invoker or roles/run.jobsExecutor) and run pulumi up; grants take a few minutes to propagate";
+  else if (status === 404) hint = "no such job: check project, region and name (gcloud run jobs list --region REGION --project PROJECT)";
+  else hint = "retry later; if it persists, check the Cloud Run status dashboard";
+  return new JobError(prefix, hint, status, operation);
+}
