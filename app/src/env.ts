@@ -1,0 +1,45 @@
+/**
+ * Reading the container's environment. Every bad value fails at start-up with
+ * one message naming the variable, the value and the fix.
+ */
+
+/** A start-up configuration problem: the message names the variable, the value and the fix. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * An integer environment variable within [min, max], or `fallback` when unset
+ * or empty. `fix` says what to set instead.
+ */
+export function intFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number, fix: string): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}; ${fix}`);
+  }
+  return value;
+}
+
+/** The service's settings, from the environment Cloud Run gives the container. */
+export interface ServerSettings {
+  /** Cloud Run sets PORT (8080 by default). 0 asks the OS for a free port (tests): the bound port is in the "listening" log line. */
+  port: number;
+  /** 0.0.0.0 on Cloud Run (its contract); tests use 127.0.0.1. */
+  host: string;
+  /** How long SIGTERM waits for in-flight requests before forcing connections closed (Cloud Run kills at 10 s). */
+  shutdownGraceMs: number;
+}
+
+/** Default grace on SIGTERM: comfortably inside Cloud Run's 10 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 8000;
+
+/** Reads {@link ServerSettings}; throws {@link ConfigError} on a bad value. */
+export function serverSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  return {
+    port: intFromEnv(env, "PORT", 8080, 0, 65535, "set PORT to a TCP port (Cloud Run sets it; default 8080)"),
+    host: env.HOST?.trim() || "0.0.0.0",
+    shutdownGraceMs: intFromEnv(env, "SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 9500, "set SHUTDOWN_GRACE_MS to milliseconds below Cloud Run's 10 s SIGKILL deadline, or unset it for 8000"),
+  };
+}
