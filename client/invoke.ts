@@ -97,7 +97,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
       response = await doFetch(target, { ...init, headers, signal });
     } catch (error) {
       if (!isNetworkFailure(error) || init.signal?.aborted) throw error;
-      failure = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      failure = redact(describeNetworkError(error));
     }
 
     const elapsedMs = Date.now() - started;
@@ -153,10 +153,17 @@ function oneLine(text: string): string {
 
 /** Timeouts and connection errors are retried; programming errors are not. */
 function isNetworkFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return error.name === "TimeoutError" || (error.name === "TypeError" && error.message === "fetch failed");
+  // Duck-typed: fetch's errors may come from another realm (vm contexts, jest).
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === "TimeoutError" || (name === "TypeError" && message === "fetch failed");
 }
 
 function isStream(body: unknown): boolean {
   return typeof body === "object" && body !== null && (typeof (body as ReadableStream).getReader === "function" || typeof (body as NodeJS.ReadableStream).pipe === "function");
+}
+
+/** "TimeoutError: …" or "fetch failed (ECONNREFUSED)": enough to act on, nothing secret. */
+function describeNetworkError(error: unknown): string {
+  const { name, message, cause } = error as { name: string; message: string; cause?: { code?: string } };
+  return `${name}: ${message}${cause?.code ? ` (${cause.code})` : ""}`;
 }

@@ -9,7 +9,7 @@ const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 /** Google OAuth access tokens. */
 const ACCESS_TOKEN = /ya29\.[A-Za-z0-9_.~+/=-]+/g;
 /** Whatever follows "Bearer", whoever issued it. */
-const BEARER = /(Bearer\s+)[^\s"',;]+/gi;
+const BEARER = /(Bearer\s+)(?!\[redacted)[^\s"',;]+/gi;
 /** OAuth refresh tokens and client secrets as gcloud writes them. */
 const REFRESH_TOKEN = /1\/\/[A-Za-z0-9_-]{20,}/g;
 
@@ -24,6 +24,7 @@ export function redact(text: string): string {
 
 /** The message of any thrown value, redacted; never its `config`, headers or cause. */
 export function safeMessage(error: unknown): string {
-  if (error instanceof Error) return redact(error.message);
-  return redact(String(error));
+  // Duck-typed: errors may come from another realm (vm contexts, jest).
+  const message = (error as { message?: unknown } | null)?.message;
+  return redact(typeof message === "string" ? message : String(error));
 }
