@@ -1,0 +1,119 @@
+/**
+ * Artifact Registry repository + image build/push, deployed by digest.
+ * Steps 1 of the manual path (DESIGN.md): build for linux/amd64, push to
+ * Artifact Registry — with no `gcloud auth configure-docker` on the machine.
+ */
+import * as dockerBuild from "@pulumi/docker-build";
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ArtifactRepositoryArgs {
+  /** GCP project id. */
+  project: pulumi.Input<string>;
+  /** Region of the repository (same as the services, so pulls stay in-region). */
+  region: string;
+  /**
+   * Repository id.
+   * @default "private-cloud-run"
+   */
+  repositoryId?: string;
+  /**
+   * KEEP policy: the N most recent versions of each image are never deleted.
+   * @default 10
+   */
+  keepRecentVersions?: number;
+  /**
+   * DELETE policy: untagged versions older than this, in whole seconds.
+   * @default "604800s" (7 days)
+   */
+  deleteUntaggedOlderThan?: string;
+  /**
+   * Only evaluate the cleanup policies, delete nothing.
+   * @default false
+   */
+  cleanupDryRun?: boolean;
+}
+
+/** One DOCKER repository with safe cleanup policies. */
+export class ArtifactRepository extends pulumi.ComponentResource {
+  readonly repository: gcp.artifactregistry.Repository;
+  /** Registry host to log in to: `<region>-docker.pkg.dev`. */
+  readonly registryHost: string;
+  /** `<region>-docker.pkg.dev/<project>/<repository>`: prefix of every image name. */
+  readonly imagePrefix: pulumi.Output<string>;
+
+  constructor(name: string, args: ArtifactRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("private-cloud-run:index:ArtifactRepository", name, {}, opts);
+    const self = { parent: this };
+    this.registryHost = `${args.region}-docker.pkg.dev`;
+    this.repository = new gcp.artifactregistry.Repository(
+      `${name}-repo`,
+      {
+        project: args.project,
+        location: args.region,
+        repositoryId: args.repositoryId ?? "private-cloud-run",
+        format: "DOCKER",
+        description: "Images deployed by private-cloud-run (managed by Pulumi).",
+        // Said explicitly: false = the policies below really delete.
+        cleanupPolicyDryRun: args.cleanupDryRun ?? false,
+        cleanupPolicies: [
+          // KEEP wins over DELETE: the deployed image is always among the most recent versions.
+          { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: args.keepRecentVersions ?? 10 } },
+          // Only UNTAGGED versions, never a prefix-only DELETE (that would delete the deployed digest).
+          { id: "delete-old-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: args.deleteUntaggedOlderThan ?? "604800s" } },
+        ],
+      },
+      self,
+    );
+    this.imagePrefix = pulumi.interpolate`${this.registryHost}/${this.repository.project}/${this.repository.repositoryId}`;
+    this.registerOutputs({ imagePrefix: this.imagePrefix });
+  }
+}
+
+export interface ArtifactImageArgs {
+  /** Where to push. */
+  repository: ArtifactRepository;
+  /** Build context directory, relative to the project directory. */
+  source: string;
+  /** Image name inside the repository, e.g. "app". */
+  imageName: string;
+  /**
+   * Target platforms. Cloud Run runs linux/amd64, so build for it even on an arm64 laptop.
+   * @default ["linux/amd64"]
+   */
+  platforms?: dockerBuild.Platform[];
+  /**
+   * Tag pushed beside the digest (for people browsing the registry; deploys use the digest).
+   * @default "latest"
+   */
+  tag?: string;
+}
+
+/** Builds one source with buildx and pushes it; exposes the digest-pinned reference. */
+export class ArtifactImage extends pulumi.ComponentResource {
+  readonly image: dockerBuild.Image;
+  /** `<region>-docker.pkg.dev/<project>/<repo>/<image>@sha256:…`: deploy by digest, so a rebuild rolls a revision and an unchanged source rolls none. */
+  readonly ref: pulumi.Output<string>;
+
+  constructor(name: string, args: ArtifactImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("private-cloud-run:index:ArtifactImage", name, {}, opts);
+    const self = { parent: this };
+    const repository = pulumi.interpolate`${args.repository.imagePrefix}/${args.imageName}`;
+    // The provider's own OAuth access token, kept in memory and marked secret:
+    // no `gcloud auth configure-docker`, nothing written to ~/.docker/config.json.
+    const accessToken = pulumi.secret(gcp.organizations.getClientConfigOutput(self).accessToken);
+    this.image = new dockerBuild.Image(
+      `${name}-image`,
+      {
+        context: { location: args.source },
+        platforms: args.platforms ?? ["linux/amd64"],
+        push: true,
+        tags: [pulumi.interpolate`${repository}:${args.tag ?? "latest"}`],
+        registries: [{ address: args.repository.registryHost, username: "oauth2accesstoken", password: accessToken }],
+      },
+      { ...self, dependsOn: [args.repository.repository] },
+    );
+    this.ref = pulumi.interpolate`${repository}@${this.image.digest}`;
+    this.registerOutputs({ ref: this.ref });
+  }
+}

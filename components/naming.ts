@@ -1,0 +1,52 @@
+/**
+ * Naming rules shared by the components: pure, deterministic functions, so the
+ * same config always gives the same resource names and ids.
+ */
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+
+/** Short stable hash, used where a name must be shortened or made unique. */
+export function shortHash(text: string, length = 6): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** "./app/" and "app" are the same build context: one image per distinct normalized source. */
+export function normalizeSource(source: string): string {
+  const normalized = path.posix.normalize(source.replace(/\\/g, "/")).replace(/\/+$/, "");
+  return normalized === "" ? "." : normalized;
+}
+
+/**
+ * Image name in the registry for a source: "./app" → "app", "services/api" →
+ * "services-api". A hash suffix keeps names unique when two sources slug alike.
+ */
+export function imageNameForSource(source: string): string {
+  const normalized = normalizeSource(source);
+  const slug = normalized
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  const plain = /^[a-z0-9][-a-z0-9]*$/.test(slug) && slug === normalized.replace(/\//g, "-");
+  return plain ? slug : `${slug || "root"}-${shortHash(normalized)}`;
+}
+
+/**
+ * Service account id of a workload's runtime identity (6-30 characters,
+ * lowercase, letters/digits/dashes): "hello" → "hello-svc", "nightly" → "nightly-job".
+ */
+export function runtimeAccountId(kind: "service" | "job", name: string): string {
+  const suffix = kind === "service" ? "-svc" : "-job";
+  let id = `${name}${suffix}`;
+  if (id.length > 30) id = `${name.slice(0, 30 - suffix.length - 7).replace(/-+$/, "")}-${shortHash(name)}${suffix}`;
+  return id.length < 6 ? `run-${id}` : id;
+}
+
+/** Logical-name fragment for an IAM member: readable, unique, stable ("user:alice@example.com" → "user-alice-example-com-1a2b3c"). */
+export function memberSlug(member: string): string {
+  const readable = member
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return `${readable}-${shortHash(member)}`;
+}

@@ -1,0 +1,409 @@
+/**
+ * The one place that reads stack config. Everything is validated with zod
+ * BEFORE any resource is registered, and every problem is reported at once,
+ * each naming the key path, the bad value and the fix (issue 2).
+ *
+ * `parseStackConfig` is pure (a `StackConfig` record in, typed settings out);
+ * `readStackConfig` feeds it Pulumi's runtime config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { expandPrincipals, validateGroups, type PrincipalGroups } from "./components/principals";
+import type { StackConfig } from "./offline/types";
+
+/** The config namespace of this project (`name` in Pulumi.yaml). */
+export const NAMESPACE = "private-cloud-run";
+
+/** Friendly ingress names and the Cloud Run API value each maps to. */
+export const INGRESS_VALUES = {
+  all: "INGRESS_TRAFFIC_ALL",
+  internal: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+  "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+} as const;
+export type Ingress = keyof typeof INGRESS_VALUES;
+
+/** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
+export const SERVICE_ROLES = ["roles/run.invoker", "roles/run.servicesInvoker"] as const;
+export const JOB_ROLES = ["roles/run.invoker", "roles/run.jobsExecutor", "roles/run.jobsExecutorWithOverrides"] as const;
+
+export type InvokerMode = "authoritative" | "additive";
+
+/** Settings shared by services and jobs, after validation and group expansion. */
+interface WorkloadSettings {
+  name: string;
+  /** Build context, relative to the project directory. */
+  source: string;
+  /** Effective invokers: groups expanded, duplicates merged, sorted. */
+  invokers: string[];
+  invokerMode: InvokerMode;
+  invokerRole: string;
+  deletionProtection: boolean;
+}
+export interface ServiceSettings extends WorkloadSettings {
+  ingress: Ingress;
+  customAudiences: string[];
+  smokePath: string;
+  port: number;
+}
+export interface JobSettings extends WorkloadSettings {
+  command?: string[];
+  args?: string[];
+  tasks: number;
+  maxRetries: number;
+  /** Task timeout in seconds, as the API writes it ("600s"). */
+  timeout: string;
+}
+export interface RepositorySettings {
+  /** Artifact Registry repository id. */
+  id: string;
+  /** KEEP policy: the N most recent versions of each image. */
+  keepRecentVersions: number;
+  /** DELETE policy: untagged versions older than this, in whole seconds ("604800s"). */
+  deleteUntaggedOlderThan: string;
+  /** True = policies are only evaluated, nothing is deleted. */
+  cleanupDryRun: boolean;
+}
+/** The whole stack config, validated. */
+export interface StackSettings {
+  project: string;
+  region: string;
+  repository: RepositorySettings;
+  principals: Record<string, string[]>;
+  services: ServiceSettings[];
+  jobs: JobSettings[];
+}
+
+/** One config problem: where, what, and (in the message) how to fix it. */
+export interface ConfigProblem {
+  path: string;
+  value: unknown;
+  message: string;
+}
+
+/** Thrown before any resource is registered when the stack config is invalid. Lists every problem. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const lines = problems.map((p) => `  - ${p.path}: ${showValue(p.value)} ${p.message}`);
+    super(`Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+function showValue(value: unknown): string {
+  if (value === undefined) return "(missing)";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+// ---------------------------------------------------------------- schema
+
+/** Cloud Run names: lowercase letters, digits and dashes, starting with a letter, not ending with a dash. */
+const WORKLOAD_NAME = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
+/** Cloud Run refuses longer names: services < 50 characters, jobs < 64. */
+const MAX_SERVICE_NAME = 49;
+const MAX_JOB_NAME = 63;
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+const workloadName = (max: number) =>
+  z
+    .string({ error: "must be a string; write a lowercase name such as hello" })
+    .regex(WORKLOAD_NAME, {
+      error: "is not a name Cloud Run accepts; use lowercase letters, digits and dashes, starting with a letter and not ending with a dash",
+    })
+    .max(max, { error: `is too long for Cloud Run; use at most ${max} characters` });
+
+const source = z
+  .string({ error: "must be a string; write the build context directory, e.g. ./app" })
+  .min(1, { error: "is empty; write the build context directory, e.g. ./app" });
+
+const stringList = (what: string) =>
+  z.array(z.string({ error: `must be a string; ${what}` }).min(1, { error: `is empty; ${what}` }), {
+    error: `must be a list; ${what}`,
+  });
+
+const invokerMode = z.enum(["authoritative", "additive"], {
+  error: "is not an invoker mode; use authoritative (the list is the single source of truth) or additive (grant each listed principal, leave others alone)",
+});
+
+const roleOf = (roles: readonly string[]) =>
+  z.enum(roles as [string, ...string[]], { error: `is not an invoker role this stack grants; use one of ${roles.join(", ")}` });
+
+/** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
+const invokerList = (groups: PrincipalGroups) =>
+  z
+    .array(z.unknown(), { error: `must be a list of IAM members or group names, e.g. [team, "user:alice@example.com"]` })
+    .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
+    .superRefine((entries, ctx) => {
+      for (const problem of expandPrincipals(entries, groups).problems) {
+        ctx.addIssue({ code: "custom", path: problem.index === null ? [] : [problem.index], input: problem.value, message: problem.message });
+      }
+    });
+
+const smokePath = z
+  .string({ error: "must be a string; write an absolute path such as /health/" })
+  .startsWith("/", { error: "must start with /; write e.g. /health/" })
+  .refine((path) => !path.endsWith("z"), {
+    error: "ends in z, and paths ending in z (like /healthz) are reserved on run.app and never reach the container; use /health or /health/",
+  });
+
+const duration = (example: string) =>
+  z.string({ error: `must be a duration string; write e.g. ${example}` }).regex(DURATION, {
+    error: `is not a whole-number duration; write a whole number followed by s, m, h or d, e.g. ${example}`,
+  });
+
+const commonWorkload = (groups: PrincipalGroups) => ({
+  source,
+  invokers: invokerList(groups),
+  invokerMode: invokerMode.optional(),
+  deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
+});
+
+const serviceSchema = (groups: PrincipalGroups) =>
+  z.strictObject(
+    {
+      name: workloadName(MAX_SERVICE_NAME),
+      ...commonWorkload(groups),
+      ingress: z
+        .enum(Object.keys(INGRESS_VALUES) as [Ingress, ...Ingress[]], {
+          error: `is not an ingress; use one of ${Object.keys(INGRESS_VALUES).join(", ")}`,
+        })
+        .optional(),
+      invokerRole: roleOf(SERVICE_ROLES).optional(),
+      customAudiences: stringList("write an audience such as https://api.example.com").optional(),
+      smokePath: smokePath.optional(),
+      port: z.number({ error: "must be a number; write e.g. 8080" }).int().min(1).max(65535).optional(),
+    },
+    { error: unknownKeyMessage },
+  );
+
+const jobSchema = (groups: PrincipalGroups) =>
+  z.strictObject(
+    {
+      name: workloadName(MAX_JOB_NAME),
+      ...commonWorkload(groups),
+      invokerRole: roleOf(JOB_ROLES).optional(),
+      command: stringList('write the entrypoint as a list, e.g. [node, dist/job.js]').optional(),
+      args: stringList("write the arguments as a list of strings").optional(),
+      tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(10000).optional(),
+      maxRetries: z.number({ error: "must be a number; write e.g. 3" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(10, { error: "must be at most 10" }).optional(),
+      timeout: duration("600s").optional(),
+    },
+    { error: unknownKeyMessage },
+  );
+
+function unknownKeyMessage(issue: { code?: string; keys?: string[] }): string | undefined {
+  if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys?.join(", ")}; check the spelling against docs/stack.md`;
+  if (issue.code === "invalid_type") return "must be a mapping of settings (name, source, invokers, …)";
+  return undefined;
+}
+
+const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: "must be a list of IAM members or group names" }), {
+  error: "must be a mapping of group name to a list of IAM members",
+});
+
+const stackSchema = (groups: PrincipalGroups) =>
+  z.object({
+    "gcp:project": z.string({ error: "is required; set it with `pulumi config set gcp:project YOUR_PROJECT_ID`" }).regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, {
+      error: "is not a GCP project id; use 6-30 lowercase letters, digits and dashes",
+    }),
+    "gcp:region": z.string({ error: "is required; set it with `pulumi config set gcp:region asia-east1`" }).regex(/^[a-z]+-[a-z]+\d+$/, {
+      error: "is not a GCP region; write e.g. asia-east1",
+    }),
+    [`${NAMESPACE}:principals`]: principalsSchema.optional(),
+    [`${NAMESPACE}:services`]: z.array(serviceSchema(groups), { error: "must be a list of services" }).optional(),
+    [`${NAMESPACE}:jobs`]: z.array(jobSchema(groups), { error: "must be a list of jobs" }).optional(),
+    [`${NAMESPACE}:deletionProtection`]: z.boolean({ error: "must be true or false" }).optional(),
+    [`${NAMESPACE}:repository`]: z
+      .string({ error: "must be a string" })
+      .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not an Artifact Registry repository id; use lowercase letters, digits and dashes" })
+      .optional(),
+    [`${NAMESPACE}:keepRecentVersions`]: z.number({ error: "must be a number; write e.g. 10" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1, or the deployed image could be deleted" }).optional(),
+    [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d").optional(),
+    [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
+  });
+
+/** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
+const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));
+
+// ---------------------------------------------------------------- parsing
+
+/**
+ * Validates a stack config (fully qualified keys, values as YAML holds them or
+ * as JSON strings as Pulumi's runtime holds them) and returns typed settings
+ * with defaults applied. Throws ConfigError listing every problem.
+ */
+export function parseStackConfig(config: StackConfig): StackSettings {
+  const input = decodeValues(config);
+  const rawGroups = input[`${NAMESPACE}:principals`];
+  const groups: PrincipalGroups = isGroupMap(rawGroups) ? rawGroups : {};
+  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input)];
+  const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(toProblem(issue, input));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(sortProblems(problems));
+  return toSettings(parsed.data, groups);
+}
+
+/** Reads the current stack's config from Pulumi's runtime and validates it. */
+export function readStackConfig(): StackSettings {
+  return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/** Pulumi hands structured and typed values over as JSON strings; YAML files hold them as values. Accept both. */
+function decodeValues(config: StackConfig): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const stringKey = key === `${NAMESPACE}:repository` || key === `${NAMESPACE}:deleteUntaggedOlderThan` || !key.startsWith(`${NAMESPACE}:`);
+    decoded[key] = typeof value === "string" && !stringKey ? tryJson(value) : value;
+  }
+  return decoded;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function isGroupMap(value: unknown): value is PrincipalGroups {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every(Array.isArray);
+}
+
+function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {
+  return Object.keys(input)
+    .filter((key) => key.startsWith(`${NAMESPACE}:`) && !KNOWN_KEYS.has(key))
+    .map((key) => ({ path: key, value: input[key], message: "is not a key this stack reads; check the spelling against docs/stack.md" }));
+}
+
+function groupProblems(groups: PrincipalGroups): ConfigProblem[] {
+  return validateGroups(groups).map((p) => ({
+    path: `${NAMESPACE}:principals.${p.group}${p.index === null ? "" : `[${p.index}]`}`,
+    value: p.value,
+    message: p.message,
+  }));
+}
+
+/** Names must be unique per kind: they become Cloud Run names, service account ids and output keys. */
+function duplicateNameProblems(input: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const kind of ["services", "jobs"] as const) {
+    const list = input[`${NAMESPACE}:${kind}`];
+    if (!Array.isArray(list)) continue;
+    const firstIndex = new Map<string, number>();
+    list.forEach((item, index) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name !== "string") return;
+      const first = firstIndex.get(name);
+      if (first === undefined) firstIndex.set(name, index);
+      else {
+        problems.push({
+          path: `${NAMESPACE}:${kind}[${index}].name`,
+          value: name,
+          message: `is already used by ${NAMESPACE}:${kind}[${first}]; give each ${kind === "services" ? "service" : "job"} a unique name`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+function toProblem(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem {
+  const path = formatPath(issue.path);
+  const value = "input" in issue && issue.code !== "unrecognized_keys" ? issue.input : valueAt(input, issue.path);
+  return { path, value, message: issue.message };
+}
+
+/** ["private-cloud-run:services", 0, "invokers", 2] → "private-cloud-run:services[0].invokers[2]". */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === "number" ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), "");
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+}
+
+// ---------------------------------------------------------------- defaults
+
+/** Defaults, named so docs/stack.md and the code say the same thing. */
+export const DEFAULTS = {
+  repository: "private-cloud-run",
+  keepRecentVersions: 10,
+  deleteUntaggedOlderThan: "7d",
+  cleanupDryRun: false,
+  deletionProtection: true,
+  ingress: "all" as Ingress,
+  invokerMode: "authoritative" as InvokerMode,
+  invokerRole: "roles/run.invoker",
+  smokePath: "/",
+  port: 8080,
+  tasks: 1,
+  maxRetries: 3,
+  timeout: "600s",
+};
+
+type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
+
+function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
+  const get = <T>(key: string) => (data as Record<string, unknown>)[`${NAMESPACE}:${key}`] as T | undefined;
+  const stackProtection = get<boolean>("deletionProtection") ?? DEFAULTS.deletionProtection;
+  const expand = (invokers: unknown[]) => expandPrincipals(invokers, groups).members;
+  const services = (get<z.infer<ReturnType<typeof serviceSchema>>[]>("services") ?? []).map(
+    (s): ServiceSettings => ({
+      name: s.name,
+      source: s.source,
+      invokers: expand(s.invokers),
+      invokerMode: s.invokerMode ?? DEFAULTS.invokerMode,
+      invokerRole: s.invokerRole ?? DEFAULTS.invokerRole,
+      deletionProtection: s.deletionProtection ?? stackProtection,
+      ingress: s.ingress ?? DEFAULTS.ingress,
+      customAudiences: [...new Set(s.customAudiences ?? [])],
+      smokePath: s.smokePath ?? DEFAULTS.smokePath,
+      port: s.port ?? DEFAULTS.port,
+    }),
+  );
+  const jobs = (get<z.infer<ReturnType<typeof jobSchema>>[]>("jobs") ?? []).map(
+    (j): JobSettings => ({
+      name: j.name,
+      source: j.source,
+      invokers: expand(j.invokers),
+      invokerMode: j.invokerMode ?? DEFAULTS.invokerMode,
+      invokerRole: j.invokerRole ?? DEFAULTS.invokerRole,
+      deletionProtection: j.deletionProtection ?? stackProtection,
+      command: j.command,
+      args: j.args,
+      tasks: j.tasks ?? DEFAULTS.tasks,
+      maxRetries: j.maxRetries ?? DEFAULTS.maxRetries,
+      timeout: toSeconds(j.timeout ?? DEFAULTS.timeout),
+    }),
+  );
+  return {
+    project: data["gcp:project"],
+    region: data["gcp:region"],
+    repository: {
+      id: get<string>("repository") ?? DEFAULTS.repository,
+      keepRecentVersions: get<number>("keepRecentVersions") ?? DEFAULTS.keepRecentVersions,
+      deleteUntaggedOlderThan: toSeconds(get<string>("deleteUntaggedOlderThan") ?? DEFAULTS.deleteUntaggedOlderThan),
+      cleanupDryRun: get<boolean>("cleanupDryRun") ?? DEFAULTS.cleanupDryRun,
+    },
+    principals: Object.fromEntries(Object.keys(groups).map((name) => [name, expandPrincipals([name], groups).members])),
+    services,
+    jobs,
+  };
+}
+
+/** "7d" → "604800s": the API takes whole seconds, and a whole number avoids the provider's fractional-duration bug. */
+export function toSeconds(duration: string): string {
+  const match = DURATION.exec(duration);
+  if (!match) throw new Error(`not a duration: ${duration}`);
+  return `${Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT]}s`;
+}

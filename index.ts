@@ -1,0 +1,58 @@
+/**
+ * private-cloud-run: config → components → stack outputs. Wiring only.
+ * Exported as a function so Pulumi runs it per deployment and the offline
+ * evaluator (offline/evaluate.ts) can run it again and again in one process.
+ */
+import { ArtifactImage, ArtifactRepository } from "./components/artifactImage";
+import { imageNameForSource, normalizeSource } from "./components/naming";
+import { PrivateJob } from "./components/privateJob";
+import { PrivateService } from "./components/privateService";
+import { ProjectApis } from "./components/projectApis";
+import type { StackOutputs } from "./components/smokeTest";
+import { readStackConfig } from "./config";
+import type * as pulumi from "@pulumi/pulumi";
+
+type Outputs = Omit<StackOutputs, "services" | "jobs"> & {
+  services: Record<string, pulumi.Output<StackOutputs["services"][string]>>;
+  jobs: Record<string, pulumi.Output<StackOutputs["jobs"][string]>>;
+};
+
+export = async function privateCloudRun(): Promise<Outputs> {
+  // Validates everything first: an invalid config registers no resource.
+  const cfg = readStackConfig();
+  const { project, region } = cfg;
+  const apis = new ProjectApis("apis", { project });
+  const registry = new ArtifactRepository(
+    "images",
+    {
+      project,
+      region,
+      repositoryId: cfg.repository.id,
+      keepRecentVersions: cfg.repository.keepRecentVersions,
+      deleteUntaggedOlderThan: cfg.repository.deleteUntaggedOlderThan,
+      cleanupDryRun: cfg.repository.cleanupDryRun,
+    },
+    { dependsOn: apis.services },
+  );
+
+  // One build per distinct source, shared by every workload that uses it.
+  const images = new Map<string, ArtifactImage>();
+  const imageFor = (source: string) => {
+    const key = normalizeSource(source);
+    if (!images.has(key)) {
+      const imageName = imageNameForSource(key);
+      images.set(key, new ArtifactImage(imageName, { repository: registry, source: key, imageName }));
+    }
+    return images.get(key)!.ref;
+  };
+
+  const services = cfg.services.map((s) => new PrivateService(s.name, { ...s, project, region, image: imageFor(s.source), dependsOn: apis.services }));
+  const jobs = cfg.jobs.map((j) => new PrivateJob(j.name, { ...j, project, region, image: imageFor(j.source), dependsOn: apis.services }));
+
+  return {
+    project,
+    region,
+    services: Object.fromEntries(services.map((s, i) => [cfg.services[i].name, s.outputs])),
+    jobs: Object.fromEntries(jobs.map((j, i) => [cfg.jobs[i].name, j.outputs])),
+  };
+};

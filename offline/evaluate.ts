@@ -1,0 +1,157 @@
+/**
+ * Runs the REAL program (index.ts) under Pulumi's mocks, offline: no Pulumi
+ * CLI, no GCP, no Docker. Used by the whole-program tests, the policy pack's
+ * tests and `npm start` (plan / --diff / --graph).
+ *
+ * Repeated evaluation: index.ts exports the program as a function, so it is
+ * loaded once and called once per evaluation; `setMocks` resets Pulumi's
+ * runtime state (monitor, root stack, options) before each run, and calls are
+ * queued so two evaluations never share that global state.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, NAMESPACE, parseStackConfig } from "../config";
+import { containsSecret, createMocks, unwrapSecrets } from "./mocks";
+import type { Evaluation, RegisteredResource, StackConfig } from "./types";
+
+export { ConfigError };
+export type { ConfigProblem } from "../config";
+
+/** The Pulumi project directory (where index.ts and Pulumi.<stack>.yaml live). */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+/** Project name, as in Pulumi.yaml. */
+export const PROJECT_NAME = NAMESPACE;
+
+/**
+ * Loads "dev" → <repo>/Pulumi.dev.yaml, or a path to a Pulumi.<stack>.yaml
+ * (stack name from the file name). Keys without a namespace get the project's,
+ * as Pulumi does.
+ */
+export function loadStackConfig(stackOrFile: string, cwd: string = process.cwd()): { stack: string; config: StackConfig } {
+  const isFile = /\.ya?ml$/i.test(stackOrFile) || stackOrFile.includes("/") || stackOrFile.includes(path.sep);
+  const file = isFile ? path.resolve(cwd, stackOrFile) : path.join(PROJECT_DIR, `Pulumi.${stackOrFile}.yaml`);
+  const stack = isFile ? /^Pulumi\.(.+)\.ya?ml$/i.exec(path.basename(file))?.[1] : stackOrFile;
+  if (!stack) throw new Error(`${stackOrFile}: cannot tell the stack name; name the file Pulumi.<stack>.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist; create it or pick a stack that has a Pulumi.<stack>.yaml`);
+  const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: StackConfig = {};
+  for (const [key, value] of Object.entries(document.config ?? {})) {
+    config[key.includes(":") ? key : `${NAMESPACE}:${key}`] = value;
+  }
+  return { stack, config };
+}
+
+/** Options of one evaluation. */
+export interface EvaluateOptions {
+  stack: string;
+  config: StackConfig;
+  /** @default "private-cloud-run" */
+  project?: string;
+  /**
+   * Directory relative `source` paths are resolved against.
+   * @default PROJECT_DIR
+   */
+  rootDir?: string;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the real program under mocks with that config; resolves every
+ * registered resource and the stack outputs. Sequential: concurrent calls are
+ * queued. Invalid config rejects with ConfigError before any resource is registered.
+ */
+export function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
+  const run = queue.then(() => evaluateOnce(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+type Program = () => Promise<Record<string, unknown>>;
+
+async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
+  const project = opts.project ?? PROJECT_NAME;
+  // Validate first: a bad config must not register even the root stack.
+  const settings = parseStackConfig(opts.config);
+  const recorder = new Recorder();
+  await pulumi.runtime.setMocks(
+    createMocks({ rootDir: opts.rootDir ?? PROJECT_DIR, project: settings.project, region: settings.region, stack: opts.stack }),
+    project,
+    opts.stack,
+    false,
+  );
+  recorder.attach(pulumi.runtime.getMonitor());
+  pulumi.runtime.setAllConfig(toRuntimeConfig(opts.config));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require("../index") as Program;
+  const outputs = await pulumi.runtime.runInPulumiStack(program);
+  await recorder.settled();
+  return { project, stack: opts.stack, resources: recorder.resources, outputs: unwrapSecrets(outputs ?? {}) as Record<string, unknown> };
+}
+
+/** Pulumi's runtime holds config values as strings; structured values as JSON, like the CLI passes them. */
+function toRuntimeConfig(config: StackConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** The subset of the mock monitor's gRPC surface the recorder wraps. */
+interface MonitorLike {
+  registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): unknown;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): unknown;
+}
+
+/** Records every registration as the engine sees it, in order, and knows when all have finished. */
+class Recorder {
+  readonly resources: RegisteredResource[] = [];
+  private readonly pending = new Set<Promise<void>>();
+
+  attach(monitor: unknown): void {
+    const target = monitor as MonitorLike;
+    const register = target.registerResource.bind(target);
+    target.registerResource = (req, callback) => {
+      const record = this.record(req);
+      let finish!: () => void;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      this.pending.add(done);
+      return register(req, (err, resp) => {
+        if (!err && resp) record.urn = (resp as { getUrn(): string }).getUrn();
+        this.pending.delete(done);
+        finish();
+        callback(err, resp);
+      });
+    };
+  }
+
+  private record(req: RegisterRequest): RegisteredResource {
+    const raw = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
+    const parentUrn = req.getParent();
+    const record: RegisteredResource = {
+      type: req.getType(),
+      name: req.getName(),
+      parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null,
+      urn: "",
+      inputs: unwrapSecrets(raw) as Record<string, unknown>,
+      secretInputs: Object.keys(raw).filter((key) => containsSecret(raw[key])),
+      component: !req.getCustom(),
+    };
+    this.resources.push(record);
+    return record;
+  }
+
+  /** Waits until Pulumi's RPC queue and every registration have drained. */
+  async settled(): Promise<void> {
+    const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }; // eslint-disable-line @typescript-eslint/no-require-imports
+    for (let round = 0; round < 100 && (this.pending.size > 0 || round === 0); round++) {
+      await waitForRPCs();
+      await Promise.all([...this.pending]);
+    }
+  }
+}
