@@ -1,0 +1,62 @@
+/**
+ * The policy rules of private-cloud-run, as plain functions (no PolicyPack is
+ * constructed here, so tests and `npm start` can import this module freely).
+ * policy/index.ts wraps the same {@link rules} in a CrossGuard PolicyPack.
+ */
+import type { RegisteredResource } from "../offline/types";
+import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
+import { deletionProtectionOnProduction } from "./checks/deletionProtection";
+import { evaluateWith } from "./checks/evaluate";
+import { imagesPinnedByDigest } from "./checks/imageDigest";
+import { noInvokerIamDisabled } from "./checks/invokerIam";
+import { noPublicCloudRun } from "./checks/publicAccess";
+import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
+import { PolicyRule, Violation } from "./checks/types";
+
+export type {
+  EnforcementLevel,
+  PolicyRule,
+  ResourceUnderTest,
+  RuleContext,
+  StackFinding,
+  UnverifiedInput,
+  Violation,
+} from "./checks/types";
+export { UNKNOWN } from "./checks/types";
+export { isPublicMember } from "./checks/publicAccess";
+export { isDefaultComputeAccount } from "./checks/runtimeIdentity";
+export { isDigestPinned } from "./checks/imageDigest";
+export { isProductionStack } from "./checks/deletionProtection";
+export { parseArtifactImage } from "./checks/cleanupPolicies";
+export { toResourceUnderTest } from "./checks/evaluate";
+export {
+  noPublicCloudRun,
+  noInvokerIamDisabled,
+  dedicatedRuntimeServiceAccount,
+  imagesPinnedByDigest,
+  deletionProtectionOnProduction,
+  cleanupKeepsDeployedDigest,
+};
+
+/** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
+export const rules: PolicyRule[] = [
+  noPublicCloudRun,
+  noInvokerIamDisabled,
+  dedicatedRuntimeServiceAccount,
+  imagesPinnedByDigest,
+  deletionProtectionOnProduction,
+  cleanupKeepsDeployedDigest,
+];
+
+/**
+ * Runs every rule over every resource of an offline evaluation (what
+ * `npm start` does). Exit non-zero when any returned violation has
+ * `enforcementLevel: "mandatory"`.
+ *
+ * @example
+ * const violations = evaluatePolicies(evaluation.resources, { stack: evaluation.stack });
+ * const failed = violations.some((v) => v.enforcementLevel === "mandatory");
+ */
+export function evaluatePolicies(resources: RegisteredResource[], ctx: { stack: string }): Violation[] {
+  return evaluateWith(rules, resources, ctx);
+}
