@@ -1,7 +1,7 @@
-import type { TokenIssuer } from "./tokenIssuer";
-import type { MetadataServer } from "./metadataServer";
-import type { GoogleApis } from "./googleApis";
-import type { FrontEnd } from "./frontEnd";
+import { TokenIssuer } from "./tokenIssuer";
+import { type MetadataServer, startMetadataServer } from "./metadataServer";
+import { type GoogleApis, startGoogleApis } from "./googleApis";
+import { type FrontEnd, startFrontEnd } from "./frontEnd";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -16,6 +16,8 @@ export interface EmulatorOptions {
   /** Front end's invokers. @default [`serviceAccount:${email}`] */
   invokers?: string[];
   propagationDelayMs?: number;
+  /** Fixed ports (0 or absent: ephemeral). */
+  ports?: { metadata?: number; googleApis?: number; frontEnd?: number };
 }
 
 /** Every piece of the emulator, started together. */
@@ -25,13 +27,50 @@ export interface Emulator {
   googleApis: GoogleApis;
   /** Present when `upstream` was given. */
   frontEnd?: FrontEnd;
-  /** Environment for a caller under test: GCE_METADATA_HOST etc. */
+  /**
+   * Environment for a caller under test: GCE_METADATA_HOST (google-auth-library's
+   * metadata path), METADATA_SERVER_DETECTION=assume-present, and the Google APIs
+   * base URL as EMULATOR_GOOGLE_APIS_URL.
+   */
   env: Record<string, string>;
   /** Closes every server. */
   close(): Promise<void>;
 }
 
 /** Starts issuer + metadata server + Google APIs (+ a front end when `upstream` is set). */
-export async function startEmulator(_options: EmulatorOptions = {}): Promise<Emulator> {
-  throw new Error("not implemented");
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const email = options.email ?? "runner@emulator-project.iam.gserviceaccount.com";
+  const issuer = new TokenIssuer();
+  const started: { close(): Promise<void> }[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(started.map((server) => server.close()));
+  };
+  try {
+    const metadata = await startMetadataServer({ issuer, email, projectId: options.projectId ?? "emulator-project", port: options.ports?.metadata });
+    started.push(metadata);
+    const googleApis = await startGoogleApis({ issuer, port: options.ports?.googleApis });
+    started.push(googleApis);
+    let frontEnd: FrontEnd | undefined;
+    if (options.upstream) {
+      frontEnd = await startFrontEnd({
+        upstream: options.upstream,
+        issuer,
+        audiences: options.audiences ?? [],
+        invokers: options.invokers ?? [`serviceAccount:${email}`],
+        propagationDelayMs: options.propagationDelayMs,
+        port: options.ports?.frontEnd,
+      });
+      started.push(frontEnd);
+    }
+    const env: Record<string, string> = {
+      GCE_METADATA_HOST: metadata.host,
+      METADATA_SERVER_DETECTION: "assume-present",
+      EMULATOR_GOOGLE_APIS_URL: googleApis.url,
+    };
+    if (frontEnd) env.EMULATOR_SERVICE_URL = frontEnd.url;
+    return { issuer, metadata, googleApis, frontEnd, env, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }

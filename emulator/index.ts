@@ -4,11 +4,11 @@
  * the caller-side client is tested for real on 127.0.0.1.
  */
 export type { RunningServer } from "./types";
-export { TokenIssuer } from "./tokenIssuer";
+export { TokenIssuer, uniqueIdFor } from "./tokenIssuer";
 export type { TokenIssuerOptions, MintIdTokenOptions } from "./tokenIssuer";
 export { startMetadataServer } from "./metadataServer";
 export type { MetadataServer, MetadataServerOptions } from "./metadataServer";
-export { startGoogleApis } from "./googleApis";
+export { startGoogleApis, GOOGLE_TOKEN_URL, GCLOUD_ADC_CLIENT_ID, GCLOUD_CLI_CLIENT_ID } from "./googleApis";
 export type {
   GoogleApis,
   GoogleApisOptions,
@@ -17,7 +17,10 @@ export type {
   ServiceAccountKeyFile,
   AuthorizedUserFile,
 } from "./googleApis";
-export { startFrontEnd } from "./frontEnd";
-export type { FrontEnd, FrontEndOptions } from "./frontEnd";
+export { startFrontEnd, SIGNATURE_REMOVED, removeSignature, expandAudiences } from "./frontEnd";
+export type { FrontEnd, FrontEndOptions, FrontEndDecision } from "./frontEnd";
 export { startEmulator } from "./emulator";
 export type { Emulator, EmulatorOptions } from "./emulator";
+export { googleApisRedirect, EMULATED_GOOGLE_HOSTS } from "./redirect";
+export { membersInclude, validateMembers, isServiceAccountEmail } from "./members";
+export type { GroupDirectory } from "./members";
