@@ -1,0 +1,68 @@
+/**
+ * `npm run proxy -- --url URL [--port 8080]`: a local port that forwards to a
+ * private Cloud Run service with a valid ID token on each request, like
+ * `gcloud run services proxy`. Listens on 127.0.0.1 only.
+ */
+import { parseArgs } from "node:util";
+import { ClientError, UsageError } from "../errors";
+import { parseHeaderMode } from "../headers";
+import { startProxy } from "../proxy";
+import { safeMessage } from "../redact";
+import { parsePort, parseUrl, tokenSourceFor } from "./common";
+
+const USAGE = `Usage: npm run proxy -- --url URL [--port 8080] [--audience AUD] [--header-mode auto|authorization|x-serverless] [--impersonate SA]
+
+Forwards http://127.0.0.1:PORT to the private service, adding your ID token to every request
+(X-Serverless-Authorization when the request already has its own Authorization).
+Anyone who can reach the port calls the service as you: it listens on 127.0.0.1 only.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        url: { type: "string" },
+        port: { type: "string", default: "8080" },
+        audience: { type: "string" },
+        "header-mode": { type: "string", default: "auto" },
+        impersonate: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (values.url === undefined) throw new UsageError("--url is required", "e.g. npm run proxy -- --url https://hello-abc123-de.a.run.app");
+    const url = parseUrl(values.url, "--url");
+    const tokens = tokenSourceFor(values.impersonate);
+    const audience = values.audience ?? url.origin;
+    // Mint once up front: a credential problem shows now, not on the first browser request.
+    await tokens.getIdToken(audience);
+    const proxy = await startProxy({
+      url: url.toString(),
+      audience,
+      tokens,
+      port: parsePort(values.port, "--port"),
+      headerMode: parseHeaderMode(values["header-mode"], "--header-mode"),
+      log: (line) => console.log(line),
+    });
+    console.log(`Proxying ${proxy.url} → ${url.origin} (audience ${audience}). Ctrl-C to stop.`);
+    const stop = () => void proxy.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return 0;
+  } catch (error) {
+    const message = error instanceof ClientError ? error.message : safeMessage(error);
+    console.error(`proxy: ${message}`);
+    return error instanceof UsageError || error instanceof RangeError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exitCode = code;
+  });
+}
