@@ -1,0 +1,87 @@
+/**
+ * Helpers for the whole-program stack tests: config variants, resource
+ * lookups and the "nothing public" scan. No assertions here.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Evaluation, RegisteredResource, StackConfig } from "../../offline/types";
+
+export const TYPES = {
+  service: "gcp:cloudrunv2/service:Service",
+  job: "gcp:cloudrunv2/job:Job",
+  account: "gcp:serviceaccount/account:Account",
+  image: "docker-build:index:Image",
+  repository: "gcp:artifactregistry/repository:Repository",
+  api: "gcp:projects/service:Service",
+  serviceBinding: "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+  serviceMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  jobBinding: "gcp:cloudrunv2/jobIamBinding:JobIamBinding",
+  jobMember: "gcp:cloudrunv2/jobIamMember:JobIamMember",
+} as const;
+
+/** IAM resource types (anything whose type mentions Iam). */
+export function isIamType(type: string): boolean {
+  return /Iam(Binding|Member|Policy)$/.test(type);
+}
+
+export function ofType(evaluation: Evaluation, type: string): RegisteredResource[] {
+  return evaluation.resources.filter((r) => r.type === type);
+}
+
+/** The single resource of that type whose `name` input (the Cloud Run name) is `name`. */
+export function workload(evaluation: Evaluation, type: string, name: string): RegisteredResource {
+  const found = ofType(evaluation, type).filter((r) => r.inputs.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** IAM resources that target the workload `name` of that kind. */
+export function iamFor(evaluation: Evaluation, kind: "service" | "job", name: string): RegisteredResource[] {
+  const types: string[] = kind === "service" ? [TYPES.serviceBinding, TYPES.serviceMember] : [TYPES.jobBinding, TYPES.jobMember];
+  return evaluation.resources.filter((r) => types.includes(r.type) && r.inputs.name === name);
+}
+
+/** Every string anywhere in a value. */
+export function allStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => [k, ...allStrings(v)]);
+  return [];
+}
+
+/** Where a public principal or a disabled invoker check appears, as "resource: detail" strings (empty = clean). */
+export function publicExposures(evaluation: Evaluation): string[] {
+  const found: string[] = [];
+  const check = (where: string, value: unknown) => {
+    for (const text of allStrings(value)) {
+      if (/allusers|allauthenticatedusers|principalset:\/\/goog\/public/i.test(text)) found.push(`${where}: ${text}`);
+    }
+  };
+  for (const r of evaluation.resources) {
+    check(r.urn, r.inputs);
+    if (r.inputs.invokerIamDisabled === true) found.push(`${r.urn}: invokerIamDisabled true`);
+  }
+  check("outputs", evaluation.outputs);
+  return found;
+}
+
+/** A throwaway build context with one file; `write` changes its content. */
+export class TempSource {
+  readonly dir: string;
+  constructor(label: string, content = "FROM scratch\n") {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `pcr-${label}-`));
+    this.write(content);
+  }
+  write(content: string): void {
+    fs.writeFileSync(path.join(this.dir, "Dockerfile"), content);
+  }
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A deep copy of a config, so variants never share objects. */
+export function cloneConfig(config: StackConfig): StackConfig {
+  return structuredClone(config);
+}
