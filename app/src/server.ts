@@ -87,7 +87,6 @@ function trackInFlight(server: Server, state: ServerState): void {
 function shutdown(server: Server, state: ServerState, graceMs: number, log: Logger, signal: string): void {
   if (state.shuttingDown) return;
   state.shuttingDown = true;
-  log("INFO", "shutting down: no new connections, finishing in-flight requests", { signal, inFlight: state.inFlight, graceMs });
   const deadline = setTimeout(() => {
     log("ERROR", "shutdown grace expired: closing connections with requests still in flight", { inFlight: state.inFlight, graceMs });
     server.closeAllConnections();
@@ -99,6 +98,8 @@ function shutdown(server: Server, state: ServerState, graceMs: number, log: Logg
     void exit(0);
   });
   server.closeIdleConnections();
+  // Logged after close(): once this line is out, the listening socket is closed.
+  log("INFO", "shutting down: no new connections, finishing in-flight requests", { signal, inFlight: state.inFlight, graceMs });
 }
 
 /** Answers malformed requests (bad header, oversized headers) with JSON too. Never logs the raw bytes: they may hold an Authorization header. */
