@@ -1,7 +1,9 @@
 import type { Evaluation, RegisteredResource } from "../offline/types";
-import { flatten, sameValue, showValue } from "./inputs";
+import { flatten, isScalarArray, sameValue, showValue } from "./inputs";
 import { SECRET_PLACEHOLDER } from "./secrets";
 import { stackOutputs } from "./workloads";
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Principals granted or revoked on one workload. */
 export interface PrincipalChange {
@@ -89,6 +91,8 @@ export function diffResources(before: RegisteredResource[], after: RegisteredRes
  * Falls back to type + parent + name when the URN does not have Pulumi's shape.
  */
 export function resourceKey(resource: RegisteredResource): string {
+  // The stack resource is named after the stack ("private-cloud-run-dev"): one per evaluation.
+  if (resource.type === STACK_TYPE) return STACK_TYPE;
   const match = /^urn:pulumi:[^:]*::(.*)$/.exec(resource.urn);
   return match ? match[1] : `${resource.type}::${resource.parent ?? ""}::${resource.name}`;
 }
@@ -96,8 +100,8 @@ export function resourceKey(resource: RegisteredResource): string {
 /** Every differing input path; values under a secret key are compared but shown masked. */
 export function inputChanges(before: RegisteredResource, after: RegisteredResource): InputChange[] {
   const secret = new Set([...before.secretInputs, ...after.secretInputs]);
-  const old = flatten(before.inputs);
-  const next = flatten(after.inputs);
+  const old = flatten(before.inputs, { scalarArraysAsLeaves: true });
+  const next = flatten(after.inputs, { scalarArraysAsLeaves: true });
   const paths = [...new Set([...old.keys(), ...next.keys()])];
   return paths
     .filter((path) => !sameValue(old.get(path), next.get(path)))
@@ -126,16 +130,28 @@ export function renderDiff(diff: PlanDiff): string[] {
   for (const resource of removed) lines.push(`  - ${resource.name}  (${resource.type})`);
   for (const resource of changed) {
     lines.push(`  ~ ${resource.name}  (${resource.type})`);
-    for (const change of resource.changes) {
-      lines.push(`      ${change.path}: ${shown(change.before)} → ${shown(change.after)}`);
-    }
+    for (const change of resource.changes) lines.push(`      ${change.path}: ${describeChange(change)}`);
   }
   return lines;
 }
 
-function shown(value: unknown): string {
-  return value === undefined ? "(unset)" : showValue(value, 80);
+/** Lists of names (members, tags) read best as "+ added - removed"; anything else as "before → after". */
+function describeChange({ before, after }: InputChange): string {
+  if (isScalarArray(before) && isScalarArray(after)) {
+    const added = after.filter((item) => !before.includes(item)).map((item) => `+ ${showValue(item)}`);
+    const removed = before.filter((item) => !after.includes(item)).map((item) => `- ${showValue(item)}`);
+    const moves = [...added, ...removed];
+    return moves.length > 0 ? moves.join("  ") : `reordered ${showValue(after, DIFF_VALUE_WIDTH)}`;
+  }
+  return `${shown(before)} → ${shown(after)}`;
 }
+
+function shown(value: unknown): string {
+  return value === undefined ? "(unset)" : showValue(value, DIFF_VALUE_WIDTH);
+}
+
+/** Wide enough for a digest-pinned image reference, so the digest that changed is visible. */
+const DIFF_VALUE_WIDTH = 200;
 
 function topKey(path: string): string {
   return path.split(/[.[]/)[0];

@@ -31,14 +31,22 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
+/** True for an array whose items are all strings, numbers, booleans or null. */
+export function isScalarArray(value: unknown): value is (string | number | boolean | null)[] {
+  return Array.isArray(value) && value.every((item) => item === null || typeof item !== "object");
+}
+
 /**
  * Flattens nested inputs into path → leaf value ("template.containers[0].image" → "…"),
- * so a diff can name exactly what changed. Empty objects and arrays are kept as leaves.
+ * so a diff can name exactly what changed. Empty objects and arrays are kept as leaves;
+ * with `scalarArraysAsLeaves`, so are lists of scalars (members, tags), compared whole.
  */
-export function flatten(value: unknown, prefix = ""): Map<string, unknown> {
+export function flatten(value: unknown, options: { scalarArraysAsLeaves?: boolean } = {}): Map<string, unknown> {
   const leaves = new Map<string, unknown>();
   const visit = (node: unknown, path: string): void => {
-    if (Array.isArray(node) && node.length > 0) {
+    if (options.scalarArraysAsLeaves && isScalarArray(node) && path !== "") {
+      leaves.set(path, node);
+    } else if (Array.isArray(node) && node.length > 0) {
       node.forEach((item, index) => visit(item, `${path}[${index}]`));
     } else if (isPlainObject(node) && Object.keys(node).length > 0) {
       for (const [key, child] of Object.entries(node)) visit(child, path === "" ? key : `${path}.${key}`);
@@ -46,7 +54,7 @@ export function flatten(value: unknown, prefix = ""): Map<string, unknown> {
       leaves.set(path, node);
     }
   };
-  visit(value, prefix);
+  visit(value, "");
   return leaves;
 }
 

@@ -99,7 +99,9 @@ export function renderMermaid(resources: RegisteredResource[]): string {
   const ids = new Map<RegisteredResource, string>();
   resources.forEach((resource, index) => ids.set(resource, `r${index}`));
   const lines = ["flowchart LR"];
-  for (const root of buildTree(resources)) lines.push(...subgraphLines(root, ids, "  "));
+  // The stack resource would be one box around everything: draw its children instead.
+  const tops = buildTree(resources).flatMap((root) => (root.resource.type === "pulumi:pulumi:Stack" ? root.children : [root]));
+  for (const top of tops) lines.push(...subgraphLines(top, ids, "  "));
   lines.push(...principalLines(resources, ids));
   lines.push(...runsAsLines(resources, ids));
   return `${lines.join("\n")}\n`;
@@ -114,6 +116,8 @@ function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, ind
     return [`${indent}${id}["${label(resource.name)}<br/><small>${label(shortType(resource.type))}</small>"]`];
   }
   const inner = node.children.flatMap((child) => subgraphLines(child, ids, `${indent}  `));
+  // A component holding only IAM (drawn as edges) would be an empty box.
+  if (inner.length === 0) return [];
   return [`${indent}subgraph ${id}["${label(resource.name)} · ${label(shortType(resource.type))}"]`, ...inner, `${indent}end`];
 }
 

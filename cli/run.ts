@@ -120,7 +120,8 @@ async function evaluate(target: string, deps: PlanDeps): Promise<Evaluation> {
   try {
     loaded = await deps.loadStackConfig(target);
   } catch (error) {
-    throw new InvalidConfig(target, problemsOf(error) ?? [{ path: target, message: messageOf(error) }]);
+    // A missing or unreadable file: its message already names the file and the fix.
+    throw new InvalidConfig(target, problemsOf(error) ?? [{ path: "", message: messageOf(error) }]);
   }
   try {
     return await deps.evaluateStack(loaded);
@@ -144,7 +145,7 @@ function messageOf(error: unknown): string {
 function renderProblems(error: InvalidConfig): string {
   const lines = error.problems.map((problem) => {
     const value = problem.value === undefined ? "" : ` ${JSON.stringify(problem.value)}`;
-    return `  ${problem.path}:${value} ${problem.message}`;
+    return problem.path === "" ? `  ${problem.message}` : `  ${problem.path}:${value} ${problem.message}`;
   });
   return `error: ${error.message}: ${error.problems.length} problem(s), nothing was planned\n${lines.join("\n")}\n`;
 }

@@ -56,11 +56,20 @@ describe("--diff", () => {
     const b = resource("t:m:T", "x", null, { keep: 1, fresh: ["b"] });
     expect(inputChanges(a, b)).toEqual([
       { path: "gone", before: "a", after: undefined },
-      { path: "fresh[0]", before: undefined, after: "b" },
+      { path: "fresh", before: undefined, after: ["b"] },
     ]);
   });
 
+  it("compares lists of names as sets and objects in lists by position", () => {
+    const a = resource("t:m:T", "x", null, { members: ["a", "b"], containers: [{ image: "i1" }] });
+    const b = resource("t:m:T", "x", null, { members: ["b", "a"], containers: [{ image: "i2" }] });
+    const text = renderDiff({ from: "a", to: "b", principals: [], resources: { added: [], removed: [], changed: [{ ...b, changes: inputChanges(a, b) }] } }).join("\n");
+    expect(text).toContain('      members: reordered ["b","a"]');
+    expect(text).toContain("      containers[0].image: i1 → i2");
+  });
+
   it("keys resources by URN without the stack", () => {
+    expect(resourceKey(resource("pulumi:pulumi:Stack", "private-cloud-run-dev", null))).toBe(resourceKey(resource("pulumi:pulumi:Stack", "private-cloud-run-prod", null)));
     expect(resourceKey(resource("gcp:x/y:Z", "n", null))).toBe("private-cloud-run::gcp:x/y:Z::n");
     expect(resourceKey({ ...resource("gcp:x/y:Z", "n", "p"), urn: "odd" })).toBe("gcp:x/y:Z::p::n");
   });
@@ -71,7 +80,6 @@ describe("--diff", () => {
     expect(text).toContain("  service hello:\n    + user:bob@example.com\n    - group:eng@example.com\n    - user:alice@example.com");
     expect(text).toContain("Resources: 4 added, 0 removed, 1 changed");
     expect(text).toContain("  + nightly-job  (gcp:cloudrunv2/job:Job)");
-    expect(text).toContain('      members[0]: group:eng@example.com → user:bob@example.com');
-    expect(text).toContain("      members[1]: user:alice@example.com → (unset)");
+    expect(text).toContain("      members: + user:bob@example.com  - group:eng@example.com  - user:alice@example.com");
   });
 });

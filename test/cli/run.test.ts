@@ -91,7 +91,7 @@ describe("runPlan", () => {
   it("an unknown stack or bad arguments are exit 2 with nothing on stdout", async () => {
     const missing = harness();
     expect(await missing.run(["--stack", "nope"])).toBe(EXIT.invalidConfig);
-    expect(missing.stderr()).toContain("nope: no Pulumi.nope.yaml");
+    expect(missing.stderr()).toContain("\n  no Pulumi.nope.yaml");
     expect(missing.stdout()).toBe("");
     const usage = harness();
     expect(await usage.run(["--graph", "dot"])).toBe(EXIT.invalidConfig);

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+/** The repository root (cli/ is one level down). */
+export const REPO_ROOT = resolve(__dirname, "..");
+const APP_DIR = join(REPO_ROOT, "app");
+const APP_ENTRY = join(APP_DIR, "dist", "server.js");
+
+/** How long the app may take to print its "listening" line. */
+const START_TIMEOUT_MS = 20_000;
+/** Cloud Run gives 10 s after SIGTERM; the rehearsal waits as long, then kills. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/** The app running as a real process on 127.0.0.1. */
+export interface LocalApp {
+  url: string;
+  /** SIGTERM, wait for exit (bounded), SIGKILL if it did not. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * True when app/dist/server.js is missing or older than a file in app/src: a fresh
+ * clone (`npm ci && npm start`) has no dist, and a stale dist would rehearse old code.
+ */
+export function appNeedsBuild(appDir = APP_DIR): boolean {
+  const entry = join(appDir, "dist", "server.js");
+  if (!existsSync(entry)) return true;
+  const built = statSync(entry).mtimeMs;
+  const sources = join(appDir, "src");
+  return readdirSync(sources, { recursive: true, encoding: "utf8" }).some(
+    (file) => file.endsWith(".ts") && statSync(join(sources, file)).mtimeMs > built,
+  );
+}
+
+/** Builds the app with the root's TypeScript (`npm run build:app`), its output to `log`. */
+export async function buildApp(log: (text: string) => void): Promise<void> {
+  const tsc = require.resolve("typescript/bin/tsc");
+  const child = spawn(process.execPath, [tsc, "-p", join(APP_DIR, "tsconfig.json")], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (chunk: Buffer) => log(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => log(chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once("close", done));
+  if (code !== 0) throw new Error(`building the app failed (tsc -p app/tsconfig.json exited ${code}): run \`npm run build:app\` to see why`);
+}
+
+/**
+ * Starts `node app/dist/server.js` on 127.0.0.1 with an OS-chosen port (PORT=0) and
+ * resolves once its "listening" log line gives the port.
+ */
+export async function startApp(env: Record<string, string>): Promise<LocalApp> {
+  const child = spawn(process.execPath, [APP_ENTRY], {
+    cwd: APP_DIR,
+    env: { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = stopper(child);
+  try {
+    const port = await listeningPort(child);
+    return { url: `http://127.0.0.1:${port}`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const stderr: string[] = [];
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+    const timer = setTimeout(() => reject(new Error(`the app printed no "listening" line within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const port = portFromLogLine(line);
+      if (port === undefined) return;
+      clearTimeout(timer);
+      lines.close();
+      // Keep draining the app's logs so a full pipe never blocks it.
+      child.stdout?.resume();
+      resolvePort(port);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited (${signal ?? `code ${code}`}) before listening: ${stderr.join("").trim().slice(-500) || "no output"}`));
+    });
+  });
+}
+
+/** The port of the app's JSON "listening" log line, or undefined for any other line. */
+export function portFromLogLine(line: string): number | undefined {
+  try {
+    const entry = JSON.parse(line) as { message?: unknown; port?: unknown };
+    return entry.message === "listening" && typeof entry.port === "number" ? entry.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  const exited = new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done();
+    else child.once("exit", () => done());
+  });
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((done) => (timer = setTimeout(() => done("timeout"), STOP_TIMEOUT_MS)));
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+}
