@@ -31,6 +31,8 @@ export interface FrontEndOptions {
   propagationDelayMs?: number;
   /** @default 0 (ephemeral) */
   port?: number;
+  /** Clock for the propagation delay, in epoch ms (tests pass a controllable one). @default Date.now */
+  now?: () => number;
 }
 
 /** What the front end decided about one request (never holds a token). */
@@ -73,6 +75,7 @@ class InvokerList {
   constructor(
     members: string[],
     private readonly delayMs: number,
+    private readonly clock: () => number,
   ) {
     validateMembers("invokers", members);
     this.current = [...members];
@@ -80,11 +83,11 @@ class InvokerList {
 
   set(members: string[]): void {
     validateMembers("setInvokers", members);
-    this.pending.push({ members: [...members], dueAtMs: Date.now() + this.delayMs });
+    this.pending.push({ members: [...members], dueAtMs: this.clock() + this.delayMs });
   }
 
   now(): string[] {
-    const nowMs = Date.now();
+    const nowMs = this.clock();
     while (this.pending.length > 0 && this.pending[0].dueAtMs <= nowMs) this.current = this.pending.shift()!.members;
     return [...this.current];
   }
@@ -99,7 +102,7 @@ type Verdict = { status: 401 | 403; reason: string; unauthenticated?: boolean; e
  */
 export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd> {
   const upstream = parseUpstream(options.upstream);
-  const invokers = new InvokerList(options.invokers, options.propagationDelayMs ?? 0);
+  const invokers = new InvokerList(options.invokers, options.propagationDelayMs ?? 0, options.now ?? Date.now);
   const userClientIds = options.userClientIds ?? [GCLOUD_CLI_CLIENT_ID, GCLOUD_ADC_CLIENT_ID];
   const decisions: FrontEndDecision[] = [];
   let audiences: string[] = [];
