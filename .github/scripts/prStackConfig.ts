@@ -5,10 +5,12 @@
  *   npx tsx .github/scripts/prStackConfig.ts --pr 42 --from Pulumi.dev.yaml \
  *     --out Pulumi.pr-42.yaml [--invoker serviceAccount:deploy@p.iam.gserviceaccount.com] [--project other-project]
  *
- * A PR stack is dev's config with four overrides, and nothing else:
- * - every service and job is renamed `<name>-pr<N>`, so it never collides with
- *   dev's (or another PR's) Cloud Run service, job and runtime service account;
- * - `deletionProtection: false` on every workload, so closing the PR can destroy it;
+ * A PR stack is dev's config with these overrides, and nothing else:
+ * - every service and job is renamed `<name>-pr<N>`, and the Artifact Registry
+ *   repository `<repository>-pr<N>`, so nothing collides with dev's (or another
+ *   PR's) services, jobs, runtime service accounts or repository;
+ * - `deletionProtection: false` for the stack and on every workload, so closing
+ *   the PR can destroy it;
  * - `--invoker` (the deploy identity) is added to every workload's invokers, so
  *   the smoke test, which runs as that identity, is allowed through;
  * - `--project` (optional; empty means "keep dev's") moves it to a sandbox project.
@@ -21,6 +23,8 @@ import { parse, stringify } from "yaml";
 
 /** Config namespace of the main program (its Pulumi.yaml `name`). */
 const NAMESPACE = "private-cloud-run";
+/** The stack's default repository id when `private-cloud-run:repository` is unset (config.ts). */
+const DEFAULT_REPOSITORY = "private-cloud-run";
 
 /** A Pulumi.<stack>.yaml document: `config` plus provider/encryption keys. */
 export interface StackFile {
@@ -64,6 +68,9 @@ export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): Stac
     if (config[key] === undefined) continue;
     config[key] = workloadList(config[key], key).map((workload) => prWorkload(workload, overrides));
   }
+  const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : DEFAULT_REPOSITORY;
+  config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
+  config[`${NAMESPACE}:deletionProtection`] = false;
   if (overrides.project) config["gcp:project"] = overrides.project;
   return { ...dev, config };
 }

@@ -41,6 +41,14 @@ describe("prStackConfig", () => {
     ]);
   });
 
+  it("gives the PR stack its own repository and turns the stack-wide deletion protection off", () => {
+    const config = prStackConfig(devFile(), { pr: 42 }).config ?? {};
+    expect(config["private-cloud-run:repository"]).toBe("private-cloud-run-pr42");
+    expect(config["private-cloud-run:deletionProtection"]).toBe(false);
+    const custom = { ...devFile(), config: { ...devFile().config, "private-cloud-run:repository": "images" } };
+    expect(prStackConfig(custom, { pr: 3 }).config?.["private-cloud-run:repository"]).toBe("images-pr3");
+  });
+
   it("adds the deploy identity to every workload's invokers exactly once", () => {
     const config = prStackConfig(devFile(), { pr: 7, invoker: DEPLOY_SA }).config ?? {};
     const [service] = config["private-cloud-run:services"] as { invokers: string[] }[];

@@ -1,0 +1,58 @@
+/**
+ * The per-PR stack config the pr-stack workflow generates runs through the REAL
+ * program (offline/evaluate.ts, under mocks): it validates, deletion protection
+ * is off everywhere (so the close-time destroy can succeed), nothing collides
+ * with dev by name, and the deploy identity is an invoker (so the smoke passes).
+ */
+import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import type { Evaluation, RegisteredResource } from "../../offline/types";
+import { prStackConfig } from "../../.github/scripts/prStackConfig";
+
+const DEPLOY_SA = "serviceAccount:pulumi-deploy@my-gcp-project.iam.gserviceaccount.com";
+
+function ofType(evaluation: Evaluation, suffix: string): RegisteredResource[] {
+  return evaluation.resources.filter((resource) => resource.type.endsWith(suffix));
+}
+
+describe("a generated PR stack config, through the real program", () => {
+  let dev: Evaluation;
+  let pr: Evaluation;
+
+  beforeAll(async () => {
+    const { config } = loadStackConfig("dev");
+    dev = await evaluateStack({ stack: "dev", config });
+    const generated = prStackConfig({ config }, { pr: 42, invoker: DEPLOY_SA });
+    pr = await evaluateStack({ stack: "pr-42", config: generated.config ?? {} });
+  });
+
+  it("turns deletion protection off on every service and job", () => {
+    const workloads = [...ofType(pr, "cloudrunv2/service:Service"), ...ofType(pr, "cloudrunv2/job:Job")];
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const workload of workloads) expect({ name: workload.name, deletionProtection: workload.inputs.deletionProtection }).toEqual({ name: workload.name, deletionProtection: false });
+  });
+
+  it("names every Cloud Run workload, runtime account and the repository apart from dev's", () => {
+    const names = (evaluation: Evaluation, suffix: string, key: string) => ofType(evaluation, suffix).map((r) => String(r.inputs[key]));
+    for (const [suffix, key] of [
+      ["cloudrunv2/service:Service", "name"],
+      ["cloudrunv2/job:Job", "name"],
+      ["serviceaccount/account:Account", "accountId"],
+      ["artifactregistry/repository:Repository", "repositoryId"],
+    ]) {
+      const prNames = names(pr, suffix, key);
+      expect(prNames.length).toBe(names(dev, suffix, key).length);
+      for (const name of prNames) expect(names(dev, suffix, key)).not.toContain(name);
+    }
+    expect(names(pr, "cloudrunv2/service:Service", "name").every((name) => name.endsWith("-pr42"))).toBe(true);
+  });
+
+  it("grants the deploy identity invoker on every workload, beside dev's invokers", () => {
+    const bindings = [...ofType(pr, "serviceIamBinding:ServiceIamBinding"), ...ofType(pr, "jobIamBinding:JobIamBinding")];
+    const members = [...ofType(pr, "serviceIamMember:ServiceIamMember"), ...ofType(pr, "jobIamMember:JobIamMember")];
+    expect(bindings.length + members.length).toBeGreaterThan(0);
+    for (const binding of bindings) expect(binding.inputs.members).toContain(DEPLOY_SA);
+    const devMembers = new Set(ofType(dev, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
+    const prMembers = new Set(ofType(pr, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
+    expect([...prMembers].sort()).toEqual([...new Set([...devMembers, DEPLOY_SA])].sort());
+  });
+});
