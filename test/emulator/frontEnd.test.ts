@@ -102,7 +102,8 @@ describe("Cloud Run front end", () => {
     ["another issuer's key", () => new TokenIssuer().mintIdToken({ email: INVOKER, audience: AUDIENCE }), /key|signature/],
   ])("%s: 401 with WWW-Authenticate, in both header modes", async (_name, makeToken, reason) => {
     const token = await makeToken();
-    for (const headers of [{ authorization: `Bearer ${token}` }, { authorization: "Bearer app", "x-serverless-authorization": `Bearer ${token}` }]) {
+    const modes: Record<string, string>[] = [{ authorization: `Bearer ${token}` }, { authorization: "Bearer app", "x-serverless-authorization": `Bearer ${token}` }];
+    for (const headers of modes) {
       const res = await call(headers);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
