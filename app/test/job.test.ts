@@ -102,8 +102,9 @@ test("no URLs at all: a warning that says how to give them, and exit 0", async (
 });
 
 test.each([
-  ["an index not below the count", [`${base}/ok`], taskVars(2, 2), 'CLOUD_RUN_TASK_INDEX="2" is not below CLOUD_RUN_TASK_COUNT=2'],
-  ["a non-numeric count", [`${base}/ok`], { CLOUD_RUN_TASK_COUNT: "two" }, 'CLOUD_RUN_TASK_COUNT="two" is not an integer between 1 and 10000'],
+  // Config is checked before any probe, so these URLs are never fetched.
+  ["an index not below the count", ["http://127.0.0.1:9/ok"], taskVars(2, 2), 'CLOUD_RUN_TASK_INDEX="2" is not below CLOUD_RUN_TASK_COUNT=2'],
+  ["a non-numeric count", ["http://127.0.0.1:9/ok"], { CLOUD_RUN_TASK_COUNT: "two" }, 'CLOUD_RUN_TASK_COUNT="two" is not an integer between 1 and 10000'],
   ["an argument that is not a URL", ["not a url"], {}, 'argument 1: "not a url" is not a URL; give absolute URLs'],
   ["a non-http URL", ["ftp://example.com/x"], {}, 'argument 1: "ftp:" is not http or https'],
   ["a URL with credentials", ["https://user:pw@example.com/"], {}, "argument 1: a URL with user:password; remove the credentials"],
