@@ -134,7 +134,7 @@ const roleOf = (roles: readonly string[]) =>
 /** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
 const invokerList = (groups: PrincipalGroups) =>
   z
-    .array(z.unknown(), { error: `must be a list of IAM members or group names, e.g. [team, "user:alice@example.com"]` })
+    .array(z.unknown(), { error: `must be a list; write IAM members or group names, e.g. [team, "user:alice@example.com"]` })
     .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
     .superRefine((entries, ctx) => {
       for (const problem of expandPrincipals(entries, groups).problems) {
@@ -194,8 +194,7 @@ const jobSchema = (groups: PrincipalGroups) =>
     { error: unknownKeyMessage },
   );
 
-function unknownKeyMessage(issue: { code?: string; keys?: string[] }): string | undefined {
-  if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys?.join(", ")}; check the spelling against docs/stack.md`;
+function unknownKeyMessage(issue: { code?: string }): string | undefined {
   if (issue.code === "invalid_type") return "must be a mapping of settings (name, source, invokers, …)";
   return undefined;
 }
@@ -242,7 +241,7 @@ export function parseStackConfig(config: StackConfig): StackSettings {
   const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input)];
   const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(toProblem(issue, input));
+    for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(sortProblems(problems));
   return toSettings(parsed.data, groups);
@@ -313,10 +312,19 @@ function duplicateNameProblems(input: Record<string, unknown>): ConfigProblem[] 
   return problems;
 }
 
-function toProblem(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem {
-  const path = formatPath(issue.path);
-  const value = "input" in issue && issue.code !== "unrecognized_keys" ? issue.input : valueAt(input, issue.path);
-  return { path, value, message: issue.message };
+function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem[] {
+  if (issue.code === "unrecognized_keys") {
+    // One problem per unknown key, at the key itself: `services[0].invoker: … is not a setting`.
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      value: valueAt(input, [...issue.path, key]),
+      message: "is not a setting this stack reads; check the spelling against docs/stack.md",
+    }));
+  }
+  const value = valueAt(input, issue.path);
+  // A missing key: say "is required" and keep the hint after the ";".
+  const message = value === undefined && issue.code === "invalid_type" ? `is required;${issue.message.split(";").slice(1).join(";") || " add it"}` : issue.message;
+  return [{ path: formatPath(issue.path), value, message }];
 }
 
 /** ["private-cloud-run:services", 0, "invokers", 2] → "private-cloud-run:services[0].invokers[2]". */

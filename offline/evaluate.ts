@@ -73,22 +73,42 @@ type Program = () => Promise<Record<string, unknown>>;
 
 async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   const project = opts.project ?? PROJECT_NAME;
+  const rootDir = opts.rootDir ?? PROJECT_DIR;
   // Validate first: a bad config must not register even the root stack.
   const settings = parseStackConfig(opts.config);
+  checkSourcesExist(rootDir, [...settings.services, ...settings.jobs].map((w) => w.source));
   const recorder = new Recorder();
-  await pulumi.runtime.setMocks(
-    createMocks({ rootDir: opts.rootDir ?? PROJECT_DIR, project: settings.project, region: settings.region, stack: opts.stack }),
-    project,
-    opts.stack,
-    false,
-  );
+  await pulumi.runtime.setMocks(createMocks({ rootDir, project: settings.project, region: settings.region, stack: opts.stack }), project, opts.stack, false);
   recorder.attach(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(toRuntimeConfig(opts.config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require("../index") as Program;
-  const outputs = await pulumi.runtime.runInPulumiStack(program);
-  await recorder.settled();
-  return { project, stack: opts.stack, resources: recorder.resources, outputs: unwrapSecrets(outputs ?? {}) as Record<string, unknown> };
+  // A failing registration surfaces as an unhandled rejection from inside
+  // Pulumi's runtime; catch it for the length of this run and reject with it
+  // instead of letting it end the process.
+  const failures: unknown[] = [];
+  const onUnhandled = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const outputs = await pulumi.runtime.runInPulumiStack(program).catch((error: unknown) => {
+      failures.push(error);
+      return undefined;
+    });
+    if (failures.length === 0) await recorder.settled();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failures.length > 0) throw failures[0];
+    return { project, stack: opts.stack, resources: recorder.resources, outputs: unwrapSecrets(outputs ?? {}) as Record<string, unknown> };
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+}
+
+/** A missing build context would fail the real image build: say so before anything is registered. */
+function checkSourcesExist(rootDir: string, sources: string[]): void {
+  const missing = [...new Set(sources)].filter((source) => !fs.existsSync(path.resolve(rootDir, source)) || !fs.statSync(path.resolve(rootDir, source)).isDirectory());
+  if (missing.length > 0) {
+    throw new Error(`build context(s) not found: ${missing.map((m) => `"${m}" (resolved to ${path.resolve(rootDir, m)})`).join(", ")}; fix "source" in the stack config`);
+  }
 }
 
 /** Pulumi's runtime holds config values as strings; structured values as JSON, like the CLI passes them. */

@@ -1,0 +1,98 @@
+/**
+ * The offline evaluator and its mocks: repeated and concurrent evaluation,
+ * build-context hashing, and IAM following a replaced workload.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { createMocks, hashBuildContext } from "../../offline/mocks";
+import { TempSource, TYPES, isIamType } from "../support/stackHarness";
+
+const dev = loadStackConfig("dev");
+
+describe("evaluateStack", () => {
+  test("concurrent calls are queued and give identical results", async () => {
+    const [a, b] = await Promise.all([evaluateStack(dev), evaluateStack(dev)]);
+    expect(a.resources.length).toBeGreaterThan(10);
+    expect(b).toEqual(a);
+    // Every registration completed: each resource has its URN.
+    for (const r of a.resources) expect(r.urn).toMatch(/^urn:pulumi:dev::private-cloud-run::/);
+  });
+
+  test("records parents by logical name and marks components", async () => {
+    const ev = await evaluateStack(dev);
+    const service = ev.resources.find((r) => r.type === TYPES.service)!;
+    expect(service.parent).toBe("hello");
+    expect(ev.resources.find((r) => r.name === "hello")).toMatchObject({ type: "private-cloud-run:index:PrivateService", component: true, parent: "private-cloud-run-dev" });
+    expect(ev.resources[0]).toMatchObject({ type: "pulumi:pulumi:Stack", parent: null, component: true });
+  });
+
+  test("a missing build context is reported before anything is registered", async () => {
+    const config = { ...dev.config, "private-cloud-run:jobs": [{ name: "j", source: "./does-not-exist", invokers: ["user:a@example.com"] }] };
+    await expect(evaluateStack({ stack: "dev", config })).rejects.toThrow(/build context\(s\) not found: "\.\/does-not-exist"/);
+    // …and the next evaluation is unaffected.
+    expect((await evaluateStack(dev)).resources.length).toBeGreaterThan(10);
+  });
+});
+
+describe("hashBuildContext", () => {
+  const source = new TempSource("hash");
+  afterAll(() => source.remove());
+
+  test("same content → same hash; changed content → new hash; ignored files and node_modules do not count", () => {
+    fs.writeFileSync(path.join(source.dir, ".dockerignore"), "# comment\n*.log\ntest\n");
+    const first = hashBuildContext(source.dir);
+    expect(hashBuildContext(source.dir)).toBe(first);
+    fs.writeFileSync(path.join(source.dir, "debug.log"), "noise");
+    fs.mkdirSync(path.join(source.dir, "test"), { recursive: true });
+    fs.writeFileSync(path.join(source.dir, "test", "a.test.ts"), "x");
+    fs.mkdirSync(path.join(source.dir, "node_modules", "x"), { recursive: true });
+    fs.writeFileSync(path.join(source.dir, "node_modules", "x", "index.js"), "x");
+    expect(hashBuildContext(source.dir)).toBe(first);
+    fs.writeFileSync(path.join(source.dir, "server.js"), "console.log(1)");
+    expect(hashBuildContext(source.dir)).not.toBe(first);
+  });
+
+  test("a missing directory is an error naming the fix", () => {
+    expect(() => hashBuildContext(path.join(source.dir, "nope"))).toThrow(/does not exist.*fix "source"/);
+  });
+});
+
+describe("IAM follows a replaced workload", () => {
+  test("every IAM resource is registered with replaceWith = its service or job", async () => {
+    const requests: { type: string; name: string; urn?: string; replaceWith: string[]; parent: string }[] = [];
+    await pulumi.runtime.setMocks(createMocks({ rootDir: path.resolve(__dirname, "../.."), project: "my-gcp-project", region: "asia-east1", stack: "dev" }), "private-cloud-run", "dev", false);
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: (e: unknown, r: { getUrn(): string }) => void) => void };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      const entry = { type: req.getType(), name: req.getName(), replaceWith: req.getReplaceWithList(), parent: req.getParent(), urn: undefined as string | undefined };
+      requests.push(entry);
+      register(req, (e, r) => {
+        if (r) entry.urn = r.getUrn();
+        cb(e, r);
+      });
+    };
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(dev.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await pulumi.runtime.runInPulumiStack(require("../../index"));
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(); // eslint-disable-line @typescript-eslint/no-require-imports
+
+    const iam = requests.filter((r) => isIamType(r.type));
+    expect(iam.length).toBe(2);
+    for (const binding of iam) {
+      const workloadType = binding.type.startsWith("gcp:cloudrunv2/job") ? TYPES.job : TYPES.service;
+      const owner = binding.name.replace(/-invokers-binding$/, "");
+      const target = requests.find((r) => r.type === workloadType && r.name === `${owner}-${workloadType === TYPES.job ? "job" : "service"}`);
+      expect(target?.urn).toBeDefined();
+      expect(binding.replaceWith).toEqual([target!.urn]);
+    }
+  });
+});
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getReplaceWithList(): string[];
+}

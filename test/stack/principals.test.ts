@@ -1,0 +1,112 @@
+/** Principal parsing and expansion: pure table tests (components/principals.ts). */
+import { expandPrincipals, isPublicPrincipal, parsePrincipal, validateGroups } from "../../components/principals";
+
+describe("parsePrincipal", () => {
+  test.each([
+    ["user:alice@example.com", { kind: "member", member: "user:alice@example.com" }],
+    ["serviceAccount:ci@my-gcp-project.iam.gserviceaccount.com", { kind: "member", member: "serviceAccount:ci@my-gcp-project.iam.gserviceaccount.com" }],
+    ["group:eng@example.com", { kind: "member", member: "group:eng@example.com" }],
+    ["domain:example.com", { kind: "member", member: "domain:example.com" }],
+    [
+      "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/subject/repo:acme/app",
+      { kind: "member", member: "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/subject/repo:acme/app" },
+    ],
+    [
+      "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins",
+      { kind: "member", member: "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins" },
+    ],
+    ["team", { kind: "group", name: "team" }],
+    ["on-call_2", { kind: "group", name: "on-call_2" }],
+  ])("accepts %s", (input, expected) => {
+    expect(parsePrincipal(input)).toEqual(expected);
+  });
+
+  test.each([
+    ["allUsers", /public/],
+    ["allAuthenticatedUsers", /public/],
+    ["ALLUSERS", /public/],
+    ["allauthenticatedusers", /public/],
+    ["user:allUsers", /public/],
+    ["group:AllAuthenticatedUsers", /public/],
+    [" allUsers ", /public/],
+    ["principalSet://goog/public:all", /public/],
+    ["", /is empty/],
+    ["   ", /is empty/],
+    [" user:alice@example.com", /leading or trailing spaces/],
+    ["deleted:user:alice@example.com", /unknown prefix "deleted:"/],
+    ["serviceaccount:ci@example.com", /unknown prefix "serviceaccount:"/],
+    ["mailto:alice@example.com", /unknown prefix/],
+    ["user:alice", /malformed email after "user:"/],
+    ["user:", /malformed email/],
+    ["group:eng@", /malformed email/],
+    ["serviceAccount:ci@@example.com", /malformed email/],
+    ["domain:localhost", /malformed domain/],
+    ["domain:exa mple.com", /malformed domain/],
+    ["principal://", /malformed federated identifier/],
+    ["principalSet://iam.googleapis.com", /malformed federated identifier/],
+    ["alice@example.com", /neither an IAM member nor a group name/],
+    ["1team", /neither an IAM member nor a group name/],
+  ])("rejects %j", (input, message) => {
+    const parsed = parsePrincipal(input);
+    expect(parsed.kind).toBe("invalid");
+    expect(parsed.kind === "invalid" && parsed.message).toMatch(message);
+  });
+
+  test.each([[42], [null], [undefined], [{ user: "a@example.com" }]])("rejects the non-string %j", (input) => {
+    expect(parsePrincipal(input)).toEqual({ kind: "invalid", message: expect.stringMatching(/is not a string/) });
+  });
+});
+
+describe("isPublicPrincipal", () => {
+  test.each([
+    ["allUsers", true],
+    ["user:ALLUSERS", true],
+    ["principalSet://goog/public:all", true],
+    ["user:allusers-fan@example.com", false],
+    ["group:all-users@example.com", false],
+    ["user:alice@example.com", false],
+  ])("%s → %s", (input, expected) => {
+    expect(isPublicPrincipal(input)).toBe(expected);
+  });
+});
+
+describe("expandPrincipals", () => {
+  const groups = {
+    team: ["user:alice@example.com", "group:eng@example.com"],
+    bots: ["serviceAccount:ci@p-123456.iam.gserviceaccount.com", "team"],
+    loopA: ["loopB"],
+    loopB: ["loopA"],
+    self: ["self"],
+    leaky: ["user:bob@example.com", "allUsers"],
+  };
+
+  test.each([
+    [["team"], ["group:eng@example.com", "user:alice@example.com"]],
+    [["bots"], ["group:eng@example.com", "serviceAccount:ci@p-123456.iam.gserviceaccount.com", "user:alice@example.com"]],
+    [["team", "user:alice@example.com", "team"], ["group:eng@example.com", "user:alice@example.com"]],
+    [["user:zed@example.com", "user:amy@example.com"], ["user:amy@example.com", "user:zed@example.com"]],
+  ])("%j → %j (expanded, merged, sorted)", (input, members) => {
+    expect(expandPrincipals(input, groups)).toEqual({ members, problems: [] });
+  });
+
+  test.each([
+    [["ghost"], 0, /not defined; define it under private-cloud-run:principals/],
+    [["user:a@example.com", "loopA"], 1, /refer to itself \(loopA → loopB → loopA\)/],
+    [["self"], 0, /refer to itself \(self → self\)/],
+    [["leaky"], 0, /"allUsers" would make the workload public/],
+  ])("%j reports entry %i", (input, index, message) => {
+    const { problems } = expandPrincipals(input, groups);
+    expect(problems).toEqual([{ index, value: input[index], message: expect.stringMatching(message) }]);
+  });
+});
+
+describe("validateGroups", () => {
+  test("reports bad entries, self references and bad group names", () => {
+    const problems = validateGroups({ ok: ["user:a@example.com"], self: ["self"], pub: ["allAuthenticatedUsers"], "bad:name": [] });
+    expect(problems.map((p) => [p.group, p.index])).toEqual([
+      ["self", 0],
+      ["pub", 0],
+      ["bad:name", null],
+    ]);
+  });
+});
