@@ -50,11 +50,15 @@ export function normalizeInputs(value: unknown): unknown {
   return value;
 }
 
-/** True for `{}`-style objects (not arrays, not class instances). */
+/**
+ * True for `{}`-style objects (not arrays, not class instances). Compares the
+ * prototype chain's shape, not `Object.prototype` itself, because values may
+ * come from another realm (a vm context, `structuredClone` under jest).
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** One step of a path: an object key or an array index. */
