@@ -125,7 +125,7 @@ describe("Google APIs stand-in driven by google-auth-library", () => {
       } as never,
     });
     const client = useNodeFetch((await auth.getClient()) as Impersonated);
-    redirect(client.sourceClient);
+    redirect((client as unknown as { sourceClient: AuthClient }).sourceClient); // private in the typings, public at run time
     const idClient = useNodeFetch(await auth.getIdTokenClient(frontEnd.url));
     const res = await idClient.request({ url: `${frontEnd.url}/x`, validateStatus: () => true });
     expect(res.status).toBe(200);
