@@ -31,16 +31,20 @@ export function sameAudience(a: string, b: string): boolean {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
-/** Likely causes of a 401 from Cloud Run, most specific first. */
-export function explainUnauthorized(token: string | undefined, expectedAudience: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
+/**
+ * Likely causes of a 401 from Cloud Run, most specific first. `serviceOrigin` is
+ * the URL's origin, the audience Cloud Run always accepts; any other `aud` must
+ * be one of the service's customAudiences.
+ */
+export function explainUnauthorized(token: string | undefined, serviceOrigin: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
   if (token === undefined) return "the request carried no usable token";
   if (token.startsWith("ya29.")) return "an OAuth access token was sent; Cloud Run accepts only Google-signed ID tokens (mint one for the service URL)";
   const claims = claimsOf(token);
   if (!claims) return "the token is not a JWT; Cloud Run accepts only Google-signed ID tokens";
   if (claims.exp !== undefined && claims.exp <= nowSeconds) return `the ID token expired at ${new Date(claims.exp * 1000).toISOString()}; mint a fresh one`;
   const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
-  if (!audiences.some((aud) => sameAudience(aud, expectedAudience))) {
-    return `wrong audience: the token's aud is ${JSON.stringify(claims.aud)} but this call expects "${expectedAudience}"; use the service's https://…run.app URL or one of its customAudiences (--audience)`;
+  if (!audiences.some((aud) => sameAudience(aud, serviceOrigin))) {
+    return `wrong audience: the token's aud is ${JSON.stringify(claims.aud)}, not this service's URL "${serviceOrigin}", and Cloud Run did not accept it as a custom audience; mint the token for "${serviceOrigin}" (drop --audience) or add the audience to the service's customAudiences`;
   }
   return "Cloud Run rejected the ID token: check that the audience is the service URL or a configured custom audience, that the token is not expired, and that it is an ID token (not an access token)";
 }

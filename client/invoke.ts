@@ -83,7 +83,9 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
   const policy = resolveRetryOptions(isStream(init.body) ? { ...options.retry, maxAttempts: 1 } : options.retry);
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? sleepFor;
-  const started = Date.now();
+  // The retry deadline counts from the first token in hand: a slow first mint
+  // (credential discovery can take seconds) must not eat the IAM propagation window.
+  let started: number | undefined;
 
   for (let attempt = 1; ; attempt++) {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
@@ -93,6 +95,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
     let failure: string | undefined;
     try {
       token = await tokens.getIdToken(audience);
+      started ??= Date.now();
       const headers = withIdToken(init.headers, token, options.headerMode ?? "auto");
       response = await doFetch(target, { ...init, headers, signal });
     } catch (error) {
@@ -100,7 +103,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
       failure = redact(describeNetworkError(error));
     }
 
-    const elapsedMs = Date.now() - started;
+    const elapsedMs = Date.now() - (started ?? Date.now());
     const retryable = response ? isRetryableStatus(response.status, policy.retryForbidden) : true;
     const delay = retryable
       ? nextDelayMs({ attempt, elapsedMs, retryAfter: response ? retryAfterMs(response.headers.get("retry-after")) : undefined }, policy)
@@ -135,7 +138,7 @@ async function finish(outcome: Outcome): Promise<Response> {
   const body = redact((await response.text().catch(() => "")).slice(0, 300));
   const seconds = (outcome.elapsedMs / 1000).toFixed(1);
   if (response.status === 401) {
-    throw new InvokeError(`401 from ${where}: the ID token was rejected (not retried)`, explainUnauthorized(outcome.token, outcome.audience), 401, where, attempt);
+    throw new InvokeError(`401 from ${where}: the ID token was rejected (not retried)`, explainUnauthorized(outcome.token, target.origin), 401, where, attempt);
   }
   const email = outcome.token ? claimsOf(outcome.token)?.email : undefined;
   throw new InvokeError(

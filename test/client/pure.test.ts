@@ -120,7 +120,7 @@ describe("diagnosis of refusals", () => {
     ["an access token", "ya29.opaque", /OAuth access token was sent/],
     ["not a JWT", "garbage", /not a JWT/],
     ["expired", fakeJwt({ aud: "https://svc.run.app", exp: now - 10 }), /expired at/],
-    ["wrong audience", fakeJwt({ aud: "https://other.run.app", exp: now + 100 }), /wrong audience: the token's aud is "https:\/\/other.run.app" but this call expects "https:\/\/svc.run.app"/],
+    ["wrong audience", fakeJwt({ aud: "https://other.run.app", exp: now + 100 }), /wrong audience: the token.s aud is "https:\/\/other.run.app", not this service.s URL "https:\/\/svc.run.app"/],
   ])("401 with %s", (_label, token, expected) => {
     expect(explainUnauthorized(token, "https://svc.run.app", now)).toMatch(expected);
   });
