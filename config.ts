@@ -8,19 +8,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { SERVICE_INGRESS, type Ingress } from "./components/ingress";
 import { expandPrincipals, validateGroups, type PrincipalGroups } from "./components/principals";
 import type { StackConfig } from "./offline/types";
 
 /** The config namespace of this project (`name` in Pulumi.yaml). */
 export const NAMESPACE = "private-cloud-run";
-
-/** Friendly ingress names and the Cloud Run API value each maps to. */
-export const INGRESS_VALUES = {
-  all: "INGRESS_TRAFFIC_ALL",
-  internal: "INGRESS_TRAFFIC_INTERNAL_ONLY",
-  "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
-} as const;
-export type Ingress = keyof typeof INGRESS_VALUES;
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
 export const SERVICE_ROLES = ["roles/run.invoker", "roles/run.servicesInvoker"] as const;
@@ -167,8 +160,8 @@ const serviceSchema = (groups: PrincipalGroups) =>
       name: workloadName(MAX_SERVICE_NAME),
       ...commonWorkload(groups),
       ingress: z
-        .enum(Object.keys(INGRESS_VALUES) as [Ingress, ...Ingress[]], {
-          error: `is not an ingress; use one of ${Object.keys(INGRESS_VALUES).join(", ")}`,
+        .enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]], {
+          error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
         })
         .optional(),
       invokerRole: roleOf(SERVICE_ROLES).optional(),

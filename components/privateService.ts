@@ -5,16 +5,10 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_INGRESS, type Ingress } from "./ingress";
 import { InvokerAccess, type InvokerMode } from "./invokerAccess";
 import { runtimeAccountId } from "./naming";
 import { buildServiceSmokeTest, serviceAudiences, type ServiceOutputs } from "./smokeTest";
-
-/** Friendly ingress names → Cloud Run API values. */
-export const SERVICE_INGRESS = {
-  all: "INGRESS_TRAFFIC_ALL",
-  internal: "INGRESS_TRAFFIC_INTERNAL_ONLY",
-  "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
-} as const;
 
 export interface PrivateServiceArgs {
   /** GCP project id. */
@@ -29,7 +23,7 @@ export interface PrivateServiceArgs {
    * Who may reach the service at the network level; IAM applies in every case.
    * @default "all"
    */
-  ingress?: keyof typeof SERVICE_INGRESS;
+  ingress?: Ingress;
   /**
    * Extra audiences accepted in ID tokens (e.g. a custom domain).
    * @default []
