@@ -1,0 +1,91 @@
+/**
+ * The identity every workflow deploys as: a service account with exactly the
+ * roles in bootstrap/roles.ts, each granted on the narrowest resource that
+ * works, impersonable only by the one GitHub repository (no key exists).
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_ROLES, REGISTRY_ADMIN, REGISTRY_WRITER, RESOURCE_ROLES, type RoleGrant } from "../roles";
+
+/** Arguments of {@link DeployServiceAccount}. */
+export interface DeployServiceAccountArgs {
+  project: string;
+  region: string;
+  /** Account id (before the @). @default "pulumi-deploy" */
+  accountId: string;
+  /** State bucket name: objectAdmin there only. */
+  stateBucket: pulumi.Input<string>;
+  /** KMS key id: encrypter/decrypter on it only. */
+  cryptoKeyId: pulumi.Input<string>;
+  /** principalSet:// of the GitHub repository allowed to impersonate it. */
+  repositoryPrincipalSet: pulumi.Input<string>;
+  /** Existing Artifact Registry repository: writer there instead of admin on the project. */
+  artifactRepository?: string;
+}
+
+/** The deploy service account and all of its grants. */
+export class DeployServiceAccount extends pulumi.ComponentResource {
+  readonly account: gcp.serviceaccount.Account;
+  readonly email: pulumi.Output<string>;
+  /** Every role granted, for the stack outputs and docs. */
+  readonly grants: RoleGrant[];
+
+  constructor(name: string, args: DeployServiceAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("private-cloud-run-bootstrap:index:DeployServiceAccount", name, {}, opts);
+    const self = { parent: this };
+
+    this.account = new gcp.serviceaccount.Account(`${name}-sa`, {
+      project: args.project,
+      accountId: args.accountId,
+      displayName: "Pulumi deploy (GitHub Actions)",
+      description: "Deploys private-cloud-run stacks from GitHub Actions via Workload Identity Federation. No keys.",
+    }, self);
+    this.email = this.account.email;
+    const member = pulumi.interpolate`serviceAccount:${this.account.email}`;
+
+    // Project level: additive IAMMember per role, never an authoritative
+    // project policy/binding (that would strip everyone else's grants).
+    const projectRoles = args.artifactRepository ? PROJECT_ROLES : [...PROJECT_ROLES, REGISTRY_ADMIN];
+    for (const grant of projectRoles) {
+      new gcp.projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
+    }
+    if (args.artifactRepository) {
+      new gcp.artifactregistry.RepositoryIamMember(`${name}-registry-writer`, {
+        project: args.project,
+        location: args.region,
+        repository: args.artifactRepository,
+        role: REGISTRY_WRITER.role,
+        member,
+      }, self);
+    }
+
+    // State: these two objects only.
+    new gcp.storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectAdmin", member }, self);
+    new gcp.kms.CryptoKeyIAMMember(`${name}-state-key`, {
+      cryptoKeyId: args.cryptoKeyId,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member,
+    }, self);
+
+    // Who may become this account: workflows of the one repository.
+    new gcp.serviceaccount.IAMMember(`${name}-github`, {
+      serviceAccountId: this.account.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: args.repositoryPrincipalSet,
+    }, self);
+    // The smoke test mints ID tokens as this account via generateIdToken on itself.
+    new gcp.serviceaccount.IAMMember(`${name}-self-id-tokens`, {
+      serviceAccountId: this.account.name,
+      role: "roles/iam.serviceAccountOpenIdTokenCreator",
+      member,
+    }, self);
+
+    this.grants = [...projectRoles, ...(args.artifactRepository ? [REGISTRY_WRITER] : []), ...RESOURCE_ROLES];
+    this.registerOutputs({ email: this.email });
+  }
+}
+
+/** "roles/run.admin" → "run-admin": a readable, unique logical-name fragment. */
+function slug(role: string): string {
+  return role.replace(/^roles\//, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase();
+}

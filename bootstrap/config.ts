@@ -1,0 +1,131 @@
+/**
+ * The bootstrap's config: read once, validated with zod before any resource is
+ * registered, every problem reported at once with the key, the value and the fix.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** Config namespace of the bootstrap project (`name` in bootstrap/Pulumi.yaml). */
+export const NAMESPACE = "private-cloud-run-bootstrap";
+
+/** The validated bootstrap settings, defaults applied. */
+export interface BootstrapSettings {
+  project: string;
+  region: string;
+  /** "OWNER/REPO": the only repository whose workflows may use the deploy account. */
+  githubRepository: string;
+  /** Numeric repository id; when set, the provider also requires it (survives renames, cannot be re-registered). */
+  githubRepositoryId?: string;
+  /** Suffix of the GitHub variables this bootstrap fills, e.g. "DEV" → GCP_DEPLOY_SERVICE_ACCOUNT_DEV. */
+  githubEnvironment: string;
+  stateBucket: string;
+  /** Days a replaced state file version is kept (bucket versioning). */
+  stateVersionRetentionDays: number;
+  keyRing: string;
+  cryptoKey: string;
+  workloadIdentityPool: string;
+  workloadIdentityProvider: string;
+  /** Account id (the part before @) of the deploy service account. */
+  deployServiceAccount: string;
+  /** The stack's Artifact Registry repository once it exists: writer there instead of admin on the project. */
+  artifactRepository?: string;
+}
+
+/** One config problem. */
+export interface BootstrapConfigProblem {
+  path: string;
+  value: unknown;
+  message: string;
+}
+
+/** Invalid bootstrap config; `problems` lists every one of them. */
+export class BootstrapConfigError extends Error {
+  readonly problems: BootstrapConfigProblem[];
+  constructor(problems: BootstrapConfigProblem[]) {
+    const lines = problems.map((p) => `  - ${p.path}: ${JSON.stringify(p.value)} ${p.message}`);
+    super(`Invalid bootstrap config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+    this.name = "BootstrapConfigError";
+    this.problems = problems;
+  }
+}
+
+const set = (key: string, example: string) => `; set it with \`pulumi config set ${key} ${example}\``;
+
+const id = (pattern: RegExp, what: string, key: string, example: string) =>
+  z.string({ error: `is required${set(key, example)}` }).regex(pattern, { error: `is not ${what}${set(key, example)}` });
+
+const ns = (key: string) => `${NAMESPACE}:${key}`;
+
+/** Fully-qualified config key of a setting ("githubRepository" → "private-cloud-run-bootstrap:githubRepository"). */
+function keyOf(setting: string): string {
+  return setting === "project" ? "gcp:project" : setting === "region" ? "gcp:region" : ns(setting);
+}
+
+const schema = z.object({
+  project: id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id", "gcp:project", "my-project"),
+  region: id(/^[a-z]+-[a-z]+[0-9]+$/, "a GCP region", "gcp:region", "asia-east1"),
+  githubRepository: id(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "a GitHub repository written OWNER/REPO", ns("githubRepository"), "my-org/my-repo"),
+  githubRepositoryId: id(/^[1-9][0-9]{0,19}$/, "a numeric repository id", ns("githubRepositoryId"), '"$(gh api repos/OWNER/REPO --jq .id)"').optional(),
+  githubEnvironment: id(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, "a GitHub environment name", ns("githubEnvironment"), "dev").optional(),
+  stateBucket: id(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "a Cloud Storage bucket name", ns("stateBucket"), "my-project-pulumi-state").optional(),
+  stateVersionRetentionDays: z.coerce
+    .number({ error: `must be a number of days${set(ns("stateVersionRetentionDays"), "90")}` })
+    .int({ error: `must be a whole number of days${set(ns("stateVersionRetentionDays"), "90")}` })
+    .min(1, { error: `must be at least 1 day${set(ns("stateVersionRetentionDays"), "90")}` })
+    .optional(),
+  keyRing: id(/^[A-Za-z0-9_-]{1,63}$/, "a KMS key ring name", ns("keyRing"), "pulumi").optional(),
+  cryptoKey: id(/^[A-Za-z0-9_-]{1,63}$/, "a KMS key name", ns("cryptoKey"), "pulumi-state").optional(),
+  workloadIdentityPool: id(/^(?!gcp-)[a-z0-9-]{4,32}$/, "a workload identity pool id (4-32 of a-z 0-9 -, not gcp-…)", ns("workloadIdentityPool"), "github").optional(),
+  workloadIdentityProvider: id(/^(?!gcp-)[a-z0-9-]{4,32}$/, "a workload identity provider id (4-32 of a-z 0-9 -)", ns("workloadIdentityProvider"), "github-actions").optional(),
+  deployServiceAccount: id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a service account id (6-30 of a-z 0-9 -)", ns("deployServiceAccount"), "pulumi-deploy").optional(),
+  artifactRepository: id(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, "an Artifact Registry repository id", ns("artifactRepository"), "private-cloud-run").optional(),
+});
+
+/** Every fully-qualified key the bootstrap reads. */
+export const BOOTSTRAP_KEYS = Object.keys(schema.shape).map(keyOf);
+
+/**
+ * Validates raw config (fully-qualified keys → values) for the given stack.
+ * Pure. Throws BootstrapConfigError listing every problem.
+ */
+export function parseBootstrapConfig(raw: Record<string, unknown>, stack: string): BootstrapSettings {
+  const known = new Set(BOOTSTRAP_KEYS);
+  const problems: BootstrapConfigProblem[] = Object.keys(raw)
+    .filter((key) => key.startsWith(`${NAMESPACE}:`) && !known.has(key))
+    .map((key) => ({ path: key, value: raw[key], message: `is not a bootstrap setting; remove it (known: ${BOOTSTRAP_KEYS.join(", ")})` }));
+  const input = Object.fromEntries(Object.keys(schema.shape).map((setting) => [setting, raw[keyOf(setting)]]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = keyOf(String(issue.path[0]));
+      problems.push({ path, value: raw[path], message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new BootstrapConfigError(problems);
+  const c = parsed.data;
+  return {
+    project: c.project,
+    region: c.region,
+    githubRepository: c.githubRepository,
+    githubRepositoryId: c.githubRepositoryId,
+    githubEnvironment: (c.githubEnvironment ?? stack).toUpperCase().replace(/-/g, "_"),
+    stateBucket: c.stateBucket ?? `${c.project}-pulumi-state`,
+    stateVersionRetentionDays: c.stateVersionRetentionDays ?? 90,
+    keyRing: c.keyRing ?? "pulumi",
+    cryptoKey: c.cryptoKey ?? "pulumi-state",
+    workloadIdentityPool: c.workloadIdentityPool ?? "github",
+    workloadIdentityProvider: c.workloadIdentityProvider ?? "github-actions",
+    deployServiceAccount: c.deployServiceAccount ?? "pulumi-deploy",
+    artifactRepository: c.artifactRepository,
+  };
+}
+
+/** Reads the stack's config from Pulumi's runtime and validates it. */
+export function readBootstrapConfig(): BootstrapSettings {
+  // Everything set under gcp: and this namespace; unknown keys are reported, not ignored.
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(`${NAMESPACE}:`) || BOOTSTRAP_KEYS.includes(key)) raw[key] = value;
+  }
+  return parseBootstrapConfig(raw, pulumi.getStack());
+}
