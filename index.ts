@@ -31,8 +31,8 @@ export = async function privateCloudRun(): Promise<Outputs> {
       keepRecentVersions: cfg.repository.keepRecentVersions,
       deleteUntaggedOlderThan: cfg.repository.deleteUntaggedOlderThan,
       cleanupDryRun: cfg.repository.cleanupDryRun,
+      dependsOn: apis.services,
     },
-    { dependsOn: apis.services },
   );
 
   // One build per distinct source, shared by every workload that uses it.

@@ -32,6 +32,8 @@ export interface ArtifactRepositoryArgs {
    * @default false
    */
   cleanupDryRun?: boolean;
+  /** Resources to create first (e.g. the enabled APIs). Passed to the repository itself: children do not inherit a component's dependsOn. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** One DOCKER repository with safe cleanup policies. */
@@ -63,7 +65,7 @@ export class ArtifactRepository extends pulumi.ComponentResource {
           { id: "delete-old-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: args.deleteUntaggedOlderThan ?? "604800s" } },
         ],
       },
-      self,
+      { ...self, dependsOn: args.dependsOn },
     );
     this.imagePrefix = pulumi.interpolate`${this.registryHost}/${this.repository.project}/${this.repository.repositoryId}`;
     this.registerOutputs({ imagePrefix: this.imagePrefix });

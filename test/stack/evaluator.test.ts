@@ -59,14 +59,22 @@ describe("hashBuildContext", () => {
   });
 });
 
-describe("IAM follows a replaced workload", () => {
-  test("every IAM resource is registered with replaceWith = its service or job", async () => {
-    const requests: { type: string; name: string; urn?: string; replaceWith: string[]; parent: string }[] = [];
+describe("registration options: IAM follows a replaced workload, everything waits for the APIs", () => {
+  const requests: { type: string; name: string; urn?: string; replaceWith: string[]; dependencies: string[]; parent: string }[] = [];
+
+  beforeAll(async () => {
     await pulumi.runtime.setMocks(createMocks({ rootDir: path.resolve(__dirname, "../.."), project: "my-gcp-project", region: "asia-east1", stack: "dev" }), "private-cloud-run", "dev", false);
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: (e: unknown, r: { getUrn(): string }) => void) => void };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
-      const entry = { type: req.getType(), name: req.getName(), replaceWith: req.getReplaceWithList(), parent: req.getParent(), urn: undefined as string | undefined };
+      const entry = {
+        type: req.getType(),
+        name: req.getName(),
+        replaceWith: req.getReplaceWithList(),
+        dependencies: req.getDependenciesList(),
+        parent: req.getParent(),
+        urn: undefined as string | undefined,
+      };
       requests.push(entry);
       register(req, (e, r) => {
         if (r) entry.urn = r.getUrn();
@@ -77,7 +85,9 @@ describe("IAM follows a replaced workload", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     await pulumi.runtime.runInPulumiStack(require("../../index"));
     await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(); // eslint-disable-line @typescript-eslint/no-require-imports
+  });
 
+  test("every IAM resource is registered with replaceWith = its service or job", () => {
     const iam = requests.filter((r) => isIamType(r.type));
     expect(iam.length).toBe(2);
     for (const binding of iam) {
@@ -88,6 +98,14 @@ describe("IAM follows a replaced workload", () => {
       expect(binding.replaceWith).toEqual([target!.urn]);
     }
   });
+
+  test("the repository, runtime accounts, services and jobs depend on every enabled API", () => {
+    const apis = requests.filter((r) => r.type === TYPES.api).map((r) => r.urn);
+    expect(apis).toHaveLength(4);
+    const dependents = requests.filter((r) => ([TYPES.repository, TYPES.account, TYPES.service, TYPES.job] as string[]).includes(r.type));
+    expect(dependents).toHaveLength(5);
+    for (const r of dependents) expect(r.dependencies).toEqual(expect.arrayContaining(apis));
+  });
 });
 
 interface RegisterRequest {
@@ -95,4 +113,5 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getReplaceWithList(): string[];
+  getDependenciesList(): string[];
 }
