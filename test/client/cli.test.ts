@@ -1,0 +1,206 @@
+/**
+ * The smoke and proxy CLIs as real child processes (tsx), against the emulator:
+ * google-auth-library's metadata path via GCE_METADATA_HOST, jobs via PCR_RUN_API,
+ * impersonation via PCR_IAM_CREDENTIALS_ENDPOINT, --stack via a fake `pulumi` on PATH.
+ */
+import { ChildProcess, execFile, spawn } from "node:child_process";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { startEmulator, startFrontEnd } from "../../emulator";
+import type { Emulator, FrontEnd } from "../../emulator";
+import { expectNoTokenText, payloadOf, startEchoApp } from "./support";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+const PROJECT = "cli-test";
+const REGION = "europe-west1";
+const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
+const TARGET_SA = `smoke@${PROJECT}.iam.gserviceaccount.com`;
+
+let app: Awaited<ReturnType<typeof startEchoApp>>;
+let emulator: Emulator;
+let locked: FrontEnd;
+let tmp: string;
+/** Everything every child printed, checked for token text at the end. */
+const allOutput: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI to completion with the emulator's environment (and nothing of the host's credentials). */
+function runCli(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: tmp,
+    CLOUDSDK_CONFIG: tmp,
+    GOOGLE_CLOUD_PROJECT: PROJECT,
+    ...emulator.env,
+    PCR_RUN_API: emulator.googleApis.url,
+    ...extraEnv,
+  };
+  return new Promise((resolve) => {
+    execFile(TSX, [path.join(ROOT, "client/cli", script), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+      allOutput.push(stdout, stderr);
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+const smoke = (args: string[], env?: Record<string, string>) => runCli("smoke.ts", args, env);
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-cli-"));
+  app = await startEchoApp();
+  emulator = await startEmulator({ upstream: app.url, email: RUNNER, projectId: PROJECT, invokers: [`serviceAccount:${RUNNER}`, `serviceAccount:${TARGET_SA}`] });
+  locked = await startFrontEnd({ upstream: app.url, issuer: emulator.issuer, audiences: [], invokers: ["user:alice@example.com"] });
+  const me = `serviceAccount:${RUNNER}`;
+  emulator.googleApis.registerJob({ project: PROJECT, region: REGION, name: "nightly", invokers: [me], viewers: [me], durationMs: 100 });
+  emulator.googleApis.registerJob({ project: PROJECT, region: REGION, name: "unwatchable", invokers: [me], durationMs: 100 });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([locked?.close(), emulator?.close(), app?.close()]);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Stack outputs (only the fields the smoke test reads, plus the rest of the descriptor). */
+function outputsFor(serviceUrl: string, jobName: string) {
+  return {
+    project: PROJECT,
+    region: REGION,
+    services: {
+      hello: { url: serviceUrl, smokeTest: { kind: "service", name: "hello", url: serviceUrl, audience: serviceUrl, path: "/health/", expect: { anonymous: 403, invoker: "2xx" }, commands: { user: "", serviceAccount: "" } } },
+    },
+    jobs: {
+      [jobName]: { smokeTest: { kind: "job", name: jobName, project: PROJECT, region: REGION, runUrl: `https://run.googleapis.com/v2/projects/${PROJECT}/locations/${REGION}/jobs/${jobName}:run`, expect: { execution: "succeeded" }, commands: { execute: "" } } },
+    },
+  };
+}
+
+test("--url: every check passes, --json prints exactly one JSON document, exit 0", async () => {
+  const run = await smoke(["--url", emulator.frontEnd!.url, "--json"]);
+  expect(run.stderr).toBe("");
+  const report = JSON.parse(run.stdout);
+  expect(run.code).toBe(0);
+  expect(report.passed).toBe(true);
+  expect(report.services[0].caller).toBe(RUNNER);
+  expect(report.services[0].checks.map((c: { check: string; passed: boolean }) => [c.check, c.passed])).toEqual([
+    ["anonymous-is-refused", true],
+    ["authorization-header", true],
+    ["x-serverless-authorization-header", true],
+  ]);
+  // The app saw the X-Serverless check's unrelated Authorization, untouched.
+  expect(app.received.some((r) => r.authorization === "Bearer app-own-credential-not-a-google-token" && r.xServerless !== undefined)).toBe(true);
+});
+
+test("--outputs FILE: services and jobs from the stack outputs, human report, no live progress off a terminal", async () => {
+  const file = path.join(tmp, "outputs.json");
+  await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "nightly")));
+  const run = await smoke(["--outputs", file]);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/✔ service hello/);
+  expect(run.stdout).toMatch(/✔ job nightly \(projects\/cli-test\/locations\/europe-west1\/jobs\/nightly\)/);
+  expect(run.stdout).toMatch(/Smoke test passed: 4\/4 checks/);
+  expect(run.stdout).not.toContain("\x1b[");
+});
+
+test("--stack NAME runs the pulumi on PATH", async () => {
+  const bin = path.join(tmp, "bin");
+  await rm(bin, { recursive: true, force: true });
+  await import("node:fs/promises").then((fs) => fs.mkdir(bin));
+  await writeFile(path.join(tmp, "stack.json"), JSON.stringify(outputsFor(emulator.frontEnd!.url, "nightly")));
+  await writeFile(path.join(bin, "pulumi"), `#!/bin/sh\n[ "$*" = "stack output --json --stack dev" ] || { echo "unexpected args: $*" >&2; exit 3; }\ncat "${tmp}/stack.json"\n`);
+  await chmod(path.join(bin, "pulumi"), 0o755);
+  const run = await smoke(["--stack", "dev", "--json"], { PATH: `${bin}:${process.env.PATH}` });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout);
+  expect([report.services.length, report.jobs.length, report.passed]).toEqual([1, 1, true]);
+});
+
+test("a caller that is never granted fails at --timeout with what to grant, exit 1", async () => {
+  const run = await smoke(["--url", locked.url, "--timeout", "2", "--header-mode", "authorization"]);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/✔ anonymous-is-refused/);
+  expect(run.stdout).toMatch(/✘ authorization-header: 403 from .* after \d+ attempt\(s\)/);
+  expect(run.stdout).toContain(`add serviceAccount:${RUNNER} to the service's invokers (roles/run.invoker)`);
+  expect(run.stdout).not.toMatch(/x-serverless-authorization-header/);
+  expect(run.stdout).toMatch(/Smoke test FAILED: 1 of 2 checks failed/);
+});
+
+test("a job the caller cannot watch fails with the run.operations.get hint", async () => {
+  const file = path.join(tmp, "outputs-unwatchable.json");
+  await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable")));
+  const run = await smoke(["--outputs", file, "--json"]);
+  expect(run.code).toBe(1);
+  const report = JSON.parse(run.stdout);
+  expect(report.services[0].passed).toBe(true);
+  expect(report.jobs[0].checks[0]).toMatchObject({ passed: false, status: 403 });
+  expect(report.jobs[0].checks[0].hint).toMatch(/run\.operations\.get.*roles\/run\.viewer/);
+});
+
+test("--impersonate mints as the target service account through PCR_IAM_CREDENTIALS_ENDPOINT", async () => {
+  const run = await smoke(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--json"], { PCR_IAM_CREDENTIALS_ENDPOINT: emulator.googleApis.url });
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout).services[0].caller).toBe(TARGET_SA);
+});
+
+test.each([
+  [["--url", "http://x", "--outputs", "f"], /--url and --outputs cannot be combined/],
+  [[], /nothing to check/],
+  [["--url", "http://x", "--timeout", "soon"], /--timeout: "soon" is not a positive number of seconds/],
+  [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode/],
+  [["--outputs", "/nonexistent.json"], /--outputs: cannot read/],
+  [["--bogus"], /Unknown option '--bogus'/],
+])("usage error %j → exit 2 with the fix", async (args, message) => {
+  const run = await smoke(args);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stdout).toBe("");
+});
+
+test("usage errors with --json are one JSON document too", async () => {
+  const run = await smoke(["--json", "--timeout", "0", "--url", "http://x"]);
+  expect(run.code).toBe(2);
+  expect(JSON.parse(run.stdout)).toMatchObject({ passed: false, error: { message: '--timeout: "0" is not a positive number of seconds' } });
+});
+
+describe("npm run proxy", () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child?.pid !== undefined && child.exitCode === null) child.kill("SIGTERM");
+  });
+
+  test("forwards local requests with a fresh ID token", async () => {
+    const env = { PATH: process.env.PATH ?? "", HOME: tmp, CLOUDSDK_CONFIG: tmp, GOOGLE_CLOUD_PROJECT: PROJECT, ...emulator.env };
+    child = spawn(TSX, [path.join(ROOT, "client/cli/proxy.ts"), "--url", emulator.frontEnd!.url, "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const output: string[] = [];
+    child.stderr?.on("data", (chunk) => output.push(String(chunk)));
+    const proxyUrl = await new Promise<string>((resolve, reject) => {
+      child!.stdout?.on("data", (chunk) => {
+        output.push(String(chunk));
+        const match = /Proxying (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(""));
+        if (match) resolve(match[1]);
+      });
+      child!.once("exit", (code) => reject(new Error(`proxy exited with ${code}: ${output.join("")}`)));
+    });
+    app.received.length = 0;
+    const response = await fetch(`${proxyUrl}/health/`);
+    expect(response.status).toBe(200);
+    expect(payloadOf(app.received[0].authorization)).toMatchObject({ email: RUNNER });
+    const exited = new Promise((resolve) => child!.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    allOutput.push(output.join(""));
+    expect(output.join("")).toMatch(/GET \/health\/ → 200/);
+  });
+});
+
+test("no token text in anything the CLIs printed", () => {
+  expect(allOutput.join("").length).toBeGreaterThan(0);
+  expectNoTokenText(allOutput.join("\n"));
+});

@@ -1,0 +1,106 @@
+/** runJob() against the emulator's Cloud Run Admin v2 jobs API, with access tokens from the metadata server. */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { TokenIssuer, startGoogleApis, startMetadataServer } from "../../emulator";
+import type { GoogleApis, MetadataServer } from "../../emulator";
+import { GoogleTokenSource, JobError, runJob, checkJob, StaticTokenSource, UsageError } from "../../client";
+import { expectNoTokenText, letGaxiosUseNativeFetch } from "./support";
+
+const PROJECT = "jobs-test";
+const REGION = "asia-east1";
+const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
+const me = `serviceAccount:${RUNNER}`;
+
+let issuer: TokenIssuer;
+let metadata: MetadataServer;
+let apis: GoogleApis;
+let tmp: string;
+let tokens: GoogleTokenSource;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  letGaxiosUseNativeFetch();
+  tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-jobs-"));
+  issuer = new TokenIssuer();
+  metadata = await startMetadataServer({ issuer, email: RUNNER, projectId: PROJECT });
+  apis = await startGoogleApis({ issuer });
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  Object.assign(process.env, { CLOUDSDK_CONFIG: tmp, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: PROJECT });
+  tokens = new GoogleTokenSource();
+  apis.registerJob({ project: PROJECT, region: REGION, name: "nightly", invokers: [me], viewers: [me], durationMs: 300 });
+  apis.registerJob({ project: PROJECT, region: REGION, name: "broken", invokers: [me], viewers: [me], outcome: "failed" });
+  apis.registerJob({ project: PROJECT, region: REGION, name: "run-only", invokers: [me], durationMs: 200 });
+  apis.registerJob({ project: PROJECT, region: REGION, name: "not-mine", invokers: ["user:alice@example.com"], viewers: [me] });
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([apis?.close(), metadata?.close()]);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const job = (name: string) => ({ project: PROJECT, region: REGION, name });
+const base = () => ({ tokens, apiBase: apis.url, pollIntervalMs: 50 });
+
+test("run and wait: the execution succeeds; overrides reach the API; progress is reported", async () => {
+  const progress: boolean[] = [];
+  const overrides = { containerOverrides: [{ args: ["--shard", "1"] }], taskCount: 2 };
+  const result = await runJob(job("nightly"), { ...base(), overrides, wait: true, onProgress: (p) => progress.push(p.done) });
+  expect(result).toMatchObject({ job: `projects/${PROJECT}/locations/${REGION}/jobs/nightly`, done: true, succeeded: true });
+  expect(result.operation).toMatch(new RegExp(`^projects/${PROJECT}/locations/${REGION}/operations/`));
+  expect(progress.at(-1)).toBe(true);
+  const run = apis.jobRuns().find((r) => r.operation === result.operation);
+  expect(run).toMatchObject({ caller: RUNNER, overrides });
+});
+
+test("run without waiting returns the operation, not done", async () => {
+  const result = await runJob(job("nightly"), base());
+  expect(result.done).toBe(false);
+  expect(result.succeeded).toBeUndefined();
+});
+
+test("a failed execution is reported as not succeeded", async () => {
+  const result = await runJob(job("broken"), { ...base(), wait: true });
+  expect(result).toMatchObject({ done: true, succeeded: false });
+  const report = await checkJob(job("broken"), base());
+  expect(report.passed).toBe(false);
+  expect(report.checks[0].message).toMatch(/failed/);
+});
+
+test("403 while waiting explains run.operations.get (roles/run.viewer)", async () => {
+  const error = await runJob(job("run-only"), { ...base(), wait: true }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(JobError);
+  expect((error as JobError).status).toBe(403);
+  expect((error as JobError).operation).toMatch(/operations\//);
+  expect((error as JobError).hint).toMatch(/run\.operations\.get.*roles\/run\.viewer/);
+});
+
+test("403 on run says to grant run.jobs.run", async () => {
+  const error = (await runJob(job("not-mine"), base()).catch((e: unknown) => e)) as JobError;
+  expect(error.status).toBe(403);
+  expect(error.hint).toMatch(/lacks run\.jobs\.run.*roles\/run\.invoker/);
+});
+
+test("404 for an unknown job says how to list jobs", async () => {
+  const error = (await runJob(job("nope"), base()).catch((e: unknown) => e)) as JobError;
+  expect(error.status).toBe(404);
+  expect(error.hint).toMatch(/gcloud run jobs list/);
+});
+
+test("401 for an unknown access token, and the token is not in the error", async () => {
+  const fake = "ya29.not-issued-by-the-emulator";
+  const error = (await runJob(job("nightly"), { ...base(), tokens: new StaticTokenSource({ accessToken: fake }) }).catch((e: unknown) => e)) as JobError;
+  expect(error.status).toBe(401);
+  expectNoTokenText(`${error.message}${error.stack}${JSON.stringify(error)}`, [fake]);
+});
+
+test("checkJob passes for a job the caller may run and watch", async () => {
+  const report = await checkJob(job("nightly"), base());
+  expect(report).toMatchObject({ kind: "job", name: "nightly", passed: true });
+});
+
+test("bad job names are refused before any request", async () => {
+  await expect(runJob({ project: PROJECT, region: REGION, name: "../x" }, base())).rejects.toThrow(UsageError);
+  await expect(runJob({ project: PROJECT, region: REGION, name: "../x" }, base())).rejects.toThrow(/job.name: "..\/x" is not a valid name/);
+});
