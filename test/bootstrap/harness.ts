@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { parseBootstrapConfig } from "../../bootstrap/config";
 
 export const BOOTSTRAP_DIR = join(__dirname, "..", "..", "bootstrap");
 /** Project number the mocks give the example project. */
@@ -71,6 +72,11 @@ export function runBootstrap(config: Record<string, string>, stack = "dev"): Pro
 }
 
 async function runOnce(config: Record<string, string>, stack: string): Promise<BootstrapRun> {
+  // The program validates config as its first statement, before any resource.
+  // Doing the same here, outside Pulumi's stack, turns a config error into a
+  // plain rejection (inside runInPulumiStack it would also surface as an
+  // unhandled rejection from the Stack resource and kill the test process).
+  parseBootstrapConfig(config, stack);
   const recorded: Omit<Registered, "urn">[] = [];
   await pulumi.runtime.setMocks(
     {

@@ -1,0 +1,262 @@
+/**
+ * The bootstrap program, run for real under Pulumi's mocks on the example
+ * config (bootstrap/Pulumi.dev.yaml) and on variants: what it creates, every
+ * grant of the deploy account (role, member, and the resource it is on), the
+ * repository restriction of the GitHub provider, and nothing public anywhere.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BootstrapConfigError, parseBootstrapConfig } from "../../bootstrap/config";
+import { githubAttributeCondition, repositoryPrincipalSet } from "../../bootstrap/components/githubWorkloadIdentity";
+import { FORBIDDEN_ROLES, PROJECT_ROLES, PUBLIC_MEMBERS, REGISTRY_ADMIN, RESOURCE_ROLES } from "../../bootstrap/roles";
+import { BOOTSTRAP_DIR, PROJECT_NUMBER, exampleConfig, ofType, runBootstrap, type BootstrapRun } from "./harness";
+
+const DEPLOY_EMAIL = "pulumi-deploy@example-project.iam.gserviceaccount.com";
+const DEPLOY_MEMBER = `serviceAccount:${DEPLOY_EMAIL}`;
+const DEPLOY_NAME = `projects/example-project/serviceAccounts/${DEPLOY_EMAIL}`;
+const POOL = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github`;
+const REPO = "example-org/private-cloud-run";
+const KEY_ID = "projects/example-project/locations/asia-east1/keyRings/pulumi/cryptoKeys/pulumi-state";
+
+/** Every IAM grant registered, whatever the resource kind. */
+function grants(run: BootstrapRun) {
+  return run.resources
+    .filter((resource) => typeof resource.inputs.role === "string")
+    .map((resource) => ({ type: resource.type.split(":")[1], role: resource.inputs.role as string, member: resource.inputs.member as string, inputs: resource.inputs }));
+}
+
+describe("bootstrap on the example config", () => {
+  let run: BootstrapRun;
+  beforeAll(async () => {
+    run = await runBootstrap(exampleConfig());
+  });
+
+  it("uses example values only", () => {
+    const text = readFileSync(join(BOOTSTRAP_DIR, "Pulumi.dev.yaml"), "utf8");
+    expect(exampleConfig()["gcp:project"]).toBe("example-project");
+    for (const match of text.match(/[\w.-]+@[\w.-]+/g) ?? []) expect(match).toMatch(/@(example\.com|example-project\.)/);
+    expect(exampleConfig()["private-cloud-run-bootstrap:githubRepository"]).toMatch(/^example-/);
+  });
+
+  it("creates a versioned, uniform-access, never-public state bucket", () => {
+    const [bucket] = ofType(run, "storage/bucket:Bucket");
+    expect(bucket.inputs).toMatchObject({
+      name: "example-project-pulumi-state",
+      versioning: { enabled: true },
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      forceDestroy: false,
+    });
+    expect(bucket.inputs.lifecycleRules).toEqual([{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 90 } }]);
+  });
+
+  it("creates a rotating KMS key for the secrets provider", () => {
+    const [ring] = ofType(run, "kms/keyRing:KeyRing");
+    const [key] = ofType(run, "kms/cryptoKey:CryptoKey");
+    expect(ring.inputs).toMatchObject({ name: "pulumi", location: "asia-east1", project: "example-project" });
+    expect(key.inputs).toMatchObject({ name: "pulumi-state", purpose: "ENCRYPT_DECRYPT", rotationPeriod: "7776000s" });
+    expect(run.outputs.secretsProvider).toBe(`gcpkms://${KEY_ID}`);
+    expect(run.outputs.backendUrl).toBe("gs://example-project-pulumi-state");
+  });
+
+  it("creates a GitHub OIDC provider that only accepts this repository (name and id)", () => {
+    const [pool] = ofType(run, "workloadIdentityPool:WorkloadIdentityPool");
+    const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(pool.inputs).toMatchObject({ workloadIdentityPoolId: "github", disabled: false });
+    expect(provider.inputs).toMatchObject({
+      workloadIdentityPoolId: "github",
+      workloadIdentityPoolProviderId: "github-actions",
+      oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
+      attributeCondition: `assertion.repository == "${REPO}" && assertion.repository_id == "123456789"`,
+    });
+    expect(provider.inputs.attributeMapping).toMatchObject({ "google.subject": "assertion.sub", "attribute.repository": "assertion.repository" });
+    expect(run.outputs.workloadIdentityProvider).toBe(`${POOL}/providers/github-actions`);
+  });
+
+  it("lets only that repository's principalSet impersonate the deploy account (workloadIdentityUser on the account)", () => {
+    const wif = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser");
+    expect(wif).toEqual([
+      {
+        type: "serviceaccount/iAMMember",
+        role: "roles/iam.workloadIdentityUser",
+        member: `principalSet://iam.googleapis.com/${POOL}/attribute.repository/${REPO}`,
+        inputs: expect.objectContaining({ serviceAccountId: DEPLOY_NAME }),
+      },
+    ]);
+  });
+
+  it("grants the deploy account exactly the documented project roles, additively", () => {
+    const project = grants(run).filter((grant) => grant.type === "projects/iAMMember");
+    expect(project.map((grant) => grant.role).sort()).toEqual([...PROJECT_ROLES, REGISTRY_ADMIN].map((grant) => grant.role).sort());
+    for (const grant of project) expect(grant.inputs).toMatchObject({ project: "example-project", member: DEPLOY_MEMBER });
+    // run.admin, not run.developer: only run.admin may set the services' IAM policy.
+    expect(project.map((grant) => grant.role)).toContain("roles/run.admin");
+    expect(project.map((grant) => grant.role)).not.toContain("roles/run.developer");
+  });
+
+  it("grants storage.objectAdmin on the state bucket only", () => {
+    const storage = grants(run).filter((grant) => grant.role.startsWith("roles/storage."));
+    expect(storage).toEqual([
+      { type: "storage/bucketIAMMember", role: "roles/storage.objectAdmin", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ bucket: "example-project-pulumi-state" }) },
+    ]);
+  });
+
+  it("grants cryptoKeyEncrypterDecrypter on the key only", () => {
+    const kms = grants(run).filter((grant) => grant.role.startsWith("roles/cloudkms."));
+    expect(kms).toEqual([
+      { type: "kms/cryptoKeyIAMMember", role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ cryptoKeyId: KEY_ID }) },
+    ]);
+  });
+
+  it("lets the deploy account mint ID tokens as itself (the smoke test), on itself only", () => {
+    const openId = grants(run).filter((grant) => grant.role === "roles/iam.serviceAccountOpenIdTokenCreator");
+    expect(openId).toEqual([
+      { type: "serviceaccount/iAMMember", role: "roles/iam.serviceAccountOpenIdTokenCreator", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ serviceAccountId: DEPLOY_NAME }) },
+    ]);
+  });
+
+  it("grants no invoker role: run.admin already holds run.routes.invoke, and the stack grants invokers per service", () => {
+    expect(grants(run).filter((grant) => /run\.(invoker|servicesInvoker|jobsExecutor)/.test(grant.role))).toEqual([]);
+  });
+
+  it("grants nothing else: every grant is in roles.ts, none is basic or IAM-admin", () => {
+    const documented = new Set([...PROJECT_ROLES, REGISTRY_ADMIN, ...RESOURCE_ROLES].map((grant) => grant.role));
+    for (const grant of grants(run)) {
+      expect({ role: grant.role, documented: documented.has(grant.role) }).toEqual({ role: grant.role, documented: true });
+      expect(FORBIDDEN_ROLES).not.toContain(grant.role);
+    }
+    expect(grants(run)).toHaveLength(PROJECT_ROLES.length + 1 + RESOURCE_ROLES.length);
+  });
+
+  it("makes nothing public and never sets an authoritative IAM policy or binding", () => {
+    const text = JSON.stringify(run.resources.map((resource) => resource.inputs));
+    for (const member of PUBLIC_MEMBERS) expect(text.toLowerCase()).not.toContain(member.toLowerCase());
+    expect(run.resources.filter((resource) => /IAM(Policy|Binding)|Iam(Policy|Binding)/.test(resource.type))).toEqual([]);
+  });
+
+  it("enables the APIs it needs without disabling them on destroy", () => {
+    const apis = ofType(run, "projects/service:Service");
+    expect(apis.map((api) => api.inputs.service)).toEqual(expect.arrayContaining(["iam.googleapis.com", "sts.googleapis.com", "cloudkms.googleapis.com", "iamcredentials.googleapis.com"]));
+    for (const api of apis) expect(api.inputs.disableOnDestroy).toBe(false);
+  });
+
+  it("puts every resource under its component", () => {
+    const parentOf = (token: string) => ofType(run, token)[0].urn.split("::")[2].split("$")[0];
+    expect(parentOf("storage/bucket:Bucket")).toBe("private-cloud-run-bootstrap:index:StateBackend");
+    expect(parentOf("workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe("private-cloud-run-bootstrap:index:GithubWorkloadIdentity");
+    expect(parentOf("projects/iAMMember:IAMMember")).toBe("private-cloud-run-bootstrap:index:DeployServiceAccount");
+  });
+
+  it("outputs the GitHub repository variables the workflows read, and the gh commands that set them", () => {
+    expect(run.outputs.githubVariables).toEqual({
+      GCP_WORKLOAD_IDENTITY_PROVIDER_DEV: `${POOL}/providers/github-actions`,
+      GCP_DEPLOY_SERVICE_ACCOUNT_DEV: DEPLOY_EMAIL,
+      PULUMI_BACKEND_URL_DEV: "gs://example-project-pulumi-state",
+      PULUMI_SECRETS_PROVIDER_DEV: `gcpkms://${KEY_ID}`,
+    });
+    expect(run.outputs.ghCommands).toContain(`gh variable set GCP_DEPLOY_SERVICE_ACCOUNT_DEV --repo ${REPO} --body '${DEPLOY_EMAIL}'`);
+    // Every variable the workflows read for DEV is one the bootstrap outputs.
+    const workflows = ["deploy.yml", "pr-stack.yml"].map((file) => readFileSync(join(BOOTSTRAP_DIR, "..", ".github/workflows", file), "utf8")).join("\n");
+    const read = new Set([...workflows.matchAll(/vars\.([A-Z_]+_DEV)\b/g)].map((match) => match[1]));
+    expect([...read].sort()).toEqual(Object.keys(run.outputs.githubVariables as object).sort());
+  });
+});
+
+describe("bootstrap variants", () => {
+  it("with artifactRepository: writer on that repository only, no artifactregistry.admin on the project", async () => {
+    const run = await runBootstrap({ ...exampleConfig(), "private-cloud-run-bootstrap:artifactRepository": "private-cloud-run" });
+    const registry = grants(run).filter((grant) => grant.role.startsWith("roles/artifactregistry."));
+    expect(registry).toEqual([
+      {
+        type: "artifactregistry/repositoryIamMember",
+        role: "roles/artifactregistry.writer",
+        member: DEPLOY_MEMBER,
+        inputs: expect.objectContaining({ repository: "private-cloud-run", location: "asia-east1", project: "example-project" }),
+      },
+    ]);
+  });
+
+  it("without a repository id: the condition checks the repository name alone", async () => {
+    const config = exampleConfig();
+    delete config["private-cloud-run-bootstrap:githubRepositoryId"];
+    const run = await runBootstrap(config, "prod");
+    const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(provider.inputs.attributeCondition).toBe(`assertion.repository == "${REPO}"`);
+  });
+
+  it("names the variables after githubEnvironment, or the stack", async () => {
+    const config = exampleConfig();
+    delete config["private-cloud-run-bootstrap:githubEnvironment"];
+    const run = await runBootstrap(config, "prod");
+    expect(Object.keys(run.outputs.githubVariables as object)).toContain("GCP_DEPLOY_SERVICE_ACCOUNT_PROD");
+  });
+
+  it("rejects invalid config, naming every bad key, its value and the fix", async () => {
+    const bad = {
+      "gcp:project": "Example_Project",
+      "gcp:region": "asia-east1",
+      "private-cloud-run-bootstrap:githubRepository": 'evil" || true || "',
+      "private-cloud-run-bootstrap:stateVersionRetentionDays": "0",
+      "private-cloud-run-bootstrap:deployServiceAcount": "typo",
+    };
+    const attempt = runBootstrap(bad);
+    await expect(attempt).rejects.toThrow(BootstrapConfigError);
+    const error = (await attempt.catch((e: unknown) => e)) as BootstrapConfigError;
+    expect(error.problems.map((problem) => problem.path).sort()).toEqual([
+      "gcp:project",
+      "private-cloud-run-bootstrap:deployServiceAcount",
+      "private-cloud-run-bootstrap:githubRepository",
+      "private-cloud-run-bootstrap:stateVersionRetentionDays",
+    ]);
+    expect(error.message).toContain('private-cloud-run-bootstrap:githubRepository: "evil\\" || true || \\"" is not a GitHub repository written OWNER/REPO; set it with `pulumi config set private-cloud-run-bootstrap:githubRepository my-org/my-repo`');
+  });
+});
+
+describe("bootstrap config and helpers (pure)", () => {
+  const minimal = { "gcp:project": "example-project", "gcp:region": "asia-east1", "private-cloud-run-bootstrap:githubRepository": REPO };
+
+  it("applies the defaults", () => {
+    expect(parseBootstrapConfig(minimal, "dev")).toEqual({
+      project: "example-project",
+      region: "asia-east1",
+      githubRepository: REPO,
+      githubRepositoryId: undefined,
+      githubEnvironment: "DEV",
+      stateBucket: "example-project-pulumi-state",
+      stateVersionRetentionDays: 90,
+      keyRing: "pulumi",
+      cryptoKey: "pulumi-state",
+      workloadIdentityPool: "github",
+      workloadIdentityProvider: "github-actions",
+      deployServiceAccount: "pulumi-deploy",
+      artifactRepository: undefined,
+    });
+  });
+
+  it.each([
+    ["gcp:project", undefined, /is required; set it with `pulumi config set gcp:project my-project`/],
+    ["private-cloud-run-bootstrap:githubRepository", "no-slash", /is not a GitHub repository written OWNER\/REPO/],
+    ["private-cloud-run-bootstrap:githubRepositoryId", "12a", /is not a numeric repository id/],
+    ["private-cloud-run-bootstrap:workloadIdentityPool", "gcp-reserved", /is not a workload identity pool id/],
+    ["private-cloud-run-bootstrap:deployServiceAccount", "x", /is not a service account id/],
+    ["private-cloud-run-bootstrap:stateVersionRetentionDays", "1.5", /must be a whole number of days/],
+    ["private-cloud-run-bootstrap:artifactRepository", "Images", /is not an Artifact Registry repository id/],
+  ])("rejects %s = %p", (key, value, message) => {
+    const raw: Record<string, unknown> = { ...minimal, [key]: value };
+    if (value === undefined) delete raw[key];
+    expect(() => parseBootstrapConfig(raw, "dev")).toThrow(message);
+    try {
+      parseBootstrapConfig(raw, "dev");
+    } catch (error) {
+      expect((error as BootstrapConfigError).problems).toEqual([{ path: key, value, message: expect.any(String) }]);
+    }
+  });
+
+  it("builds the provider condition and the repository principal set", () => {
+    expect(githubAttributeCondition("o/r")).toBe('assertion.repository == "o/r"');
+    expect(githubAttributeCondition("o/r", "42")).toBe('assertion.repository == "o/r" && assertion.repository_id == "42"');
+    expect(repositoryPrincipalSet("projects/1/locations/global/workloadIdentityPools/p", "o/r")).toBe(
+      "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/attribute.repository/o/r",
+    );
+  });
+});
