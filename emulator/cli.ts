@@ -1,0 +1,144 @@
+/**
+ * `npm run emulator -- [options]`: starts the local stand-ins (metadata
+ * server, Google APIs, and with --upstream a Cloud Run front end), prints
+ * their URLs and an environment block for a caller under test, and stops
+ * everything on Ctrl-C.
+ */
+import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
+import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
+
+const USAGE = `Usage: npm run emulator -- [options]
+
+  --upstream URL             app to put a Cloud Run front end in front of (no front end without it)
+  --invoker MEMBER           IAM member allowed to invoke (repeatable; default serviceAccount:<email>)
+  --audience AUD             accepted ID-token audience (repeatable; default the front end's own URL)
+  --propagation-delay-ms N   delay before an invoker change takes effect (default 0)
+  --email EMAIL              metadata server identity (default runner@emulator-project.iam.gserviceaccount.com)
+  --project ID               project id (default emulator-project)
+  --region REGION            region of --job jobs (default asia-east1)
+  --job NAME                 register a Cloud Run job the invokers may run and watch (repeatable)
+  --write-key FILE           write a service-account key file for --email (token_uri = the emulator)
+  --port N                   front-end port (default ephemeral); --metadata-port, --apis-port likewise
+  --help`;
+
+/** Parsed command line. */
+export interface CliOptions extends EmulatorOptions {
+  region: string;
+  jobs: string[];
+  writeKey?: string;
+}
+
+/** Parses argv (without node and the script); throws an Error naming the bad option and the fix. */
+export function parseCli(argv: string[]): CliOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      upstream: { type: "string" },
+      invoker: { type: "string", multiple: true },
+      audience: { type: "string", multiple: true },
+      "propagation-delay-ms": { type: "string" },
+      email: { type: "string" },
+      project: { type: "string" },
+      region: { type: "string" },
+      job: { type: "string", multiple: true },
+      "write-key": { type: "string" },
+      port: { type: "string" },
+      "metadata-port": { type: "string" },
+      "apis-port": { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) return "help";
+  return {
+    upstream: values.upstream,
+    invokers: values.invoker,
+    audiences: values.audience,
+    propagationDelayMs: integer("--propagation-delay-ms", values["propagation-delay-ms"]),
+    email: values.email,
+    projectId: values.project,
+    region: values.region ?? "asia-east1",
+    jobs: values.job ?? [],
+    writeKey: values["write-key"],
+    ports: { frontEnd: integer("--port", values.port), metadata: integer("--metadata-port", values["metadata-port"]), googleApis: integer("--apis-port", values["apis-port"]) },
+  };
+}
+
+function integer(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`${flag} "${value}" is not a whole number; pass e.g. ${flag} 8080`);
+  return Number(value);
+}
+
+/** Starts what the options ask for and returns it with the text to print. */
+export async function startFromCli(options: CliOptions): Promise<{ emulator: Emulator; banner: string }> {
+  const emulator = await startEmulator(options);
+  const email = emulator.metadata.email();
+  const invokers = options.invokers ?? [`serviceAccount:${email}`];
+  const project = options.projectId ?? "emulator-project";
+  try {
+    for (const name of options.jobs) {
+      // Viewers = invokers so `runJob` can wait on the operation (run.operations.get).
+      emulator.googleApis.registerJob({ project, region: options.region, name, invokers, viewers: invokers, durationMs: 2000 });
+    }
+    if (options.writeKey) {
+      writeFileSync(options.writeKey, JSON.stringify(emulator.googleApis.createServiceAccountKey(email, project), null, 2), { mode: 0o600 });
+    }
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+  return { emulator, banner: banner(emulator, options, invokers, project) };
+}
+
+function banner(emulator: Emulator, options: CliOptions, invokers: string[], project: string): string {
+  const lines: string[] = [];
+  if (emulator.frontEnd) {
+    lines.push(`Cloud Run front end  ${emulator.frontEnd.url}  ->  ${options.upstream}`);
+    lines.push(`  audiences: ${(options.audiences?.length ? options.audiences : [emulator.frontEnd.url]).join(", ")}`);
+    lines.push(`  invokers:  ${invokers.join(", ")}`);
+  }
+  lines.push(`Metadata server      ${emulator.metadata.url}  (identity ${emulator.metadata.email()})`);
+  lines.push(`Google APIs          ${emulator.googleApis.url}  (/token, IAM Credentials, Run Admin v2 jobs, /oauth2/v3/certs)`);
+  for (const job of options.jobs) lines.push(`  job: ${emulator.googleApis.url}/v2/projects/${project}/locations/${options.region}/jobs/${job}:run`);
+  if (options.writeKey) lines.push(`Service-account key  ${options.writeKey}`);
+  lines.push("", "# Environment for a caller under test:");
+  for (const [name, value] of Object.entries(emulator.env)) lines.push(`export ${name}=${value}`);
+  if (emulator.frontEnd) {
+    lines.push("", "# Try it:", `npm run smoke -- --url ${emulator.frontEnd.url}`);
+  }
+  lines.push("", "Ctrl-C stops every server.");
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions | "help";
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (error) {
+    console.error(`emulator: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const { emulator, banner: text } = await startFromCli(options);
+  console.log(text);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    emulator.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`emulator: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

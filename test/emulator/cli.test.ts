@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { parseCli } from "../../emulator/cli";
+import { startEchoApp } from "./support";
+
+const ROOT = join(__dirname, "..", "..");
+
+describe("npm run emulator: argument parsing", () => {
+  test("defaults and repeatable options", () => {
+    expect(parseCli(["--upstream", "http://127.0.0.1:8080", "--invoker", "user:a@example.com", "--invoker", "group:g@example.com", "--job", "nightly"])).toMatchObject({
+      upstream: "http://127.0.0.1:8080",
+      invokers: ["user:a@example.com", "group:g@example.com"],
+      jobs: ["nightly"],
+      region: "asia-east1",
+      ports: { frontEnd: undefined },
+    });
+    expect(parseCli(["--help"])).toBe("help");
+  });
+
+  test("bad input names the option, the value and the fix", () => {
+    expect(() => parseCli(["--port", "eighty"])).toThrow('--port "eighty" is not a whole number; pass e.g. --port 8080');
+    expect(() => parseCli(["--nope"])).toThrow(/nope/);
+  });
+});
+
+describe("npm run emulator: the real process", () => {
+  let app: Awaited<ReturnType<typeof startEchoApp>>;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    app = await startEchoApp();
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    await app?.close();
+  });
+
+  /** Reads stdout until the banner's last line, bounded by the child's own lifetime and jest's timeout. */
+  const readBanner = (proc: ChildProcess): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let out = "";
+      proc.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8");
+        if (out.includes("Ctrl-C stops every server.")) resolve(out);
+      });
+      proc.once("exit", (code) => reject(new Error(`emulator exited early (${code}): ${out}`)));
+    });
+
+  test("prints the URLs and an env block; a metadata ID token passes its front end; Ctrl-C stops everything with exit 0", async () => {
+    child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["emulator/cli.ts", "--upstream", app.url, "--job", "nightly"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const banner = await readBanner(child);
+    const frontEndUrl = /^Cloud Run front end\s+(\S+)/m.exec(banner)![1];
+    const metadataHost = /^export GCE_METADATA_HOST=(\S+)$/m.exec(banner)![1];
+    expect(banner).toMatch(/^export EMULATOR_GOOGLE_APIS_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(banner).toContain("jobs/nightly:run");
+
+    const identity = await fetch(`http://${metadataHost}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(frontEndUrl)}`, {
+      headers: { "Metadata-Flavor": "Google" },
+    });
+    const idToken = await identity.text();
+    expect((await fetch(`${frontEndUrl}/ok`, { headers: { authorization: `Bearer ${idToken}` } })).status).toBe(200);
+    expect((await fetch(`${frontEndUrl}/ok`)).status).toBe(403);
+
+    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await expect(fetch(`${frontEndUrl}/ok`)).rejects.toThrow();
+  });
+});
