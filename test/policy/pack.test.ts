@@ -1,0 +1,146 @@
+/**
+ * policy/index.ts as the Pulumi engine runs it: a separate process started by
+ * @pulumi/pulumi's run-policy-pack (ts-node, type-checked), serving CrossGuard's
+ * analyzer gRPC API on 127.0.0.1. We play the engine: ask for the pack's
+ * policies, send resources, and compare its verdicts with evaluatePolicies'.
+ */
+import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import type { RegisteredResource } from "../../offline/types";
+import { evaluatePolicies, noPublicCloudRun, rules } from "../../policy/rules";
+import { DIGEST, job, repository, RUNTIME_SA, service, members, policies, policyJson } from "./fixtures";
+import { AnalysisResult, EngineResource, PolicyPackProcess, urnOf } from "./policyPackProcess";
+
+/** The engine's wire sentinel for a computed string. */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+let pack: PolicyPackProcess;
+
+beforeAll(async () => {
+  pack = await PolicyPackProcess.start();
+}, 90_000);
+
+afterAll(async () => {
+  await pack?.stop();
+});
+
+/** Plain JSON as the engine marshals it (no undefined). */
+function wire(inputs: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(inputs)) as Record<string, unknown>;
+}
+
+function engineResource(r: { type: string; name: string; inputs: Record<string, unknown> }, stack = "dev"): EngineResource {
+  return { type: r.type, name: r.name, stack, properties: wire(r.inputs) };
+}
+
+const verdicts = (result: AnalysisResult) => result.diagnostics.map((d) => `${d.enforcementLevel} ${d.policy}`);
+
+describe("the policy pack process", () => {
+  it("serves one CrossGuard policy per rule, with the rule's name, description and level", async () => {
+    const info = await pack.info();
+    expect(info.getName()).toBe("private-cloud-run");
+    expect(info.getVersion()).toBe("0.1.0");
+    const served = info.getPoliciesList().map((p) => ({ name: p.getName(), description: p.getDescription(), level: p.getEnforcementlevel() }));
+    expect(served).toEqual(
+      rules.map((rule) => ({ name: rule.name, description: rule.description, level: rule.enforcementLevel === "mandatory" ? 1 : 0 })),
+    );
+  });
+
+  it("refuses a public invoker on every Cloud Run IAM type, as mandatory", async () => {
+    const resources = [...members("allUsers"), ...policies(policyJson([{ role: "roles/run.invoker", members: ["allAuthenticatedUsers"] }]))];
+    for (const resource of resources) {
+      const result = await pack.analyze(engineResource(resource));
+      expect(verdicts(result)).toEqual(["mandatory cloud-run-no-public-members"]);
+      // CrossGuard shows the policy's description first, then our message.
+      expect(result.diagnostics[0].message).toBe(`${rules[0].description}\n${noPublicCloudRun.check!(resource, { stack: "dev" })[0]}`);
+    }
+  });
+
+  it("passes a private service and job", async () => {
+    for (const resource of [service(), job()]) expect((await pack.analyze(engineResource(resource))).diagnostics).toEqual([]);
+  });
+
+  it("reports every mandatory fault of a service", async () => {
+    const bad = service({
+      invokerIamDisabled: true,
+      template: { serviceAccount: "123456789012-compute@developer.gserviceaccount.com", containers: [{ image: "gcr.io/p/app:latest" }] },
+    });
+    expect(verdicts(await pack.analyze(engineResource(bad))).sort()).toEqual([
+      "mandatory cloud-run-dedicated-service-account",
+      "mandatory cloud-run-image-by-digest",
+      "mandatory cloud-run-invoker-iam-enabled",
+    ]);
+  });
+
+  it("reads the stack from the URN: deletionProtection false is an advisory on prod only", async () => {
+    const unprotected = service({ deletionProtection: false });
+    expect(verdicts(await pack.analyze(engineResource(unprotected, "prod")))).toEqual(["advisory deletion-protection-on-production"]);
+    expect(verdicts(await pack.analyze(engineResource(unprotected, "dev")))).toEqual([]);
+  });
+
+  it("marks a rule not applicable (with the reason) when its input is computed during preview", async () => {
+    const computed = service({ template: { serviceAccount: RUNTIME_SA, containers: [{ image: UNKNOWN_STRING }] } });
+    const result = await pack.analyze(engineResource(computed));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.notApplicable).toContainEqual({
+      policy: "cloud-run-image-by-digest",
+      reason: expect.stringContaining("template.containers[0].image is computed"),
+    });
+  });
+
+  it("runs the cleanup rule over the whole stack and attributes it to the repository", async () => {
+    const repo = repository([{ id: "all-tagged", action: "DELETE", condition: { tagState: "TAGGED" } }]);
+    const result = await pack.analyzeStack([engineResource(repo), engineResource(service())]);
+    expect(verdicts(result)).toEqual(["advisory artifact-cleanup-keeps-deployed-digest"]);
+    expect(result.diagnostics[0].urn).toBe(urnOf({ ...repo, stack: "dev" }));
+    expect(result.diagnostics[0].message).toContain(DIGEST);
+    expect((await pack.analyzeStack([engineResource(repository()), engineResource(service())])).diagnostics).toEqual([]);
+  });
+});
+
+describe("the pack and evaluatePolicies agree on whole-program resources", () => {
+  /** CrossGuard prefixes each message with the policy's description and a newline; take it off to compare. */
+  function ownMessage(policy: string, message: string): string {
+    const description = rules.find((rule) => rule.name === policy)?.description ?? "";
+    expect(message.startsWith(`${description}\n`)).toBe(true);
+    return message.slice(description.length + 1);
+  }
+
+  /** The pack's verdicts over a stack's resources, as `level policy resource message` lines. */
+  async function packVerdicts(resources: RegisteredResource[], stack: string): Promise<string[]> {
+    const custom = resources.filter((r) => !r.component).map((r) => engineResource(r, stack));
+    const nameOf = new Map(custom.map((r) => [urnOf(r), r.name]));
+    const line = (d: AnalysisResult["diagnostics"][number], resource: string | undefined) =>
+      `${d.enforcementLevel} ${d.policy} ${resource} ${ownMessage(d.policy, d.message)}`;
+    // Per-resource diagnostics carry no URN (the engine attaches the resource it asked about).
+    const perResource = await Promise.all(custom.map(async (r) => (await pack.analyze(r)).diagnostics.map((d) => line(d, r.name))));
+    const perStack = (await pack.analyzeStack(custom)).diagnostics.map((d) => line(d, nameOf.get(d.urn)));
+    return [...perResource.flat(), ...perStack].sort();
+  }
+
+  function offlineVerdicts(resources: RegisteredResource[], stack: string): string[] {
+    return evaluatePolicies(resources, { stack })
+      .map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource} ${v.message}`)
+      .sort();
+  }
+
+  it.each(["dev", "prod"])("%s, as configured and with faults injected", async (stack) => {
+    const { resources } = await evaluateStack(loadStackConfig(stack));
+    expect(await packVerdicts(resources, stack)).toEqual([]);
+
+    const faulty = structuredClone(resources);
+    for (const r of faulty) {
+      if (r.type === "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding") (r.inputs.members as string[]).push("allUsers");
+      if (r.type === "gcp:cloudrunv2/service:Service") Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false });
+      if (r.type === "gcp:cloudrunv2/job:Job") {
+        const task = (r.inputs.template as { template: { serviceAccount?: string; containers: { image: string }[] } }).template;
+        delete task.serviceAccount;
+        task.containers[0].image = task.containers[0].image.replace(/@sha256:.*$/, ":latest");
+      }
+      if (r.type === "gcp:artifactregistry/repository:Repository") r.inputs.cleanupPolicies = [{ id: "all", action: "DELETE" }];
+    }
+    const expected = offlineVerdicts(faulty, "prod");
+    // Every rule fires at least once, so the comparison covers each of them.
+    expect(new Set(expected.map((line) => line.split(" ")[1]))).toEqual(new Set(rules.map((rule) => rule.name)));
+    expect(await packVerdicts(faulty, "prod")).toEqual(expected);
+  });
+});
