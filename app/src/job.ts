@@ -6,12 +6,13 @@
  * task (up to the job's maxRetries); exit 0 means its slice is healthy.
  */
 import { ConfigError } from "./env";
-import { createLogger, flushStdout, type Logger } from "./log";
+import { createLogger, flushStdout, survivesClosedStdout, type Logger } from "./log";
 import { probe, probeTargets, probeTimeoutMs, type ProbeResult } from "./probe";
 import { shardOf, taskEnv, type TaskEnv } from "./task";
 import { appVersion } from "./version";
 
 async function main(): Promise<number> {
+  survivesClosedStdout();
   let log: Logger = createLogger();
   let task: TaskEnv;
   let targets: URL[];

@@ -48,6 +48,17 @@ export function createLogger(
   return (severity, message, fields) => write(formatEntry(severity, message, { ...base, ...fields }) + "\n");
 }
 
+/**
+ * Keeps the process alive if stdout goes away (EPIPE: the reader closed the
+ * pipe, e.g. `node dist/server.js | head -1`): losing log lines must not take
+ * the service down mid-request. Call once at start-up.
+ */
+export function survivesClosedStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 /** Resolves once everything written to stdout so far has been flushed, so `process.exit` loses no log line. */
 export function flushStdout(): Promise<void> {
   return new Promise((resolve) => process.stdout.write("", () => resolve()));

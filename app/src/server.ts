@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createRequestHandler } from "./app";
 import { ConfigError, serverSettings, type ServerSettings } from "./env";
-import { createLogger, flushStdout, type Logger } from "./log";
+import { createLogger, flushStdout, survivesClosedStdout, type Logger } from "./log";
 import { lookupProjectId } from "./project";
 import { appVersion } from "./version";
 
@@ -20,6 +20,7 @@ interface ServerState {
 }
 
 async function main(): Promise<void> {
+  survivesClosedStdout();
   const log = createLogger();
   let settings: ServerSettings;
   try {

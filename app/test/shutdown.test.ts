@@ -127,3 +127,12 @@ test("a bad PORT fails at start-up with a message naming the variable, the value
   expect(await proc.waitForExit(CLOUD_RUN_KILL_AFTER_MS)).toEqual({ code: 1, signal: null });
   expect(proc.entries).toEqual([expect.objectContaining({ severity: "CRITICAL", message: 'PORT="eighty" is not an integer between 0 and 65535; set PORT to a TCP port (Cloud Run sets it; default 8080)' })]);
 });
+
+test("a closed stdout (EPIPE) does not take the server down: it keeps serving and still exits 0 on SIGTERM", async () => {
+  const server = await start();
+  server.process.child.stdout?.destroy(); // the reader goes away; further log writes fail with EPIPE
+  for (let i = 0; i < 3; i++) expect((await send(server.url, { path: "/health/" })).status).toBe(200);
+  server.process.child.kill("SIGTERM");
+  expect(await server.process.waitForExit(CLOUD_RUN_KILL_AFTER_MS)).toEqual({ code: 0, signal: null });
+  expect(server.process.stderr).toBe("");
+});
