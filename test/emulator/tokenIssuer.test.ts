@@ -115,6 +115,8 @@ describe("startEmulator", () => {
     const listening = () => process.getActiveResourcesInfo().filter((kind) => kind === "TCPServerWrap").length;
     const before = listening();
     await expect(startEmulator({ upstream: "http://127.0.0.1:9", invokers: ["allUsers"] })).rejects.toThrow(/"allUsers" would make it public/);
+    // Node drops a closed server's handle from its resource list a tick after close() resolves: wait a bounded while.
+    for (let tick = 0; tick < 100 && listening() !== before; tick++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(listening()).toBe(before);
   });
 });
