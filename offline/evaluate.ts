@@ -54,6 +54,8 @@ export interface EvaluateOptions {
    * @default PROJECT_DIR
    */
   rootDir?: string;
+  /** Wraps the default deterministic mocks, e.g. to simulate a provider failure in a test. */
+  wrapMocks?: (mocks: pulumi.runtime.Mocks) => pulumi.runtime.Mocks;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -78,7 +80,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   const settings = parseStackConfig(opts.config);
   checkSourcesExist(rootDir, [...settings.services, ...settings.jobs].map((w) => w.source));
   const recorder = new Recorder();
-  await pulumi.runtime.setMocks(createMocks({ rootDir, project: settings.project, region: settings.region, stack: opts.stack }), project, opts.stack, false);
+  const mocks = createMocks({ rootDir, project: settings.project, region: settings.region, stack: opts.stack });
+  await pulumi.runtime.setMocks(opts.wrapMocks ? opts.wrapMocks(mocks) : mocks, project, opts.stack, false);
   recorder.attach(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(toRuntimeConfig(opts.config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -96,7 +99,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
     });
     if (failures.length === 0) await recorder.settled();
     await new Promise((resolve) => setImmediate(resolve));
-    if (failures.length > 0) throw failures[0];
+    const failure = [...recorder.failures, ...failures][0];
+    if (failure !== undefined) throw failure;
     return { project, stack: opts.stack, resources: recorder.resources, outputs: unwrapSecrets(outputs ?? {}) as Record<string, unknown> };
   } finally {
     process.off("unhandledRejection", onUnhandled);
@@ -131,6 +135,8 @@ interface RegisterRequest {
 /** Records every registration as the engine sees it, in order, and knows when all have finished. */
 class Recorder {
   readonly resources: RegisteredResource[] = [];
+  /** Registrations the mock engine refused (a real engine would fail the update). */
+  readonly failures: unknown[] = [];
   private readonly pending = new Set<Promise<void>>();
 
   attach(monitor: unknown): void {
@@ -142,7 +148,8 @@ class Recorder {
       const done = new Promise<void>((resolve) => (finish = resolve));
       this.pending.add(done);
       return register(req, (err, resp) => {
-        if (!err && resp) record.urn = (resp as { getUrn(): string }).getUrn();
+        if (err) this.failures.push(err);
+        else if (resp) record.urn = (resp as { getUrn(): string }).getUrn();
         this.pending.delete(done);
         finish();
         callback(err, resp);

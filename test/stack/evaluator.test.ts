@@ -5,11 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
 import { createMocks, hashBuildContext } from "../../offline/mocks";
 import { TempSource, TYPES, isIamType } from "../support/stackHarness";
 
 const dev = loadStackConfig("dev");
+const execFileAsync = promisify(execFile);
 
 describe("evaluateStack", () => {
   test("concurrent calls are queued and give identical results", async () => {
@@ -33,6 +36,20 @@ describe("evaluateStack", () => {
     await expect(evaluateStack({ stack: "dev", config })).rejects.toThrow(/build context\(s\) not found: "\.\/does-not-exist"/);
     // …and the next evaluation is unaffected.
     expect((await evaluateStack(dev)).resources.length).toBeGreaterThan(10);
+  });
+
+  test("a failing registration rejects the evaluation instead of crashing the process, and the next evaluation works", async () => {
+    // In a child process: jest tracks unhandled rejections itself and would claim Pulumi's internal ones.
+    // A failing Job cascades into its IAM binding; a failing binding is a leaf.
+    const types = [TYPES.job, TYPES.jobBinding];
+    const script = path.join(__dirname, "../support/failingEvaluation.ts");
+    const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", script, ...types], { cwd: path.resolve(__dirname, "../.."), timeout: 50_000 });
+    const results = JSON.parse(stdout.trim().split("\n").pop()!) as { failingType: string; rejection: string | null; nextResources: number }[];
+    expect(results.map((r) => r.failingType)).toEqual(types);
+    for (const r of results) {
+      expect(r.rejection).toContain(`simulated provider failure on ${r.failingType}`);
+      expect(r.nextResources).toBeGreaterThan(10);
+    }
   });
 });
 
