@@ -132,6 +132,19 @@ test("a caller that is never granted fails at --timeout with what to grant, exit
   expect(run.stdout).toMatch(/Smoke test FAILED: 1 of 2 checks failed/);
 });
 
+test("on a terminal (script(1) gives it a pty) the wait shows live progress: check, attempt, elapsed, last status", async () => {
+  const env = { PATH: process.env.PATH ?? "", HOME: tmp, CLOUDSDK_CONFIG: tmp, GOOGLE_CLOUD_PROJECT: PROJECT, ...emulator.env, TERM: "dumb" };
+  const command = `${TSX} ${path.join(ROOT, "client/cli/smoke.ts")} --url ${locked.url} --timeout 2 --header-mode authorization`;
+  const output = await new Promise<string>((resolve) => {
+    execFile("script", ["-qec", command, "/dev/null"], { env, timeout: 90_000 }, (_error, stdout, stderr) => resolve(stdout + stderr));
+  });
+  allOutput.push(output);
+  // Each progress line rewrites the previous one: carriage return + "erase line" (ESC [2K).
+  expect(output).toContain("\r\x1b[2K127.0.0.1 authorization-header: attempt 2, ");
+  expect(output).toMatch(/authorization-header: attempt 2, \d+\.\ds, last 403/);
+  expect(output).toMatch(/Smoke test FAILED/);
+});
+
 test("a job the caller cannot watch fails with the run.operations.get hint", async () => {
   const file = path.join(tmp, "outputs-unwatchable.json");
   await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable")));
