@@ -11,6 +11,7 @@ import {
   isPublicMember,
   noInvokerIamDisabled,
   noPublicCloudRun,
+  parseArtifactImage,
   PolicyRule,
   ResourceUnderTest,
   UNKNOWN,
@@ -263,6 +264,17 @@ describe("deletion-protection-on-production (advisory)", () => {
     expect(check(deletionProtectionOnProduction, computed, "prod")).toEqual({ messages: [], unverified: ["deletionProtection"] });
     expect(check(deletionProtectionOnProduction, computed, "dev")).toEqual({ messages: [], unverified: [] });
   });
+});
+
+describe("parseArtifactImage", () => {
+  it.each([
+    [IMAGE, { location: "asia-east1", project: "my-gcp-project", repository: "private-cloud-run", packageName: "app", digest: DIGEST }],
+    [`europe-west1-docker.pkg.dev/p/r/team/app:v1@${DIGEST}`, { location: "europe-west1", project: "p", repository: "r", packageName: "team/app", digest: DIGEST }],
+    ["us-docker.pkg.dev/p/r/app:latest", { location: "us", project: "p", repository: "r", packageName: "app", digest: undefined }],
+    ["example.com:proj", undefined],
+    ["gcr.io/p/app@" + DIGEST, undefined],
+    ["docker.io/library/nginx:1.27", undefined],
+  ])("%s", (image, expected) => expect(parseArtifactImage(image)).toEqual(expected));
 });
 
 describe("artifact-cleanup-keeps-deployed-digest (advisory)", () => {
