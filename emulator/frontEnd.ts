@@ -132,11 +132,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd>
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const method = req.method ?? "GET";
-    const xServerless = req.headers["x-serverless-authorization"];
-    // Cloud Run: when X-Serverless-Authorization is present, only it is checked.
-    const mode: FrontEndDecision["mode"] = xServerless !== undefined ? "x-serverless" : req.headers.authorization !== undefined ? "authorization" : "none";
-    const credential = mode === "x-serverless" ? String(xServerless) : req.headers.authorization;
-    const token = bearerToken(credential);
+    const { mode, token } = readCredential(req);
     const verdict: Promise<Verdict> =
       mode === "none"
         ? Promise.resolve({ status: 403, reason: "no token", unauthenticated: true })
@@ -145,12 +141,11 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd>
           : verify(token);
     verdict
       .then((outcome) => {
+        record({ method, path, status: outcome.status, mode, reason: outcome.status === 200 ? "forwarded" : outcome.reason, email: outcome.email });
         if (outcome.status !== 200) {
-          record({ method, path, status: outcome.status, mode, reason: outcome.reason, email: outcome.email });
           req.resume();
           return refuse(res, outcome, path);
         }
-        record({ method, path, status: 200, mode, reason: "forwarded", email: outcome.email });
         if (mode === "x-serverless") req.headers["x-serverless-authorization"] = `Bearer ${removeSignature(token as string)}`;
         forward(req, res, upstream);
       })
@@ -167,6 +162,14 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd>
     invokers: () => invokers.now(),
     decisions: () => decisions.map((decision) => ({ ...decision })),
   };
+}
+
+/** Cloud Run: when X-Serverless-Authorization is present, only it is checked. */
+function readCredential(req: http.IncomingMessage): { mode: FrontEndDecision["mode"]; token: string | undefined } {
+  const xServerless = req.headers["x-serverless-authorization"];
+  if (xServerless !== undefined) return { mode: "x-serverless", token: bearerToken(String(xServerless)) };
+  if (req.headers.authorization !== undefined) return { mode: "authorization", token: bearerToken(req.headers.authorization) };
+  return { mode: "none", token: undefined };
 }
 
 function parseUpstream(upstream: string): URL {

@@ -63,6 +63,8 @@ export class TokenIssuer {
   readonly keyId: string;
   private readonly privateKey: KeyObject;
   private readonly publicJwk: JWK;
+  /** Built once: jose caches the imported public key inside it. */
+  private readonly keySet: ReturnType<typeof createLocalJWKSet>;
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   private readonly emailsBySubject = new Map<string, string>();
 
@@ -73,6 +75,7 @@ export class TokenIssuer {
     this.privateKey = privateKey;
     this.keyId = randomBytes(20).toString("hex");
     this.publicJwk = { ...(publicKey.export({ format: "jwk" }) as JWK), kid: this.keyId, alg: "RS256", use: "sig" };
+    this.keySet = createLocalJWKSet(this.jwks());
   }
 
   /** Mints a signed RS256 ID token with Google's claims (iss, aud, sub, azp, email, email_verified, iat, exp). */
@@ -133,7 +136,7 @@ export class TokenIssuer {
   async verifyIdToken(token: string, options: { audiences: string[] }): Promise<JWTPayload> {
     const issuers = GOOGLE_ISSUERS.includes(this.issuer) ? GOOGLE_ISSUERS : [this.issuer];
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+      const { payload } = await jwtVerify(token, this.keySet, {
         algorithms: ["RS256"],
         issuer: issuers,
         audience: options.audiences,

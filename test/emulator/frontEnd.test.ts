@@ -139,6 +139,34 @@ describe("Cloud Run front end", () => {
     expect(res.headers.get("x-app")).toBe("echo");
   });
 
+  test("a 3 MB body goes to the app and back intact; HEAD and DELETE pass through", async () => {
+    const token = await idToken(INVOKER);
+    const big = "x".repeat(3 * 1024 * 1024);
+    const res = await call({ authorization: `Bearer ${token}` }, "/upload", { method: "PUT", body: big });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { body: string }).body.length).toBe(big.length);
+    expect((await call({ authorization: `Bearer ${token}` }, "/h", { method: "HEAD" })).status).toBe(200);
+    expect((await call({ authorization: `Bearer ${token}` }, "/d", { method: "DELETE" })).status).toBe(200);
+    expect(lastReceived().method).toBe("DELETE");
+  });
+
+  test("an ID token without the email claim (generateIdToken includeEmail: false) is matched through its sub", async () => {
+    const withoutEmail = await issuer.mintIdToken({ email: INVOKER, audience: AUDIENCE, includeEmail: false });
+    expect((await call({ authorization: `Bearer ${withoutEmail}` })).status).toBe(200);
+    expect(frontEnd.decisions().pop()).toMatchObject({ status: 200, email: INVOKER });
+  });
+
+  test("an upstream with a base path keeps it in front of the request path", async () => {
+    const prefixed = await startFrontEnd({ upstream: `${app.url}/base/`, issuer, audiences: [], invokers: [`serviceAccount:${INVOKER}`] });
+    try {
+      const token = await issuer.mintIdToken({ email: INVOKER, audience: prefixed.url });
+      expect((await fetch(`${prefixed.url}/p?q=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect(lastReceived().url).toBe("/base/p?q=1");
+    } finally {
+      await prefixed.close();
+    }
+  });
+
   test("public members are refused with a message naming the value and the fix", async () => {
     expect(() => frontEnd.setInvokers(["allUsers"])).toThrow(/setInvokers\[0\]: "allUsers" would make it public/);
     await expect(startFrontEnd({ upstream: app.url, issuer, audiences: [], invokers: ["user:a@b.c", "allAuthenticatedUsers"] })).rejects.toThrow(
