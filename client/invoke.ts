@@ -3,6 +3,7 @@
  * header, with timeouts, bounded retries, and refusals explained.
  */
 import { InvokeError } from "./errors";
+import { withTimeout } from "./timeout";
 import { HeaderMode, withIdToken } from "./headers";
 import { GoogleTokenSource, IdTokenSource } from "./idTokens";
 import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
@@ -94,7 +95,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
     let response: Response | undefined;
     let failure: string | undefined;
     try {
-      token = await tokens.getIdToken(audience);
+      token = await withTimeout(tokens.getIdToken(audience), options.timeoutMs ?? 30_000);
       started ??= Date.now();
       const headers = withIdToken(init.headers, token, options.headerMode ?? "auto");
       response = await doFetch(target, { ...init, headers, signal });
@@ -170,3 +171,4 @@ function describeNetworkError(error: unknown): string {
   const { name, message, cause } = error as { name: string; message: string; cause?: { code?: string } };
   return `${name}: ${message}${cause?.code ? ` (${cause.code})` : ""}`;
 }
+

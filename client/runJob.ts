@@ -6,6 +6,7 @@
 import { JobError, UsageError } from "./errors";
 import { AccessTokenSource } from "./idTokens";
 import { redact } from "./redact";
+import { withTimeout } from "./timeout";
 import { defaultTokenSource } from "./invoke";
 
 /** Cloud Run Admin API base. Tests point it at the emulator. */
@@ -130,7 +131,7 @@ interface ApiResponse {
 function requester(options: RunJobOptions, tokens: AccessTokenSource) {
   const doFetch = options.fetch ?? globalThis.fetch;
   return async (method: "GET" | "POST", url: string, body?: unknown): Promise<ApiResponse> => {
-    const token = await tokens.getAccessToken();
+    const token = await withTimeout(tokens.getAccessToken(), options.requestTimeoutMs ?? 30_000, "an access token");
     let response: Response;
     try {
       response = await doFetch(url, {

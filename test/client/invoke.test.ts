@@ -172,3 +172,9 @@ describe("GoogleTokenSource cache", () => {
     await expect(new GoogleTokenSource({ auth }).getIdToken("")).rejects.toThrow(/audience: "" is empty[\s\S]*service URL/);
   });
 });
+
+test("a token source that hangs is bounded by the same per-attempt timeout", async () => {
+  const hanging = { getIdToken: () => new Promise<string>(() => undefined) };
+  await expect(invoke(`${server.url}/x`, {}, { tokens: hanging, timeoutMs: 100 })).rejects.toThrow(/timed out after 0.1s getting an ID token/);
+  expect(server.seen).toHaveLength(0);
+});
