@@ -29,8 +29,9 @@ export interface Emulator {
   frontEnd?: FrontEnd;
   /**
    * Environment for a caller under test: GCE_METADATA_HOST (google-auth-library's
-   * metadata path), METADATA_SERVER_DETECTION=assume-present, and the Google APIs
-   * base URL as EMULATOR_GOOGLE_APIS_URL.
+   * metadata path), METADATA_SERVER_DETECTION=assume-present, the Google APIs base
+   * URL as EMULATOR_GOOGLE_APIS_URL and as the client CLIs' PCR_RUN_API and
+   * PCR_IAM_CREDENTIALS_ENDPOINT, and EMULATOR_SERVICE_URL when there is a front end.
    */
   env: Record<string, string>;
   /** Closes every server. */
@@ -66,6 +67,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       GCE_METADATA_HOST: metadata.host,
       METADATA_SERVER_DETECTION: "assume-present",
       EMULATOR_GOOGLE_APIS_URL: googleApis.url,
+      // The endpoints the client's CLIs (npm run smoke / proxy) read (client/env.ts).
+      PCR_RUN_API: googleApis.url,
+      PCR_IAM_CREDENTIALS_ENDPOINT: googleApis.url,
     };
     if (frontEnd) env.EMULATOR_SERVICE_URL = frontEnd.url;
     return { issuer, metadata, googleApis, frontEnd, env, close: closeAll };

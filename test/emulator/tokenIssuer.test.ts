@@ -100,6 +100,8 @@ describe("startEmulator", () => {
         GCE_METADATA_HOST: emulator.metadata.host,
         METADATA_SERVER_DETECTION: "assume-present",
         EMULATOR_GOOGLE_APIS_URL: emulator.googleApis.url,
+        PCR_RUN_API: emulator.googleApis.url,
+        PCR_IAM_CREDENTIALS_ENDPOINT: emulator.googleApis.url,
         EMULATOR_SERVICE_URL: emulator.frontEnd!.url,
       });
       const jwks = (await (await fetch(`${emulator.googleApis.url}/oauth2/v3/certs`)).json()) as { keys: { kid: string }[] };
