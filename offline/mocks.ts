@@ -76,7 +76,9 @@ export function hashBuildContext(dir: string): string {
     const entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
       const rel = relative ? `${relative}/${entry.name}` : entry.name;
-      if (ALWAYS_SKIPPED.has(entry.name) || ignored.some((re) => re.test(rel))) continue;
+      // The Dockerfile shapes the image even when .dockerignore lists it (BuildKit still reads it).
+      const isDockerfile = rel === "Dockerfile";
+      if (ALWAYS_SKIPPED.has(entry.name) || (!isDockerfile && ignored.some((re) => re.test(rel)))) continue;
       if (entry.isDirectory()) walk(rel);
       else if (entry.isFile()) hash.update(`${rel}\0`).update(fs.readFileSync(path.join(dir, rel))).update("\0");
     }

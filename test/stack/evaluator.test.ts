@@ -69,6 +69,11 @@ describe("hashBuildContext", () => {
     expect(hashBuildContext(source.dir)).toBe(first);
     fs.writeFileSync(path.join(source.dir, "server.js"), "console.log(1)");
     expect(hashBuildContext(source.dir)).not.toBe(first);
+    // The Dockerfile counts even when .dockerignore lists it: it still shapes the image.
+    fs.appendFileSync(path.join(source.dir, ".dockerignore"), "Dockerfile\n");
+    const second = hashBuildContext(source.dir);
+    source.write("FROM scratch\nLABEL v=2\n");
+    expect(hashBuildContext(source.dir)).not.toBe(second);
   });
 
   test("a missing directory is an error naming the fix", () => {
