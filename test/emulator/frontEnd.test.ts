@@ -177,6 +177,29 @@ describe("Cloud Run front end", () => {
 });
 
 describe("Cloud Run front end defaults", () => {
+  test("with the real clock, a granted invoker gets through once the delay has passed (bounded polling)", async () => {
+    const issuer = new TokenIssuer();
+    const app = await startEchoApp();
+    const frontEnd = await startFrontEnd({ upstream: app.url, issuer, audiences: [], invokers: [], propagationDelayMs: 100 });
+    try {
+      const token = await issuer.mintIdToken({ email: "late@example.com", audience: frontEnd.url });
+      const status = async () => (await fetch(frontEnd.url, { headers: { authorization: `Bearer ${token}` } })).status;
+      expect(await status()).toBe(403);
+      frontEnd.setInvokers(["user:late@example.com"]);
+      const seen: number[] = [];
+      for (let attempt = 0; attempt < 200 && seen[seen.length - 1] !== 200; attempt++) {
+        seen.push(await status());
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(seen[seen.length - 1]).toBe(200);
+      expect(seen.slice(0, -1).every((code) => code === 403)).toBe(true);
+    } finally {
+      await frontEnd.close();
+      await app.close();
+    }
+  });
+
+
   test("without audiences it accepts its own URL; a dead upstream is 503", async () => {
     const issuer = new TokenIssuer();
     const frontEnd = await startFrontEnd({ upstream: "http://127.0.0.1:9", issuer, audiences: [], invokers: ["user:alice@example.com"] });
