@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BootstrapConfigError, parseBootstrapConfig } from "../../bootstrap/config";
 import { githubAttributeCondition, repositoryPrincipalSet } from "../../bootstrap/components/githubWorkloadIdentity";
 import { FORBIDDEN_ROLES, PROJECT_ROLES, PUBLIC_MEMBERS, REGISTRY_ADMIN, RESOURCE_ROLES } from "../../bootstrap/roles";
-import { BOOTSTRAP_DIR, PROJECT_NUMBER, exampleConfig, ofType, runBootstrap, type BootstrapRun } from "./harness";
+import { BOOTSTRAP_DIR, PROJECT_NUMBER, exampleConfig, ofType, programWith, runBootstrap, type BootstrapRun } from "./harness";
 
 const DEPLOY_EMAIL = "pulumi-deploy@example-project.iam.gserviceaccount.com";
 const DEPLOY_MEMBER = `serviceAccount:${DEPLOY_EMAIL}`;
@@ -209,6 +209,20 @@ describe("bootstrap variants", () => {
       "private-cloud-run-bootstrap:stateVersionRetentionDays",
     ]);
     expect(error.message).toContain('private-cloud-run-bootstrap:githubRepository: "evil\\" || true || \\"" is not a GitHub repository written OWNER/REPO; set it with `pulumi config set private-cloud-run-bootstrap:githubRepository my-org/my-repo`');
+  });
+});
+
+describe("the bootstrap program validates first", () => {
+  it("rejects bad config before registering any resource", async () => {
+    const { error, registered } = await programWith({ ...exampleConfig(), "private-cloud-run-bootstrap:githubRepository": "not a repo" });
+    expect(error).toBeInstanceOf(BootstrapConfigError);
+    expect(registered).toBe(0);
+  });
+
+  it("registers resources with a good config (the check above can fail)", async () => {
+    const { error, registered } = await programWith(exampleConfig());
+    expect(error).toBeUndefined();
+    expect(registered).toBeGreaterThan(10);
   });
 });
 

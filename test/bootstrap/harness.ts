@@ -121,3 +121,37 @@ async function unwrap(outputs: Record<string, unknown>): Promise<Record<string, 
 export function ofType(run: BootstrapRun, token: string): Registered[] {
   return run.resources.filter((resource) => resource.type.endsWith(token));
 }
+
+/**
+ * Calls the real program function (bootstrap/index.ts) under mocks with this
+ * config, outside a root stack, and reports whether it rejected and how many
+ * resources it had registered by then: proves validation comes first.
+ */
+export function programWith(config: Record<string, string>): Promise<{ error: unknown; registered: number }> {
+  const run = queue.then(async () => {
+    let registered = 0;
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered++;
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "private-cloud-run-bootstrap",
+      "dev",
+      false,
+    );
+    pulumi.runtime.setAllConfig(config);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../../bootstrap/index") as () => Promise<Record<string, unknown>>;
+    const error = await program().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await settle();
+    return { error, registered };
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
