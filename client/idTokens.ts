@@ -66,6 +66,8 @@ export class GoogleTokenSource implements IdTokenSource, AccessTokenSource {
   private readonly iamEndpoint: string;
   private readonly audiences = new Map<string, AudienceEntry>();
   private minter?: Promise<IdTokenMinter>;
+  /** The service account a federated (external_account) credential mints ID tokens as. */
+  private federatedServiceAccount?: string;
   private impersonated?: Promise<Impersonated>;
 
   constructor(options: GoogleTokenSourceOptions = {}) {
@@ -124,6 +126,7 @@ export class GoogleTokenSource implements IdTokenSource, AccessTokenSource {
       return value.slice("Bearer ".length);
     } catch (error) {
       if (error instanceof TokenError || error instanceof UsageError) throw error;
+      if (this.federatedServiceAccount && !this.impersonate) throw federatedTokenError(error, this.federatedServiceAccount);
       throw tokenError("ID token", error, this.impersonate);
     }
   }
@@ -166,6 +169,7 @@ export class GoogleTokenSource implements IdTokenSource, AccessTokenSource {
           "grant the federated principal roles/iam.workloadIdentityUser on it, or pass --impersonate SA_EMAIL",
       );
     }
+    this.federatedServiceAccount = email;
     const impersonated = new Impersonated({
       sourceClient: client,
       targetPrincipal: email,
@@ -216,6 +220,20 @@ function tokenError(what: string, error: unknown, impersonate: string | undefine
     hint = "run gcloud auth application-default login, set GOOGLE_APPLICATION_CREDENTIALS to a key or credential config, or run on Google Cloud";
   }
   return new TokenError(`could not get an ${what}${impersonate ? ` as ${impersonate}` : ""}${status ? ` (HTTP ${status})` : ""}: ${detail}`, hint);
+}
+
+/**
+ * With federation, the impersonated account calls generateIdToken on itself,
+ * which needs iam.serviceAccounts.getOpenIdToken on itself.
+ */
+function federatedTokenError(error: unknown, email: string): TokenError {
+  const status = httpStatusOf(error);
+  const base = tokenError(`ID token as ${email} (workload identity federation)`, error, undefined);
+  if (status !== 403 && !/permission|denied/i.test(safeMessage(error))) return base;
+  return new TokenError(
+    base.summary,
+    `grant ${email} roles/iam.serviceAccountOpenIdTokenCreator on itself (gcloud iam service-accounts add-iam-policy-binding ${email} --member=serviceAccount:${email} --role=roles/iam.serviceAccountOpenIdTokenCreator)`,
+  );
 }
 
 function httpStatusOf(error: unknown): number | undefined {

@@ -213,18 +213,21 @@ describe("other credentials", () => {
     expect((error as Error).message).toMatch(/external_account\) credentials cannot mint Google ID tokens[\s\S]*--service-account=SA_EMAIL/);
   });
 
-  test("external_account naming a service account: ID tokens through Impersonated + fetchIdToken", async () => {
+  describe("external_account naming a service account (workload identity federation)", () => {
     // The emulator has no STS: a stub exchanges the subject token for a federated access token.
-    const federated = "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/repo";
-    const sts = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ access_token: issuer.mintAccessToken(federated), issued_token_type: "urn:ietf:params:oauth:token-type:access_token", token_type: "Bearer", expires_in: 3600 }));
-    });
-    await new Promise<void>((resolve) => sts.listen(0, "127.0.0.1", resolve));
-    try {
+    const FEDERATED = "repo-subject@federated.example.com";
+    let sts: http.Server;
+    let auth: GoogleAuth;
+
+    beforeAll(async () => {
+      sts = http.createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ access_token: issuer.mintAccessToken(FEDERATED), issued_token_type: "urn:ietf:params:oauth:token-type:access_token", token_type: "Bearer", expires_in: 3600 }));
+      });
+      await new Promise<void>((resolve) => sts.listen(0, "127.0.0.1", resolve));
       const subjectToken = path.join(tmp, "oidc-token-2");
       await writeFile(subjectToken, "subject-token");
-      const auth = new GoogleAuth({
+      auth = new GoogleAuth({
         credentials: {
           type: "external_account",
           audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/gh",
@@ -235,13 +238,29 @@ describe("other credentials", () => {
         } as never,
         scopes: ["https://www.googleapis.com/auth/cloud-platform"],
       });
+    });
+
+    afterAll(async () => {
+      apis.setTokenCreators(undefined);
+      sts.closeAllConnections();
+      await new Promise<void>((resolve) => sts.close(() => resolve()));
+    });
+
+    test("ID tokens through Impersonated + fetchIdToken, as the service account", async () => {
+      // As bootstrap grants: Workload Identity User for the federated principal, OpenID Token Creator for the SA on itself.
+      apis.setTokenCreators({ [TARGET_SA]: [`user:${FEDERATED}`, `serviceAccount:${TARGET_SA}`] });
       const source = new GoogleTokenSource({ auth, iamCredentialsEndpoint: apis.url });
       expect((await invoke(`${frontEnd.url}/wif`, {}, { tokens: source })).status).toBe(200);
       expect(payloadOf(app.received[0].authorization)).toMatchObject({ email: TARGET_SA, aud: frontEnd.url });
-    } finally {
-      sts.closeAllConnections();
-      await new Promise<void>((resolve) => sts.close(() => resolve()));
-    }
+    });
+
+    test("without OpenID Token Creator on itself: the error names the role and the command", async () => {
+      apis.setTokenCreators({ [TARGET_SA]: [`user:${FEDERATED}`] });
+      const error = await new GoogleTokenSource({ auth, iamCredentialsEndpoint: apis.url }).getIdToken(frontEnd.url).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenError);
+      expect((error as TokenError).hint).toContain(`grant ${TARGET_SA} roles/iam.serviceAccountOpenIdTokenCreator on itself`);
+      expectNoTokenText(`${(error as Error).message}${(error as Error).stack}${JSON.stringify(error)}`);
+    });
   });
 });
 
