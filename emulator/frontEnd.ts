@@ -243,7 +243,10 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: 
     if (res.headersSent) return void res.destroy();
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" }).end("Service Unavailable: the upstream app did not answer\n");
   });
-  res.on("close", () => upstreamReq.destroy());
+  // The caller went away before the answer was complete: stop the upstream request too.
+  res.on("close", () => {
+    if (!res.writableFinished) upstreamReq.destroy();
+  });
   req.pipe(upstreamReq);
 }
 
