@@ -30,7 +30,8 @@ export const PROJECT_ROLES: readonly RoleGrant[] = [
     scope: "project",
     why:
       "act as the runtime service accounts (iam.serviceAccounts.actAs) when deploying a service or job that runs as one. " +
-      "Project-level because those accounts are created later by the stack; keep no privileged service account in a project the deploy account can reach.",
+      "Project-level because those accounts are created later by the stack, and no IAM condition can narrow it: resource attributes in " +
+      "IAM Conditions are not supported for service accounts. Keep no privileged service account in a project the deploy account can reach.",
   },
   {
     role: "roles/serviceusage.serviceUsageAdmin",
