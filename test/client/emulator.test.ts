@@ -63,9 +63,14 @@ beforeEach(() => {
   app.received.length = 0;
 });
 
-/** A GoogleAuth on a service-account key, its hard-coded Google URLs sent to the emulator. */
+/**
+ * A GoogleAuth on a service-account key FILE (as GOOGLE_APPLICATION_CREDENTIALS
+ * would name), its hard-coded Google URLs (oauth2.googleapis.com/token) sent to the emulator.
+ */
 async function keyFileAuth(email: string): Promise<GoogleAuth> {
-  const auth = new GoogleAuth({ credentials: apis.createServiceAccountKey(email, PROJECT), scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
+  const keyFilename = path.join(tmp, `${email}.json`);
+  await writeFile(keyFilename, JSON.stringify(apis.createServiceAccountKey(email, PROJECT)), { mode: 0o600 });
+  const auth = new GoogleAuth({ keyFilename, scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
   const client = await auth.getClient();
   client.transporter.interceptors.request.add(googleApisRedirect(apis.url));
   return auth;
