@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import {
   KEY_INPUTS,
   KNOWN_INPUTS,
@@ -49,6 +50,11 @@ describe("every workflow", () => {
     for (const ref of refs) {
       expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
     }
+  });
+
+  it("has Dependabot keep the pinned actions current", () => {
+    const dependabot = parse(readFileSync(join(WORKFLOW_DIR, "..", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string }[] };
+    expect(dependabot.updates.map((update) => update["package-ecosystem"])).toContain("github-actions");
   });
 
   it("authenticates to GCP only through Workload Identity Federation, never with a key", () => {
