@@ -133,7 +133,7 @@ export const KNOWN_INPUTS: Record<string, Set<string>> = {
   "marocchino/sticky-pull-request-comment": new Set([
     "header", "append", "recreate", "delete", "hide", "hide_and_recreate", "hide_classify", "hide_details",
     "hide_older_comments", "only_create", "only_update", "skip_unchanged", "message", "path", "number",
-    "owner", "repo", "GITHUB_TOKEN", "ignore_empty", "follow_symbolic_links",
+    "number_force", "owner", "repo", "GITHUB_TOKEN", "ignore_empty", "follow_symbolic_links",
   ]),
 };
 
