@@ -297,6 +297,10 @@ async function token(state: GoogleApisState, form: Record<string, string>): Prom
 async function jwtBearerGrant(state: GoogleApisState, assertion: string | undefined): Promise<Record<string, unknown>> {
   const claims = await verifyAssertion(state, assertion);
   const email = claims.iss as string;
+  if (claims.sub !== undefined && claims.sub !== email) {
+    // A different `sub` asks for domain-wide delegation, which the emulator does not model.
+    throw oauthError(401, "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method (domain-wide delegation is not emulated).");
+  }
   if (typeof claims.target_audience === "string" && claims.target_audience !== "") {
     return { id_token: await state.issuer.mintIdToken({ email, audience: claims.target_audience }) };
   }

@@ -86,6 +86,11 @@ describe("Google APIs stand-in driven by google-auth-library", () => {
     await expect(noScope.authorize()).rejects.toThrow(/invalid_scope/);
   });
 
+  test("a JWT asking for another subject (domain-wide delegation) is refused, not silently issued for the key's account", async () => {
+    const jwt = redirect(new JWT({ email: CALLER, key: callerKey.private_key, scopes: [CLOUD_PLATFORM], subject: USER }));
+    await expect(jwt.authorize()).rejects.toThrow(/unauthorized_client/);
+  });
+
   test("a key the emulator did not issue is refused (invalid_grant) and the error holds no assertion", async () => {
     const other = await startGoogleApis({ issuer });
     try {
