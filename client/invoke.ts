@@ -30,7 +30,7 @@ export interface InvokeOptions {
   audience?: string;
   /** Which header carries the ID token. @default "auto" */
   headerMode?: HeaderMode;
-  /** Timeout of each attempt (token + request + response headers). @default 30 000 ms */
+  /** Timeout of each attempt: the token, the request, and the response including its body (fetch's signal covers the body). @default 30 000 ms */
   timeoutMs?: number;
   /** Retry policy: 429/502/503/504 always, 403 only with retryForbidden, 401 never. */
   retry?: RetryOptions;
@@ -88,6 +88,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
   // (credential discovery can take seconds) must not eat the IAM propagation window.
   let started: number | undefined;
 
+  // Bounded: nextDelayMs() ends the loop at maxAttempts (capped at 10 000) or the deadline.
   for (let attempt = 1; ; attempt++) {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
