@@ -28,7 +28,12 @@ export interface RehearsalPlan {
 
 /** One row of the rehearsal table. */
 export interface RehearsalRow {
+  /** "anonymous", "outsider" or "invoker". */
   caller: string;
+  /** The email the token was minted for; empty for anonymous. */
+  identity: string;
+  /** Where the ID token went. */
+  header: string;
   expected: number;
   status?: number;
   passed: boolean;
@@ -113,12 +118,17 @@ export async function rehearse(evaluation: Evaluation, io: PlanIO): Promise<Rehe
   const plan = planRehearsal(evaluation);
   if ("skipped" in plan) return { ok: true, lines: [`Rehearsal skipped: ${plan.skipped}`] };
   const cleanup = new Cleanup();
+  let stopping = false;
+  // `on`, not `once`: tsx relays the terminal's Ctrl-C a second time, and a signal
+  // without a listener would end the process before the cleanup is done.
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     io.stderr(`\n${signal}: stopping the rehearsal's app and emulator…\n`);
     void cleanup.run().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const rows = await runChecks(plan, cleanup, io);
     return { ok: rows.every((row) => row.passed), lines: renderRehearsal(plan, rows) };
@@ -136,9 +146,16 @@ async function runChecks(plan: RehearsalPlan, cleanup: Cleanup, io: PlanIO): Pro
     io.stderr("Building the app (app/dist is missing or older than app/src)…\n");
     await buildApp((text) => io.stderr(text));
   }
+  // The issuer's RSA key is generated synchronously: do it before the app's process
+  // exists, so a Ctrl-C is never left waiting behind a busy event loop (tsx, which runs
+  // this CLI, force-kills a child that does not acknowledge a signal within ~60 ms).
+  const issuer = new TokenIssuer();
+  // Same reason: Node loads its fetch implementation on first use, synchronously.
+  await (await fetch("data:,")).arrayBuffer();
+  io.stderr("Rehearsal: starting the app (node app/dist/server.js)…\n");
   const app = await startApp({ K_SERVICE: plan.service, GOOGLE_CLOUD_PROJECT: plan.project || "rehearsal" });
   cleanup.add(app.stop);
-  const issuer = new TokenIssuer();
+  io.stderr(`Rehearsal: app listening on ${app.url}; starting the emulated front end and metadata server…\n`);
   const frontEnd = await startFrontEnd({ upstream: app.url, issuer, audiences: [plan.audience], invokers: plan.invokers, groups: plan.groups });
   cleanup.add(frontEnd.close);
   const metadata = await startMetadataServer({ issuer, email: plan.invoker.email, projectId: plan.project || "rehearsal" });
@@ -201,33 +218,47 @@ async function outsiderStatus(url: string, audience: string): Promise<{ status?:
 
 function rows(plan: RehearsalPlan, report: ServiceReport, outsider: { status?: number; note?: string }): RehearsalRow[] {
   const check = (name: string) => report.checks.find((result) => result.check === name);
-  const row = (caller: string, expected: number, result: { status?: number; message?: string; passed?: boolean } | undefined): RehearsalRow => {
+  const row = (
+    caller: string,
+    identity: string,
+    header: string,
+    expected: number,
+    result: { status?: number; message?: string } | undefined,
+  ): RehearsalRow => {
     const passed = result?.status === expected;
-    return { caller, expected, status: result?.status, passed, note: passed ? undefined : (result?.message ?? "not run") };
+    return { caller, identity, header, expected, status: result?.status, passed, note: passed ? undefined : (result?.message ?? "not run") };
   };
+  const invoker = plan.invoker.email;
   return [
-    row("anonymous (no token)", 403, check("anonymous-is-refused")),
-    row(`outsider ${plan.outsider} (Authorization)`, 403, { status: outsider.status, message: outsider.note ?? `got ${outsider.status}` }),
-    row(`invoker ${plan.invoker.email} via Authorization`, 200, check("authorization-header")),
-    row(`invoker ${plan.invoker.email} via X-Serverless-Authorization beside an app token`, 200, check("x-serverless-authorization-header")),
+    row("anonymous", "", "(no token)", 403, check("anonymous-is-refused")),
+    row("outsider", plan.outsider, "Authorization", 403, { status: outsider.status, message: outsider.note ?? `got ${outsider.status}` }),
+    row("invoker", invoker, "Authorization", 200, check("authorization-header")),
+    row("invoker", invoker, "X-Serverless-Authorization, app token in Authorization", 200, check("x-serverless-authorization-header")),
   ];
 }
 
 /** The table printed after the plan. */
 export function renderRehearsal(plan: RehearsalPlan, results: RehearsalRow[]): string[] {
-  const width = Math.max(...results.map((result) => result.caller.length), "caller".length);
-  const header = `  ${"caller".padEnd(width)}  expected  got  result`;
-  const body = results.map(
-    (result) =>
-      `  ${result.caller.padEnd(width)}  ${String(result.expected).padEnd(8)}  ${String(result.status ?? "—").padEnd(3)}  ${result.passed ? "ok" : `FAILED${result.note ? `: ${result.note}` : ""}`}`,
-  );
+  const table = [
+    ["caller", "identity", "ID token in", "expected", "got", "result"],
+    ...results.map((result) => [
+      result.caller,
+      result.identity || "—",
+      result.header,
+      String(result.expected),
+      String(result.status ?? "—"),
+      result.passed ? "ok" : `FAILED${result.note ? `: ${result.note}` : ""}`,
+    ]),
+  ];
+  const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
+  const lines = table.map((cells) => `  ${cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ")}`);
   const passed = results.filter((result) => result.passed).length;
-  const groupNote = Object.keys(plan.groups).length > 0 ? ` (emulated member of ${plan.invoker.member})` : "";
+  const groupNote = Object.keys(plan.groups).length > 0 ? ` (an emulated member of ${plan.invoker.member})` : "";
   return [
-    `Rehearsal: service ${plan.service} behind the emulated Cloud Run front end, audience ${plan.audience}, path ${plan.path}`,
-    `  invokers: ${plan.invokers.join(", ")}; tokens minted by the emulated metadata server for ${plan.invoker.email}${groupNote} and ${plan.outsider}`,
-    header,
-    ...body,
+    `Rehearsal: service ${plan.service}: the app on 127.0.0.1 behind the emulated Cloud Run front end (invokers: ${plan.invokers.join(", ")})`,
+    `  ID tokens for audience ${plan.audience} minted by google-auth-library through the emulated metadata server; checks call ${plan.path}`,
+    `  invoker: ${plan.invoker.email}${groupNote}; outsider: ${plan.outsider}`,
+    ...lines,
     `Rehearsal: ${passed}/${results.length} checks passed; app, front end and metadata server stopped`,
   ];
 }

@@ -14,26 +14,68 @@ export interface CliResult {
 /** Upper bound for one CLI run on a loaded machine; the child is killed past it. */
 const RUN_TIMEOUT_MS = 120_000;
 
-/** Runs `npx tsx cli/plan.ts ARGS` as a real child process and collects its output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn("npx", ["tsx", "cli/plan.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+/** A CLI run in progress, in its own process group (pid = group id). */
+export interface CliRun {
+  pid: number;
+  done: Promise<CliResult>;
+  /** Resolves once stderr matches `pattern`; rejects if the CLI ends first. */
+  waitForStderr(pattern: RegExp): Promise<void>;
+}
+
+/** How to start the CLI: as the tests' `npx tsx`, or exactly as `npm start` runs it. */
+export type Launcher = "npx tsx" | "npm start";
+
+const COMMANDS: Record<Launcher, [string, string[]]> = {
+  "npx tsx": ["npx", ["tsx", "cli/plan.ts"]],
+  // package.json: "start": "node --import tsx cli/plan.ts" (one process: signals reach the CLI directly).
+  "npm start": [process.execPath, ["--import", "tsx", "cli/plan.ts"]],
+};
+
+/**
+ * Starts the CLI as a real child process, leader of a new process group so a test
+ * can tell whether anything it started is still alive.
+ */
+export function startCli(args: string[], launcher: Launcher = "npx tsx", env: Record<string, string> = {}): CliRun {
+  const [command, prefix] = COMMANDS[launcher];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr.push(chunk);
+    const text = Buffer.concat(stderr).toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(text))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  });
+  const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), RUN_TIMEOUT_MS);
+  const done = new Promise<CliResult>((resolveDone, fail) => {
     child.once("error", (error) => {
       clearTimeout(timer);
       fail(error);
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      done({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
+      resolveDone({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
     });
   });
+  const waitForStderr = (pattern: RegExp) =>
+    new Promise<void>((resolveWait, rejectWait) => {
+      if (pattern.test(Buffer.concat(stderr).toString())) return resolveWait();
+      waiters.push({ pattern, resolve: resolveWait });
+      done.then(() => rejectWait(new Error(`the CLI ended before printing ${pattern} on stderr:\n${Buffer.concat(stderr).toString()}`)), rejectWait);
+    });
+  return { pid: child.pid!, done, waitForStderr };
+}
+
+/** Runs `npx tsx cli/plan.ts ARGS` to the end and collects its output. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, "npx tsx", env).done;
 }
