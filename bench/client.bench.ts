@@ -7,7 +7,8 @@
  *   - the emulator's Cloud Run front end in front of it (verifies every token).
  * Sequential calls, alternated call by call (raw, invoke, raw, invoke…) so machine
  * noise falls on both alike. Prints a Markdown table whose key column is the
- * ratio of medians invoke / raw fetch. Bounded: stops starting rounds at 45 s.
+ * ratio of medians invoke / raw fetch. Bounded: stops starting rounds at 45 s,
+ * and exits at 58 s whatever happens.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -114,6 +115,12 @@ async function main(): Promise<void> {
     rmSync(gcloudConfig, { recursive: true, force: true });
   }
 }
+
+// Hard stop whatever the machine's load: the runner's budget is 60 s per bench.
+setTimeout(() => {
+  console.error("client bench: stopped at 58 s (machine too loaded to finish)");
+  process.exit(1);
+}, 58_000).unref();
 
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : String(error));
