@@ -1,6 +1,7 @@
 import type { Evaluation, RegisteredResource } from "../offline/types";
 import { flatten, isScalarArray, sameValue, showValue } from "./inputs";
 import { SECRET_PLACEHOLDER } from "./secrets";
+import { compareResources } from "./tree";
 import { stackOutputs } from "./workloads";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -73,6 +74,9 @@ export function diffPrincipals(before: Evaluation, after: Evaluation): Principal
 
 /** Resources added, removed and changed (with each changed input path). */
 export function diffResources(before: RegisteredResource[], after: RegisteredResource[]): PlanDiff["resources"] {
+  // Sorted so the same two configs always give the same diff, whatever the registration order.
+  before = [...before].sort(compareResources);
+  after = [...after].sort(compareResources);
   const old = new Map(before.map((resource) => [resourceKey(resource), resource]));
   const next = new Map(after.map((resource) => [resourceKey(resource), resource]));
   const added = after.filter((resource) => !old.has(resourceKey(resource))).map(ref);

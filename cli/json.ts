@@ -1,5 +1,6 @@
 import type { Evaluation } from "../offline/types";
 import { maskedInputs } from "./secrets";
+import { compareResources } from "./tree";
 import type { Violation } from "./policyTypes";
 
 /** One resource in the `--json` document. */
@@ -17,11 +18,15 @@ export interface PlanJsonDocument {
   violations: { policy: string; resource: string; message: string }[];
 }
 
-/** Builds the `--json` document: every registered resource, secrets shown as "[secret]". */
+/**
+ * Builds the `--json` document: every registered resource, secrets shown as "[secret]",
+ * sorted by logical name then type (registration order varies between runs; two
+ * documents of the same config must be identical).
+ */
 export function planDocument(evaluation: Evaluation, violations: Violation[]): PlanJsonDocument {
   return {
     stack: evaluation.stack,
-    resources: evaluation.resources.map((resource) => ({
+    resources: [...evaluation.resources].sort(compareResources).map((resource) => ({
       type: resource.type,
       name: resource.name,
       parent: resource.parent,

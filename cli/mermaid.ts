@@ -1,6 +1,6 @@
 import type { RegisteredResource } from "../offline/types";
 import { valueAt } from "./inputs";
-import { buildTree, type TreeNode } from "./tree";
+import { buildTree, compareResources, type TreeNode } from "./tree";
 
 /** One "principal → resource" grant read from an IAM resource's inputs. */
 export interface IamEdge {
@@ -96,8 +96,7 @@ export function shortType(type: string): string {
  * has a dotted "runs as" edge to its runtime service account.
  */
 export function renderMermaid(resources: RegisteredResource[]): string {
-  const ids = new Map<RegisteredResource, string>();
-  resources.forEach((resource, index) => ids.set(resource, `r${index}`));
+  const ids = nodeIds(resources);
   const lines = ["flowchart LR"];
   // The stack resource would be one box around everything: draw its children instead.
   const tops = buildTree(resources).flatMap((root) => (root.resource.type === "pulumi:pulumi:Stack" ? root.children : [root]));
@@ -105,6 +104,28 @@ export function renderMermaid(resources: RegisteredResource[]): string {
   lines.push(...principalLines(resources, ids));
   lines.push(...runsAsLines(resources, ids));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Node ids from logical names ("hello-service" → "hello_service"), so the diagram is the
+ * same on every run; a name taken twice (a component and its service) gets "_2".
+ */
+function nodeIds(resources: RegisteredResource[]): Map<RegisteredResource, string> {
+  const ids = new Map<RegisteredResource, string>();
+  const taken = new Set<string>();
+  for (const resource of [...resources].sort(compareResources)) {
+    const base = `r_${mermaidId(resource.name)}`;
+    let id = base;
+    for (let suffix = 2; taken.has(id); suffix++) id = `${base}_${suffix}`;
+    taken.add(id);
+    ids.set(resource, id);
+  }
+  return ids;
+}
+
+/** Letters, digits and "_" only: safe as a Mermaid node id. */
+function mermaidId(text: string): string {
+  return text.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, indent: string): string[] {
@@ -124,7 +145,10 @@ function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, ind
 function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>): string[] {
   const principalIds = new Map<string, string>();
   const lines: string[] = [];
-  for (const edge of iamEdges(resources)) {
+  const edges = iamEdges(resources).sort(
+    (a, b) => compareResources(a.target ?? a.via, b.target ?? b.via) || a.member.localeCompare(b.member, "en") || a.role.localeCompare(b.role, "en"),
+  );
+  for (const edge of edges) {
     const from = principalNode(edge.member, resources, ids, principalIds, lines);
     const to = ids.get(edge.target ?? edge.via) as string;
     lines.push(`  ${from} -->|"${label(edge.role || "(no role)")}"| ${to}`);
@@ -144,7 +168,11 @@ function principalNode(
   if (account) return ids.get(account) as string;
   let id = principalIds.get(member);
   if (!id) {
-    id = `p${principalIds.size}`;
+    // Two members may clean up to the same id (a.b@ and a_b@): keep them apart.
+    const used = new Set(principalIds.values());
+    const base = `p_${mermaidId(member)}`;
+    id = base;
+    for (let suffix = 2; used.has(id); suffix++) id = `${base}_${suffix}`;
     principalIds.set(member, id);
     lines.push(`  ${id}(["${label(member)}"])`);
   }
@@ -152,7 +180,7 @@ function principalNode(
 }
 
 function runsAsLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>): string[] {
-  return resources.flatMap((resource) => {
+  return [...resources].sort(compareResources).flatMap((resource) => {
     const email = runtimeAccount(resource);
     const account = email === undefined ? undefined : accountFor(email, resources);
     return account ? [`  ${ids.get(resource)} -.->|"runs as"| ${ids.get(account)}`] : [];

@@ -44,10 +44,12 @@ export interface TreeNode {
 }
 
 /**
- * Groups resources under their parents, in registration order. Parents are given by
- * logical name: when two resources share one, the latest component registered before
- * the child wins (a child is always registered after its parent). A parent that is not
- * in the list (the stack itself) makes the resource a root.
+ * Groups resources under their parents. Parents are given by logical name: when two
+ * resources share one, the latest component registered before the child wins (a child
+ * is always registered after its parent). A parent that is not in the list makes the
+ * resource a root. Siblings are sorted by name then type: registration order varies
+ * from run to run (components register concurrently), and a plan must read the same
+ * every time to be diffed and reviewed.
  */
 export function buildTree(resources: RegisteredResource[]): TreeNode[] {
   const nodes = resources.map((resource) => ({ resource, children: [] as TreeNode[] }));
@@ -56,7 +58,17 @@ export function buildTree(resources: RegisteredResource[]): TreeNode[] {
     const parent = node.resource.parent === null ? undefined : findParent(nodes, index, node.resource.parent);
     (parent ? parent.children : roots).push(node);
   });
+  const sortAll = (siblings: TreeNode[]): void => {
+    siblings.sort((a, b) => compareResources(a.resource, b.resource));
+    siblings.forEach((node) => sortAll(node.children));
+  };
+  sortAll(roots);
   return roots;
+}
+
+/** Stable order for output: by logical name, then type token. */
+export function compareResources(a: RegisteredResource, b: RegisteredResource): number {
+  return a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en");
 }
 
 function findParent(nodes: TreeNode[], childIndex: number, parentName: string): TreeNode | undefined {

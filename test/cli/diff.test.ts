@@ -15,7 +15,7 @@ describe("--diff", () => {
     expect(diff.principals).toEqual([
       { kind: "job", workload: "nightly", added: ["serviceAccount:hello-run@demo.iam.gserviceaccount.com"], removed: [] },
     ]);
-    expect(diff.resources.added.map((r) => r.name)).toEqual(["nightly", "nightly-sa", "nightly-job", "nightly-invoker-0"]);
+    expect(diff.resources.added.map((r) => r.name)).toEqual(["nightly", "nightly-invoker-0", "nightly-job", "nightly-sa"]);
     expect(diff.resources.removed).toEqual([]);
     expect(diffEvaluations(fixtureEvaluation({ withJob: true }), fixtureEvaluation()).resources.removed).toHaveLength(4);
   });

@@ -29,6 +29,14 @@ describe("--json document", () => {
     expect(JSON.stringify(document)).not.toContain("ya29.never-printed");
   });
 
+  it("lists resources by name then type, whatever the registration order", () => {
+    const evaluation = fixtureEvaluation({ withJob: true });
+    const reversed = { ...evaluation, resources: [...evaluation.resources].reverse() };
+    const names = planDocument(evaluation, []).resources.map((r) => r.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en")));
+    expect(planDocument(reversed, [])).toEqual(planDocument(evaluation, []));
+  });
+
   it("does not mutate the evaluation (the rehearsal still needs the real values)", () => {
     const evaluation = fixtureEvaluation({ password: "p" });
     planDocument(evaluation, []);

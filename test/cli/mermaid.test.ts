@@ -27,29 +27,50 @@ describe("--graph mermaid", () => {
 
   it("draws components as subgraphs, IAM as principal edges and runtime accounts as dotted edges", () => {
     const evaluation = fixtureEvaluation({ withJob: true });
-    const ids = new Map(evaluation.resources.map((r, index) => [r.name, `r${index}`]));
     const diagram = renderMermaid(evaluation.resources);
     const lines = diagram.split("\n");
     expect(lines[0]).toBe("flowchart LR");
-    expect(diagram).toContain(`subgraph ${ids.get("hello")}["hello · private-cloud-run.PrivateService"]`);
-    expect(diagram).toContain(`${ids.get("hello-service")}["hello-service<br/><small>cloudrunv2.Service</small>"]`);
+    expect(diagram).toContain('subgraph r_hello["hello · private-cloud-run.PrivateService"]');
+    expect(diagram).toContain('r_hello_service["hello-service<br/><small>cloudrunv2.Service</small>"]');
     // IAM resources become edges, not boxes.
     expect(diagram).not.toContain("hello-invokers");
-    expect(diagram).toContain('p0(["group:eng@example.com"])');
-    expect(diagram).toContain(`p0 -->|"roles/run.invoker"| ${ids.get("hello-service")}`);
-    expect(diagram).toContain(`p1 -->|"roles/run.invoker"| ${ids.get("hello-service")}`);
+    expect(diagram).toContain('p_group_eng_example_com(["group:eng@example.com"])');
+    expect(diagram).toContain('p_group_eng_example_com -->|"roles/run.invoker"| r_hello_service');
+    expect(diagram).toContain('p_user_alice_example_com -->|"roles/run.invoker"| r_hello_service');
     // A stack-made account that invokes the job is drawn once, as its own box.
-    expect(diagram).toContain(`${ids.get("hello-sa")} -->|"roles/run.invoker"| ${ids.get("nightly-job")}`);
-    expect(diagram).toContain(`${ids.get("hello-service")} -.->|"runs as"| ${ids.get("hello-sa")}`);
-    expect(diagram).toContain(`${ids.get("nightly-job")} -.->|"runs as"| ${ids.get("nightly-sa")}`);
+    expect(diagram).toContain('r_hello_sa -->|"roles/run.invoker"| r_nightly_job');
+    expect(diagram).not.toContain("p_serviceAccount_hello_run");
+    expect(diagram).toContain('r_hello_service -.->|"runs as"| r_hello_sa');
+    expect(diagram).toContain('r_nightly_job -.->|"runs as"| r_nightly_sa');
     const opened = lines.filter((line) => line.trim().startsWith("subgraph")).length;
     expect(lines.filter((line) => line.trim() === "end")).toHaveLength(opened);
+  });
+
+  it("is the same diagram whatever the registration order", () => {
+    const resources = fixtureEvaluation({ withJob: true }).resources;
+    expect(renderMermaid([...resources].reverse().sort((a, b) => (a.parent === null ? -1 : b.parent === null ? 1 : 0)))).toBe(renderMermaid(resources));
+  });
+
+  it("keeps ids apart when names or members clean up to the same id", () => {
+    const resources = [
+      resource("x:index:Comp", "web", null, {}, { component: true }),
+      resource("gcp:cloudrunv2/service:Service", "web", "web", { name: "web" }),
+      resource("gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding", "web-iam", "web", { name: "web", role: "r", members: ["user:a.b@example.com", "user:a_b@example.com"] }),
+    ];
+    const diagram = renderMermaid(resources);
+    // Same name "web": ids in name-then-type order ("gcp:…" before "x:…").
+    expect(diagram).toContain('subgraph r_web_2["web · x.Comp"]');
+    expect(diagram).toContain('r_web["web<br/><small>cloudrunv2.Service</small>"]');
+    const ids = [...diagram.matchAll(/^ {2}(p_\w+)\(\["(user:[^"]+)"\]\)$/gm)].map((match) => [match[1], match[2]]);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids.map(([id]) => id)).size).toBe(2);
+    for (const [id] of ids) expect(diagram).toContain(`${id} -->|"r"| r_web\n`);
   });
 
   it("escapes quotes in labels and keeps an IAM resource whose target is unknown as a box", () => {
     const orphan = resource("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", 'odd"name', null, { name: "missing", role: "roles/run.invoker", member: "user:x@example.com" });
     const diagram = renderMermaid([orphan]);
-    expect(diagram).toContain('r0["odd#quot;name<br/><small>cloudrunv2.ServiceIamMember</small>"]');
-    expect(diagram).toContain('p0 -->|"roles/run.invoker"| r0');
+    expect(diagram).toContain('r_odd_name["odd#quot;name<br/><small>cloudrunv2.ServiceIamMember</small>"]');
+    expect(diagram).toContain('p_user_x_example_com -->|"roles/run.invoker"| r_odd_name');
   });
 });

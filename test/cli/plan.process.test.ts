@@ -94,7 +94,7 @@ describe("npm start (child process)", () => {
     const result = await runCli(["--graph", "mermaid"]);
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith("flowchart LR\n")).toBe(true);
-    expect(result.stdout).toMatch(/p\d+\(\["user:alice@example\.com"\]\)/);
+    expect(result.stdout).toMatch(/p_\w+\(\["user:alice@example\.com"\]\)/);
     expect(result.stdout).toMatch(/-->\|"roles\/run\.invoker"\|/);
     expect(result.stderr).toContain("Policies: passed");
   });

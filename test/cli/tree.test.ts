@@ -2,11 +2,14 @@ import { buildTree, keyInputs, renderTree } from "../../cli/tree";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 describe("resource tree", () => {
-  it("groups every resource under its component, in registration order", () => {
-    const roots = buildTree(fixtureEvaluation({ withJob: true }).resources);
-    expect(roots.map((root) => root.resource.name)).toEqual(["app", "hello", "nightly"]);
-    expect(roots[1].children.map((child) => child.resource.name)).toEqual(["hello-sa", "hello-service", "hello-invokers"]);
-    expect(roots[2].children.map((child) => child.resource.name)).toEqual(["nightly-sa", "nightly-job", "nightly-invoker-0"]);
+  it("groups every resource under its component, siblings sorted by name whatever the registration order", () => {
+    const resources = fixtureEvaluation({ withJob: true }).resources;
+    for (const order of [resources, [...resources.slice(3), ...resources.slice(0, 3)]]) {
+      const roots = buildTree(order);
+      expect(roots.map((root) => root.resource.name)).toEqual(["app", "hello", "nightly"]);
+      expect(roots[1].children.map((child) => child.resource.name)).toEqual(["hello-invokers", "hello-sa", "hello-service"]);
+      expect(roots[2].children.map((child) => child.resource.name)).toEqual(["nightly-invoker-0", "nightly-job", "nightly-sa"]);
+    }
   });
 
   it("nests components and prefers a component parent when a custom resource shares its name", () => {
@@ -18,9 +21,9 @@ describe("resource tree", () => {
       resource("gcp:projects/service:Service", "run-api", "not-registered", { service: "run.googleapis.com" }),
     ];
     const roots = buildTree(resources);
-    expect(roots.map((root) => root.resource.name)).toEqual(["web", "run-api"]);
-    expect(roots[0].children.map((child) => child.resource.name)).toEqual(["web", "web-iam"]);
-    expect(roots[0].children[1].children[0].resource.name).toBe("web-m0");
+    expect(roots.map((root) => root.resource.name)).toEqual(["run-api", "web"]);
+    expect(roots[1].children.map((child) => child.resource.name)).toEqual(["web", "web-iam"]);
+    expect(roots[1].children[1].children[0].resource.name).toBe("web-m0");
   });
 
   it("renders guides, type tokens and key inputs", () => {
@@ -28,11 +31,11 @@ describe("resource tree", () => {
     expect(lines).toContain("hello  (private-cloud-run:index:PrivateService)");
     expect(lines).toContain("├─ hello-sa  (gcp:serviceaccount/account:Account)  accountId=hello-run");
     const service = lines.find((line) => line.includes("hello-service"));
-    expect(service).toMatch(/^├─ hello-service {2}\(gcp:cloudrunv2\/service:Service\)/);
+    expect(service).toMatch(/^└─ hello-service {2}\(gcp:cloudrunv2\/service:Service\)/);
     expect(service).toContain("ingress=INGRESS_TRAFFIC_ALL");
     expect(service).toContain("deletionProtection=false");
     expect(service).toContain("template.serviceAccount=hello-run@demo.iam.gserviceaccount.com");
-    expect(lines).toContain('└─ hello-invokers  (gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding)  name=hello  role=roles/run.invoker  members=["group:eng@example.com","user:alice@example.com"]');
+    expect(lines).toContain('├─ hello-invokers  (gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding)  name=hello  role=roles/run.invoker  members=["group:eng@example.com","user:alice@example.com"]');
   });
 
   it("never shows a secret input", () => {
