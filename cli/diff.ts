@@ -101,22 +101,27 @@ export function resourceKey(resource: RegisteredResource): string {
   return match ? match[1] : `${resource.type}::${resource.parent ?? ""}::${resource.name}`;
 }
 
-/** Every differing input path; values under a secret key are compared but shown masked. */
+/**
+ * Every differing input path. A secret input is compared whole and reported under its
+ * own key as "[secret]" (not even its inner structure is shown).
+ */
 export function inputChanges(before: RegisteredResource, after: RegisteredResource): InputChange[] {
   const secret = new Set([...before.secretInputs, ...after.secretInputs]);
-  const old = flatten(before.inputs, { scalarArraysAsLeaves: true });
-  const next = flatten(after.inputs, { scalarArraysAsLeaves: true });
-  const paths = [...new Set([...old.keys(), ...next.keys()])];
-  return paths
+  const visible = (inputs: Record<string, unknown>) => Object.fromEntries(Object.entries(inputs).filter(([key]) => !secret.has(key)));
+  const old = flatten(visible(before.inputs), { scalarArraysAsLeaves: true });
+  const next = flatten(visible(after.inputs), { scalarArraysAsLeaves: true });
+  const paths = [...new Set([...old.keys(), ...next.keys()])].filter((path) => path !== "");
+  const changes: InputChange[] = paths
     .filter((path) => !sameValue(old.get(path), next.get(path)))
-    .map((path) => {
-      const masked = secret.has(topKey(path));
-      return {
-        path,
-        before: masked && old.has(path) ? SECRET_PLACEHOLDER : old.get(path),
-        after: masked && next.has(path) ? SECRET_PLACEHOLDER : next.get(path),
-      };
-    });
+    .map((path) => ({ path, before: old.get(path), after: next.get(path) }));
+  const secretChanges = [...secret]
+    .filter((key) => !sameValue(before.inputs[key], after.inputs[key]))
+    .map((key) => ({
+      path: key,
+      before: key in before.inputs ? SECRET_PLACEHOLDER : undefined,
+      after: key in after.inputs ? SECRET_PLACEHOLDER : undefined,
+    }));
+  return [...changes, ...secretChanges].sort((a, b) => a.path.localeCompare(b.path, "en"));
 }
 
 /** The diff as text lines for the human view. */
@@ -156,10 +161,6 @@ function shown(value: unknown): string {
 
 /** Wide enough for a digest-pinned image reference, so the digest that changed is visible. */
 const DIFF_VALUE_WIDTH = 200;
-
-function topKey(path: string): string {
-  return path.split(/[.[]/)[0];
-}
 
 function ref(resource: RegisteredResource): ResourceRef {
   return { type: resource.type, name: resource.name, parent: resource.parent };

@@ -19,6 +19,8 @@ const KEY_INPUTS: [RegExp, string[]][] = [
 ];
 
 const GENERIC_INPUT_COUNT = 4;
+/** Wide enough for a whole digest-pinned image reference or a short member list: reviewers read them. */
+const KEY_INPUT_WIDTH = 200;
 
 /** "key=value" pairs for one resource's key inputs, secrets masked. */
 export function keyInputs(resource: RegisteredResource): string[] {
@@ -27,7 +29,7 @@ export function keyInputs(resource: RegisteredResource): string[] {
   return paths
     .map((path) => [path, valueAt(inputs, path)] as const)
     .filter(([, value]) => value !== undefined)
-    .map(([path, value]) => `${path}=${showValue(value, 80)}`);
+    .map(([path, value]) => `${path}=${showValue(value, KEY_INPUT_WIDTH)}`);
 }
 
 function genericPaths(inputs: Record<string, unknown>): string[] {

@@ -46,7 +46,8 @@ describe("--diff", () => {
     const after = fixtureEvaluation({ password: "new-secret" });
     const diff = diffEvaluations(before, after);
     expect(diff.resources.changed).toHaveLength(1);
-    expect(diff.resources.changed[0].changes).toEqual([{ path: "registries[0].password", before: "[secret]", after: "[secret]" }]);
+    // Reported under the secret key itself: not even its inner structure is shown.
+    expect(diff.resources.changed[0].changes).toEqual([{ path: "registries", before: "[secret]", after: "[secret]" }]);
     const text = renderDiff(diff).join("\n") + JSON.stringify(diff);
     expect(text).not.toMatch(/old-secret|new-secret/);
   });
@@ -55,8 +56,13 @@ describe("--diff", () => {
     const a = resource("t:m:T", "x", null, { keep: 1, gone: "a" });
     const b = resource("t:m:T", "x", null, { keep: 1, fresh: ["b"] });
     expect(inputChanges(a, b)).toEqual([
-      { path: "gone", before: "a", after: undefined },
       { path: "fresh", before: undefined, after: ["b"] },
+      { path: "gone", before: "a", after: undefined },
+    ]);
+    const secretGone = { ...a, secretInputs: ["gone"] };
+    expect(inputChanges(secretGone, b)).toEqual([
+      { path: "fresh", before: undefined, after: ["b"] },
+      { path: "gone", before: "[secret]", after: undefined },
     ]);
   });
 
