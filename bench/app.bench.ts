@@ -9,7 +9,7 @@
  * alternated app/bare so machine noise falls on both alike).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,7 +17,7 @@ import { createInterface } from "node:readline";
 
 /** The fields of autocannon's JSON report used here. */
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p99: number };
   non2xx: number;
   errors: number;
@@ -30,6 +30,8 @@ const LOAD = { connections: 50, warmupSeconds: 1, seconds: 2, rounds: 3 };
 /** Hard stop for the whole run, whatever the machine's load. */
 const BENCH_DEADLINE_MS = 58_000;
 const START_TIMEOUT_MS = 10_000;
+/** USER_HZ: Linux reports /proc CPU times in 1/100 s on every common platform. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 // The baseline: the least a node:http server can do for the same request.
 const BARE_SERVER = `
@@ -142,13 +144,30 @@ function autocannon(url: string, seconds: number): Promise<AutocannonResult> {
   });
 }
 
-async function load(subject: Subject): Promise<AutocannonResult> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the "(comm)" part; utime and stime are the 12th and 13th of them, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One load run: autocannon's numbers plus the server's CPU time per request (steady on a busy machine, unlike requests/s). */
+async function load(subject: Subject): Promise<AutocannonResult & { cpuMicrosPerRequest?: number; served: number }> {
   const { child, url } = await start(subject.entry);
   try {
     await autocannon(`${url}/health/`, LOAD.warmupSeconds);
+    const cpuBefore = cpuSeconds(child.pid);
     const result = await autocannon(`${url}/health/`, LOAD.seconds);
+    const cpuAfter = cpuSeconds(child.pid);
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${subject.label}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
-    return result;
+    const served = result.requests.total;
+    const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && served > 0 ? ((cpuAfter - cpuBefore) * 1e6) / served : undefined;
+    return { ...result, served, cpuMicrosPerRequest };
   } finally {
     await stop(child);
   }
@@ -175,21 +194,24 @@ async function main(): Promise<void> {
       starts.app.push(await coldStart(app));
       starts.bare.push(await coldStart(bare));
     }
-    const loads = { app: [] as AutocannonResult[], bare: [] as AutocannonResult[] };
+    type Load = Awaited<ReturnType<typeof load>>;
+    const loads = { app: [] as Load[], bare: [] as Load[] };
     for (let i = 0; i < LOAD.rounds; i++) {
       loads.app.push(await load(app));
       loads.bare.push(await load(bare));
     }
     const rps = (results: AutocannonResult[]) => median(results.map((r) => r.requests.average));
     const p99 = (results: AutocannonResult[]) => median(results.map((r) => r.latency.p99));
+    const cpu = (results: Load[]) => median(results.map((r) => r.cpuMicrosPerRequest ?? NaN));
 
     const rows: [string, number, number, number][] = [
       [`start → first 200 on /health/ (ms, median of ${COLD_STARTS})`, median(starts.app), median(starts.bare), 1],
       [`requests/s on /health/ (autocannon, ${LOAD.connections} connections, median of ${LOAD.rounds} × ${LOAD.seconds} s)`, rps(loads.app), rps(loads.bare), 0],
       [`p99 latency on /health/ (ms, median of ${LOAD.rounds})`, p99(loads.app), p99(loads.bare), 0],
+      [`server CPU time per request (µs, median of ${LOAD.rounds}; /proc)`, cpu(loads.app), cpu(loads.bare), 1],
     ];
-    const cpu = cpus();
-    process.stdout.write(`Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, node ${process.version}, ${new Date().toISOString()}\n\n`);
+    const cores = cpus();
+    process.stdout.write(`Machine: ${cores.length} × ${cores[0]?.model ?? "unknown CPU"}, node ${process.version}, ${new Date().toISOString()}\n\n`);
     process.stdout.write("| metric | app (dist/server.js) | bare node:http hello | ratio app/bare |\n|---|---:|---:|---:|\n");
     for (const [metric, a, b, digits] of rows) {
       process.stdout.write(`| ${metric} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(a / b).toFixed(2)} |\n`);

@@ -50,8 +50,9 @@ const health: Route = (_req, ctx): Health => ({ status: "ok", service: ctx.servi
 const whoami: Route = (req) => whoAmI(req.headers);
 
 // Both spellings of each path: clients call /health/, and paths ending in "z"
-// (/healthz) are reserved by Cloud Run on run.app, so there is none.
-const ROUTES: Readonly<Record<string, Route>> = { "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
+// (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" answers
+// like /health so a smoke test left at the stack's default path (/) passes too.
+const ROUTES: Readonly<Record<string, Route>> = { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
 
 /** Creates the request listener for `http.createServer`. */
 export function createRequestHandler(ctx: AppContext): RequestListener {

@@ -44,8 +44,8 @@ describe("start-up", () => {
   });
 });
 
-describe("GET /health and /health/", () => {
-  test.each(["/health", "/health/"])("%s answers 200 JSON with status, service, revision and version", async (path) => {
+describe("GET /health, /health/ and /", () => {
+  test.each(["/health", "/health/", "/"])("%s answers 200 JSON with status, service, revision and version", async (path) => {
     const reply = await send(server.url, { path });
     expect(reply.status).toBe(200);
     expect(reply.headers["content-type"]).toBe("application/json; charset=utf-8");
