@@ -41,7 +41,8 @@ Options:
   -h, --help            show this help
 
 Exit codes: 0 clean; 1 a mandatory policy failed; 2 invalid config or arguments
-(every problem on stderr, nothing on stdout); 3 a rehearsal check failed; 4 unexpected error.`;
+(every problem on stderr, nothing on stdout); 3 a rehearsal check failed; 4 unexpected error;
+130 interrupted (Ctrl-C) during the rehearsal, after stopping what it started.`;
 
 /**
  * Parses the CLI's arguments (without `node` and the script path).
