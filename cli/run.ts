@@ -75,43 +75,62 @@ export async function runPlan(argv: string[], deps: PlanDeps, io: PlanIO): Promi
   }
 }
 
-async function plan(options: PlanOptions, deps: PlanDeps, io: PlanIO): Promise<number> {
-  const evaluation = await evaluate(options.target, deps);
-  const other = options.diff === undefined ? undefined : await evaluate(options.diff, deps);
-  const violations = await deps.evaluatePolicies(evaluation.resources, { stack: evaluation.stack });
-  const otherViolations = other ? await deps.evaluatePolicies(other.resources, { stack: other.stack }) : [];
-  const policyFailed = hasMandatory(violations) || hasMandatory(otherViolations);
-  const policyExit = policyFailed ? EXIT.mandatoryPolicy : EXIT.clean;
+/** One evaluated stack and what the policy rules found on it. */
+interface Planned {
+  evaluation: Evaluation;
+  violations: Violation[];
+}
 
-  if (options.json) {
-    const document = planDocument(evaluation, violations);
-    const output = other ? { ...document, diff: diffEvaluations(evaluation, other) } : document;
-    io.stdout(`${JSON.stringify(output, null, 2)}\n`);
-    return policyExit;
-  }
-  if (options.graph === "mermaid") {
-    io.stdout(renderMermaid(evaluation.resources));
-    // stdout stays a diagram only (pipe it into a .mmd file); the verdicts go to stderr.
-    io.stderr(`${renderVerdicts(violations).join("\n")}\n`);
-    return policyExit;
-  }
-  if (other) {
-    const lines = [
-      ...renderDiff(diffEvaluations(evaluation, other)),
-      "",
-      `[${evaluation.stack}] ${renderVerdicts(violations).join("\n")}`,
-      `[${other.stack}] ${renderVerdicts(otherViolations).join("\n")}`,
-    ];
-    io.stdout(`${lines.join("\n")}\n`);
-    return policyExit;
-  }
-  io.stdout(`${renderPlan(evaluation, violations).join("\n")}\n`);
-  if (!options.rehearsal) return policyExit;
+async function plan(options: PlanOptions, deps: PlanDeps, io: PlanIO): Promise<number> {
+  const base = await evaluate(options.target, deps);
+  const other = options.diff === undefined ? undefined : await evaluate(options.diff, deps);
+  const planned = await withPolicies(base, deps);
+  const otherPlanned = other ? await withPolicies(other, deps) : undefined;
+  const policyFailed = hasMandatory(planned.violations) || hasMandatory(otherPlanned?.violations ?? []);
+
+  if (options.json) printJson(planned, otherPlanned, io);
+  else if (options.graph === "mermaid") printGraph(planned, io);
+  else if (otherPlanned) printDiff(planned, otherPlanned, io);
+  else io.stdout(`${renderPlan(planned.evaluation, planned.violations).join("\n")}\n`);
+
+  const rehearsal = options.rehearsal ? await rehearseAfterPlan(planned.evaluation, deps, io) : undefined;
+  if (policyFailed) return EXIT.mandatoryPolicy;
+  return rehearsal === undefined || rehearsal.ok ? EXIT.clean : EXIT.rehearsalFailed;
+}
+
+async function withPolicies(evaluation: Evaluation, deps: PlanDeps): Promise<Planned> {
+  return { evaluation, violations: await deps.evaluatePolicies(evaluation.resources, { stack: evaluation.stack }) };
+}
+
+/** Exactly one document on stdout; with --diff it gains a `diff` key. */
+function printJson(planned: Planned, other: Planned | undefined, io: PlanIO): void {
+  const document = planDocument(planned.evaluation, planned.violations);
+  const output = other ? { ...document, diff: diffEvaluations(planned.evaluation, other.evaluation) } : document;
+  io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+/** stdout stays a diagram only (pipe it into a .mmd file); the verdicts go to stderr. */
+function printGraph(planned: Planned, io: PlanIO): void {
+  io.stdout(renderMermaid(planned.evaluation.resources));
+  io.stderr(`${renderVerdicts(planned.violations).join("\n")}\n`);
+}
+
+/** The reviewer's view, then both sides' verdicts. */
+function printDiff(planned: Planned, other: Planned, io: PlanIO): void {
+  const lines = [
+    ...renderDiff(diffEvaluations(planned.evaluation, other.evaluation)),
+    "",
+    `[${planned.evaluation.stack}] ${renderVerdicts(planned.violations).join("\n")}`,
+    `[${other.evaluation.stack}] ${renderVerdicts(other.violations).join("\n")}`,
+  ];
+  io.stdout(`${lines.join("\n")}\n`);
+}
+
+async function rehearseAfterPlan(evaluation: Evaluation, deps: PlanDeps, io: PlanIO): Promise<RehearsalOutcome> {
   io.stdout("\n");
   const rehearsal = await deps.rehearse(evaluation, io);
   io.stdout(`${rehearsal.lines.join("\n")}\n`);
-  if (policyFailed) return EXIT.mandatoryPolicy;
-  return rehearsal.ok ? EXIT.clean : EXIT.rehearsalFailed;
+  return rehearsal;
 }
 
 /** Loads and evaluates one stack; any config problem becomes InvalidConfig (exit 2). */
