@@ -3,6 +3,7 @@
  * offline under Pulumi's mock engine, the policy verdicts, and a local rehearsal of
  * the invocation path (issue 5). Usage and exit codes: cli/args.ts, docs/plan.md.
  */
+import { safeMessage } from "../client/redact";
 import { EXIT, runPlan, type PlanDeps, type PlanIO } from "./run";
 
 /** The real collaborators, loaded lazily so `--help` and usage errors stay instant. */
@@ -25,6 +26,6 @@ function exitAfterFlush(code: number): void {
 }
 
 runPlan(process.argv.slice(2), deps, io).then(exitAfterFlush, (error: unknown) => {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`error: ${safeMessage(error)}\n`);
   exitAfterFlush(EXIT.unexpected);
 });

@@ -1,3 +1,4 @@
+import { safeMessage } from "../client/redact";
 import type { Evaluation, RegisteredResource, StackConfig } from "../offline/types";
 import { parsePlanArgs, USAGE, UsageError, type PlanOptions } from "./args";
 import { diffEvaluations, renderDiff } from "./diff";
@@ -70,7 +71,8 @@ export async function runPlan(argv: string[], deps: PlanDeps, io: PlanIO): Promi
       io.stderr(renderProblems(error));
       return EXIT.invalidConfig;
     }
-    io.stderr(`error: the plan stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Redacted: an error from deep inside an evaluation may quote an input, and inputs hold secrets.
+    io.stderr(`error: the plan stopped unexpectedly: ${safeMessage(error)}\n`);
     return EXIT.unexpected;
   }
 }
@@ -158,7 +160,7 @@ function problemsOf(error: unknown): ConfigProblem[] | undefined {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return safeMessage(error);
 }
 
 function renderProblems(error: InvalidConfig): string {

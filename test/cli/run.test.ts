@@ -114,6 +114,21 @@ describe("runPlan", () => {
     expect(errors.join("")).toContain("mock engine crashed");
   });
 
+  it("redacts token-shaped text from an unexpected error", async () => {
+    const errors: string[] = [];
+    const deps: PlanDeps = {
+      loadStackConfig: () => ({ stack: "dev", config: {} }),
+      evaluateStack: async () => {
+        throw new Error("registry login failed with password ya29.a0AfH6SMBxyz and Bearer eyJhbGciOi.eyJzdWIi.c2ln");
+      },
+      evaluatePolicies: () => [],
+      rehearse: async () => ({ ok: true, lines: [] }),
+    };
+    expect(await runPlan([], deps, { stdout: () => undefined, stderr: (text) => errors.push(text) })).toBe(EXIT.unexpected);
+    expect(errors.join("")).toContain("registry login failed");
+    expect(errors.join("")).not.toMatch(/ya29\.a0|eyJhbGciOi/);
+  });
+
   it("--json prints exactly one JSON document and nothing else", async () => {
     const h = harness({ violations: { dev: [mandatory] } });
     expect(await h.run(["--json"])).toBe(EXIT.mandatoryPolicy);
