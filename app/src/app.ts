@@ -81,7 +81,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: AppContext
   }
   const path = pathOf(req.url);
   if (path === undefined) return sendError(res, ctx, 400, "bad_request", "the request target is not a valid URL path");
-  const route = ROUTES[path];
+  const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (!route) return sendError(res, ctx, 404, "not_found", `no route for ${path}; routes are ${Object.keys(ROUTES).join(", ")}`);
   if (!ALLOWED_METHODS.includes(req.method ?? "")) {
     return sendError(res, ctx, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use ${ALLOWED_METHODS.join(" or ")}`, { Allow: ALLOWED_METHODS.join(", ") });
