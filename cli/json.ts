@@ -1,7 +1,7 @@
 import type { Evaluation } from "../offline/types";
 import { maskedInputs } from "./secrets";
 import { compareResources } from "./tree";
-import type { Violation } from "./policyTypes";
+import { sortViolations, type Violation } from "./policyTypes";
 
 /** One resource in the `--json` document. */
 export interface PlanJsonResource {
@@ -32,6 +32,6 @@ export function planDocument(evaluation: Evaluation, violations: Violation[]): P
       parent: resource.parent,
       inputs: maskedInputs(resource),
     })),
-    violations: violations.map(({ policy, resource, message }) => ({ policy, resource, message })),
+    violations: sortViolations(violations).map(({ policy, resource, message }) => ({ policy, resource, message })),
   };
 }

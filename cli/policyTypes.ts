@@ -18,3 +18,8 @@ export interface Violation {
 export function hasMandatory(violations: Violation[]): boolean {
   return violations.some((violation) => violation.enforcementLevel === "mandatory");
 }
+
+/** Stable order for output: by policy, then resource (rules report in evaluation order, which varies). */
+export function sortViolations(violations: Violation[]): Violation[] {
+  return [...violations].sort((a, b) => a.policy.localeCompare(b.policy, "en") || a.resource.localeCompare(b.resource, "en"));
+}

@@ -1,5 +1,5 @@
 import type { Evaluation } from "../offline/types";
-import type { Violation } from "./policyTypes";
+import { sortViolations, type Violation } from "./policyTypes";
 import { renderTree } from "./tree";
 import { summarizeWorkloads, type WorkloadSummary } from "./workloads";
 
@@ -38,8 +38,9 @@ export function renderWorkload(workload: WorkloadSummary): string[] {
 
 /** Mandatory failures first, then advisories; a clean run says so. */
 export function renderVerdicts(violations: Violation[]): string[] {
-  const mandatory = violations.filter((violation) => violation.enforcementLevel === "mandatory");
-  const advisory = violations.filter((violation) => violation.enforcementLevel === "advisory");
+  const sorted = sortViolations(violations);
+  const mandatory = sorted.filter((violation) => violation.enforcementLevel === "mandatory");
+  const advisory = sorted.filter((violation) => violation.enforcementLevel === "advisory");
   const verdict =
     mandatory.length > 0
       ? `FAILED: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`

@@ -58,6 +58,21 @@ describe("npm start (child process)", () => {
     expect(document.violations).toEqual([]);
   });
 
+  it("advisories from the real policy rules are printed but do not fail: exit 0", async () => {
+    const file = stackFile("production", (config) => {
+      config["private-cloud-run:deletionProtection"] = false;
+    });
+    const human = await runCli(["--config", file, "--no-rehearsal"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain("Policies: passed: 0 mandatory violations, 2 advisory");
+    expect(human.stdout).toMatch(/\[advisory\] deletion-protection-on-production on hello-service \(gcp:cloudrunv2\/service:Service\): deletionProtection: false/);
+    const json = await runCli(["--config", file, "--json"]);
+    expect(json.code).toBe(0);
+    const { violations } = JSON.parse(json.stdout);
+    expect(violations.map((v: { resource: string }) => v.resource)).toEqual(["hello-service", "nightly-job"]);
+    for (const violation of violations) expect(Object.keys(violation)).toEqual(["policy", "resource", "message"]);
+  });
+
   it("invalid config: exit 2, every problem on stderr, nothing on stdout", async () => {
     const file = stackFile("broken", (config) => {
       const services = config["private-cloud-run:services"] as Record<string, unknown>[];
