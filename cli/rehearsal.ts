@@ -119,8 +119,9 @@ export async function rehearse(evaluation: Evaluation, io: PlanIO): Promise<Rehe
   if ("skipped" in plan) return { ok: true, lines: [`Rehearsal skipped: ${plan.skipped}`] };
   const cleanup = new Cleanup();
   let stopping = false;
-  // `on`, not `once`: tsx relays the terminal's Ctrl-C a second time, and a signal
-  // without a listener would end the process before the cleanup is done.
+  // `on`, not `once`: run through the `tsx` wrapper (`npx tsx cli/plan.ts`), a Ctrl-C
+  // arrives twice (the terminal's, then tsx's relay), and a signal without a listener
+  // would end the process before the cleanup is done.
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
@@ -147,8 +148,9 @@ async function runChecks(plan: RehearsalPlan, cleanup: Cleanup, io: PlanIO): Pro
     await buildApp((text) => io.stderr(text));
   }
   // The issuer's RSA key is generated synchronously: do it before the app's process
-  // exists, so a Ctrl-C is never left waiting behind a busy event loop (tsx, which runs
-  // this CLI, force-kills a child that does not acknowledge a signal within ~60 ms).
+  // exists, so a Ctrl-C is not left waiting behind a busy event loop (the `tsx` wrapper
+  // force-kills a child that does not acknowledge a signal within ~60 ms; `npm start`
+  // avoids the wrapper with `node --import tsx`).
   const issuer = new TokenIssuer();
   // Same reason: Node loads its fetch implementation on first use, synchronously.
   await (await fetch("data:,")).arrayBuffer();
