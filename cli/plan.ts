@@ -14,15 +14,29 @@ const deps: PlanDeps = {
   rehearse: async (evaluation, io) => (await import("./rehearsal")).rehearse(evaluation, io),
 };
 
+// A reader that goes away (`npm run plan -- --json | head -1`) must not crash the CLI
+// mid-rehearsal: stop writing to it and let the run finish and clean up.
+let stdoutClosed = false;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  stdoutClosed = true;
+});
+
 const io: PlanIO = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
 };
 
 /** Exits once stdout and stderr are flushed, so a piped --json document is never cut short. */
 function exitAfterFlush(code: number): void {
   process.exitCode = code;
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  const flushed = () => process.stderr.write("", () => process.exit(code));
+  if (stdoutClosed) flushed();
+  else process.stdout.write("", flushed);
 }
 
 runPlan(process.argv.slice(2), deps, io).then(exitAfterFlush, (error: unknown) => {
