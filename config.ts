@@ -345,7 +345,8 @@ export const DEFAULTS = {
   ingress: "all" as Ingress,
   invokerMode: "authoritative" as InvokerMode,
   invokerRole: "roles/run.invoker",
-  smokePath: "/",
+  /** The app serves /health and /health/ (DESIGN.md uses /health/); probes and the smoke test call it. */
+  smokePath: "/health/",
   port: 8080,
   tasks: 1,
   maxRetries: 3,

@@ -36,7 +36,7 @@ export interface PrivateServiceArgs {
   deletionProtection?: boolean;
   /**
    * Path of the startup and liveness probes and of the smoke test. Never a path ending in "z".
-   * @default "/"
+   * @default "/health/"
    */
   smokePath?: string;
   /**
@@ -70,7 +70,7 @@ export class PrivateService extends pulumi.ComponentResource {
     super("private-cloud-run:index:PrivateService", name, {}, opts);
     const self = { parent: this };
     const port = args.port ?? 8080;
-    const smokePath = args.smokePath ?? "/";
+    const smokePath = args.smokePath ?? "/health/";
     const customAudiences = [...(args.customAudiences ?? [])];
     const invokerMode = args.invokerMode ?? "authoritative";
     const invokerRole = args.invokerRole ?? "roles/run.invoker";

@@ -132,7 +132,7 @@ describe("valid configs", () => {
         deletionProtection: false,
         ingress: "all",
         customAudiences: [],
-        smokePath: "/",
+        smokePath: "/health/",
         port: 8080,
       },
     ]);

@@ -241,6 +241,14 @@ describe("config variant: several services and jobs, shared and separate sources
     expect(reindex.map((r) => r.inputs.member).sort()).toEqual(EXPECTED_INVOKERS.reindex);
   });
 
+  test("without smokePath, the probes and the smoke test use /health/ (the app serves it; paths ending in z are reserved)", () => {
+    const container = (workload(ev(), TYPES.service, "api").inputs.template as { containers: Record<string, unknown>[] }).containers[0];
+    expect(container.startupProbe).toMatchObject({ httpGet: { path: "/health/", port: 8080 } });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/health/", port: 8080 } });
+    expect(out().services.api.smokeTest.path).toBe("/health/");
+    expect(out().services.api.smokeTest.commands.user).toMatch(/\.a\.run\.app\/health\/$/);
+  });
+
   test("custom audiences reach the service, the audiences output and the smoke test", () => {
     expect(workload(ev(), TYPES.service, "api").inputs.customAudiences).toEqual(["https://api.example.com"]);
     expect(out().services.api.audiences).toEqual([out().services.api.url, "https://api.example.com"]);
