@@ -6,6 +6,7 @@
 import { JobError, UsageError } from "./errors";
 import { AccessTokenSource } from "./idTokens";
 import { redact } from "./redact";
+import { nextDelayMs, resolveRetryOptions, retryAfterMs, RetryOptions, TRANSIENT_STATUSES } from "./retry";
 import { withTimeout } from "./timeout";
 import { defaultTokenSource } from "./invoke";
 
@@ -50,7 +51,16 @@ export interface RunJobOptions {
   /** Timeout of each HTTP request. @default 30 000 ms */
   requestTimeoutMs?: number;
   onProgress?: (progress: JobProgress) => void;
+  /**
+   * Retries of each Admin API request, with the same jittered backoff as invoke():
+   * 429 and 503 always (the API did not act on the request); 502, 504 and network
+   * failures only while polling (a GET), never for `:run` (the execution may have started).
+   * @default 4 attempts within 30 s per request
+   */
+  retry?: Omit<RetryOptions, "retryForbidden">;
   fetch?: typeof fetch;
+  /** Sleep implementation (tests). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What happened. `succeeded` is undefined when not waited for. */
@@ -128,23 +138,49 @@ interface ApiResponse {
   body: unknown;
 }
 
+/** Statuses after which a `:run` POST is safe to repeat: the API refused before acting. */
+const NOT_ACTED_ON: ReadonlySet<number> = new Set([429, 503]);
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function requester(options: RunJobOptions, tokens: AccessTokenSource) {
   const doFetch = options.fetch ?? globalThis.fetch;
-  return async (method: "GET" | "POST", url: string, body?: unknown): Promise<ApiResponse> => {
-    const token = await withTimeout(tokens.getAccessToken(), options.requestTimeoutMs ?? 30_000, "an access token");
-    let response: Response;
+  const sleep = options.sleep ?? sleepFor;
+  const policy = resolveRetryOptions({ ...options.retry, retryForbidden: false });
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+
+  const once = async (method: "GET" | "POST", url: string, body?: unknown): Promise<Response | string> => {
+    const token = await withTimeout(tokens.getAccessToken(), timeoutMs, "an access token");
     try {
-      response = await doFetch(url, {
+      return await doFetch(url, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new JobError(`${method} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, "check the network and the API endpoint", undefined);
+      return redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     }
-    const text = await response.text();
-    return { ok: response.ok, status: response.status, body: parseJson(text) ?? text };
+  };
+
+  return async (method: "GET" | "POST", url: string, body?: unknown): Promise<ApiResponse> => {
+    const started = Date.now();
+    // Bounded: nextDelayMs() ends the loop at maxAttempts or the deadline.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await once(method, url, body);
+      const retryable = typeof outcome === "string" ? method === "GET" : method === "GET" ? TRANSIENT_STATUSES.has(outcome.status) : NOT_ACTED_ON.has(outcome.status);
+      const retryAfter = typeof outcome === "string" ? undefined : retryAfterMs(outcome.headers.get("retry-after"));
+      const delay = retryable ? nextDelayMs({ attempt, elapsedMs: Date.now() - started, retryAfter }, policy) : undefined;
+      if (delay === undefined) {
+        if (typeof outcome === "string") {
+          throw new JobError(`${method} ${url} failed after ${attempt} attempt(s): ${outcome}`, "check the network and the API endpoint (PCR_RUN_API)", undefined);
+        }
+        const text = await outcome.text();
+        return { ok: outcome.ok, status: outcome.status, body: parseJson(text) ?? text };
+      }
+      if (typeof outcome !== "string") await outcome.body?.cancel().catch(() => undefined);
+      await sleep(delay);
+    }
   };
 }
 
@@ -166,6 +202,7 @@ export function refusal(phase: "run" | "poll", status: number, body: unknown, jo
     hint = "the job started, but waiting on it needs run.operations.get, which roles/run.invoker lacks: grant roles/run.viewer on the project, or run without waiting";
   else if (status === 403) hint = "the caller lacks run.jobs.run on this job: add it to the job's invokers (roles/run.invoker or roles/run.jobsExecutor) and run pulumi up; grants take a few minutes to propagate";
   else if (status === 404) hint = "no such job: check project, region and name (gcloud run jobs list --region REGION --project PROJECT)";
+  else if (status === 429) hint = "the Cloud Run Admin API is rate-limiting this project (retried with backoff): retry later, or raise the quota (Cloud Run Admin API requests per minute)";
   else hint = "retry later; if it persists, check the Cloud Run status dashboard";
   return new JobError(prefix, hint, status, operation);
 }

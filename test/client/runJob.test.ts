@@ -104,3 +104,79 @@ test("bad job names are refused before any request", async () => {
   await expect(runJob({ project: PROJECT, region: REGION, name: "../x" }, base())).rejects.toThrow(UsageError);
   await expect(runJob({ project: PROJECT, region: REGION, name: "../x" }, base())).rejects.toThrow(/job.name: "..\/x" is not a valid name/);
 });
+
+describe("transient Admin API errors are retried with backoff, as invoke() does", () => {
+  /**
+   * A fetch in front of the emulator that answers the first scripted calls of a
+   * method itself (a status, or a connection failure), then lets calls through.
+   */
+  function flakyFetch(script: { method: "GET" | "POST"; status?: number; retryAfter?: string; networkFailure?: boolean }[]) {
+    const calls: string[] = [];
+    const fetchWithFaults: typeof fetch = async (input, init) => {
+      const method = (init?.method ?? "GET") as "GET" | "POST";
+      calls.push(method);
+      const index = script.findIndex((step) => step.method === method);
+      if (index === -1) return fetch(input, init);
+      const [step] = script.splice(index, 1);
+      if (step.networkFailure) throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+      return new Response(JSON.stringify({ error: { code: step.status, message: "try again", status: "UNAVAILABLE" } }), {
+        status: step.status,
+        headers: step.retryAfter ? { "retry-after": step.retryAfter } : {},
+      });
+    };
+    return { fetch: fetchWithFaults, calls };
+  }
+
+  test(":run answered 429 (with Retry-After) then 503 is retried and starts exactly one execution", async () => {
+    const faults = flakyFetch([
+      { method: "POST", status: 429, retryAfter: "3" },
+      { method: "POST", status: 503 },
+    ]);
+    const delays: number[] = [];
+    const before = apis.jobRuns().length;
+    const result = await runJob(job("nightly"), { ...base(), fetch: faults.fetch, sleep: async (ms) => void delays.push(ms) });
+    expect(result.operation).toMatch(/operations\//);
+    expect(faults.calls).toEqual(["POST", "POST", "POST"]);
+    expect(delays[0]).toBe(3000);
+    expect(apis.jobRuns().length - before).toBe(1);
+  });
+
+  test(":run answered 502 or 504 is not repeated (the execution may have started): the error says so at once", async () => {
+    for (const status of [502, 504]) {
+      const faults = flakyFetch([{ method: "POST", status }]);
+      const error = (await runJob(job("nightly"), { ...base(), fetch: faults.fetch, sleep: async () => undefined }).catch((e: unknown) => e)) as JobError;
+      expect(error).toBeInstanceOf(JobError);
+      expect(error.status).toBe(status);
+      expect(faults.calls).toEqual(["POST"]);
+    }
+  });
+
+  test("polling survives a 504 and a dropped connection", async () => {
+    const faults = flakyFetch([
+      { method: "GET", status: 504 },
+      { method: "GET", networkFailure: true },
+    ]);
+    const result = await runJob(job("nightly"), { ...base(), wait: true, fetch: faults.fetch, sleep: async () => undefined });
+    expect(result).toMatchObject({ done: true, succeeded: true });
+    expect(faults.calls.filter((m) => m === "GET").length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("a 503 that never ends stops at maxAttempts with the status and what to do", async () => {
+    const faults = flakyFetch(Array.from({ length: 10 }, () => ({ method: "POST" as const, status: 503 })));
+    const error = (await runJob(job("nightly"), { ...base(), fetch: faults.fetch, retry: { maxAttempts: 3 }, sleep: async () => undefined }).catch((e: unknown) => e)) as JobError;
+    expect(error).toBeInstanceOf(JobError);
+    expect(error.status).toBe(503);
+    expect(error.message).toMatch(/HTTP 503 \(try again\)/);
+    expect(error.hint).toMatch(/retry later/);
+    expect(faults.calls).toEqual(["POST", "POST", "POST"]);
+  });
+
+  test("a dropped connection on :run is not repeated and is reported without the token", async () => {
+    const faults = flakyFetch([{ method: "POST", networkFailure: true }]);
+    const error = (await runJob(job("nightly"), { ...base(), fetch: faults.fetch, sleep: async () => undefined }).catch((e: unknown) => e)) as JobError;
+    expect(error).toBeInstanceOf(JobError);
+    expect(error.message).toMatch(/POST .*:run failed after 1 attempt\(s\): TypeError: fetch failed/);
+    expect(faults.calls).toEqual(["POST"]);
+    expectNoTokenText(`${error.message}${error.stack}${JSON.stringify(error)}`);
+  });
+});
