@@ -216,6 +216,8 @@ function tokenError(what: string, error: unknown, impersonate: string | undefine
   let hint = "check the credential: GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the metadata server";
   if (impersonate && (status === 403 || /permission|denied/i.test(detail))) {
     hint = `grant the caller roles/iam.serviceAccountTokenCreator on ${impersonate} (gcloud iam service-accounts add-iam-policy-binding ${impersonate} --member=… --role=roles/iam.serviceAccountTokenCreator)`;
+  } else if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(detail)) {
+    hint = "the token endpoint could not be reached: check the network, DNS and any HTTPS_PROXY setting, then retry";
   } else if (/Could not load the default credentials/i.test(detail)) {
     hint = "run gcloud auth application-default login, set GOOGLE_APPLICATION_CREDENTIALS to a key or credential config, or run on Google Cloud";
   }
