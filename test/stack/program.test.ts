@@ -188,6 +188,17 @@ describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
     for (const m of members) expect(m).toMatch(/(@|:)(example\.com|my-gcp-project\.iam\.gserviceaccount\.com)$/);
   });
 
+  test.each([
+    ["dev", "serviceAccount:pulumi-deploy@my-gcp-project.iam.gserviceaccount.com"],
+    ["prod", "serviceAccount:pulumi-deploy@my-gcp-project-prod.iam.gserviceaccount.com"],
+  ])("%s: bootstrap's deploy account (CI's smoke test runs as it) is an invoker of every workload", (stack, deployAccount) => {
+    const out = evaluations[stack].outputs as unknown as StackOutputs;
+    const workloads = [...Object.values(out.services), ...Object.values(out.jobs)];
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const w of workloads) expect(w.invokers).toContain(deployAccount);
+    expect(out.services.hello.smokeTest.commands.serviceAccount).toContain(`--impersonate-service-account=${deployAccount.slice("serviceAccount:".length)}`);
+  });
+
   test("prod: its own project, deletion protection on for every workload", () => {
     const ev = evaluations.prod;
     expect((ev.outputs as unknown as StackOutputs).project).toBe("my-gcp-project-prod");
