@@ -7,16 +7,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BootstrapConfigError, parseBootstrapConfig } from "../../bootstrap/config";
+import { parseStackConfig } from "../../config";
+import { loadStackConfig } from "../../offline/evaluate";
 import { githubAttributeCondition, repositoryPrincipalSet } from "../../bootstrap/components/githubWorkloadIdentity";
 import { FORBIDDEN_ROLES, PROJECT_ROLES, PUBLIC_MEMBERS, REGISTRY_ADMIN, RESOURCE_ROLES } from "../../bootstrap/roles";
-import { BOOTSTRAP_DIR, PROJECT_NUMBER, exampleConfig, ofType, programWith, runBootstrap, type BootstrapRun } from "./harness";
+import { BOOTSTRAP_DIR, EXAMPLE_STACKS, PROJECT_NUMBER, exampleConfig, ofType, programWith, runBootstrap, type BootstrapRun } from "./harness";
 
-const DEPLOY_EMAIL = "pulumi-deploy@example-project.iam.gserviceaccount.com";
+const PROJECT = "my-gcp-project";
+const DEPLOY_EMAIL = `pulumi-deploy@${PROJECT}.iam.gserviceaccount.com`;
 const DEPLOY_MEMBER = `serviceAccount:${DEPLOY_EMAIL}`;
-const DEPLOY_NAME = `projects/example-project/serviceAccounts/${DEPLOY_EMAIL}`;
+const DEPLOY_NAME = `projects/${PROJECT}/serviceAccounts/${DEPLOY_EMAIL}`;
 const POOL = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github`;
 const REPO = "example-org/private-cloud-run";
-const KEY_ID = "projects/example-project/locations/asia-east1/keyRings/pulumi/cryptoKeys/pulumi-state";
+const KEY_ID = `projects/${PROJECT}/locations/asia-east1/keyRings/pulumi/cryptoKeys/pulumi-state`;
 
 /** Every IAM grant registered, whatever the resource kind. */
 function grants(run: BootstrapRun) {
@@ -31,17 +34,14 @@ describe("bootstrap on the example config", () => {
     run = await runBootstrap(exampleConfig());
   });
 
-  it("uses example values only", () => {
-    const text = readFileSync(join(BOOTSTRAP_DIR, "Pulumi.dev.yaml"), "utf8");
-    expect(exampleConfig()["gcp:project"]).toBe("example-project");
-    for (const match of text.match(/[\w.-]+@[\w.-]+/g) ?? []) expect(match).toMatch(/@(example\.com|example-project\.)/);
-    expect(exampleConfig()["private-cloud-run-bootstrap:githubRepository"]).toMatch(/^example-/);
+  it("uses the main dev stack's example project", () => {
+    expect(exampleConfig()["gcp:project"]).toBe(PROJECT);
   });
 
   it("creates a versioned, uniform-access, never-public state bucket", () => {
     const [bucket] = ofType(run, "storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
-      name: "example-project-pulumi-state",
+      name: `${PROJECT}-pulumi-state`,
       versioning: { enabled: true },
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
@@ -53,10 +53,10 @@ describe("bootstrap on the example config", () => {
   it("creates a rotating KMS key for the secrets provider", () => {
     const [ring] = ofType(run, "kms/keyRing:KeyRing");
     const [key] = ofType(run, "kms/cryptoKey:CryptoKey");
-    expect(ring.inputs).toMatchObject({ name: "pulumi", location: "asia-east1", project: "example-project" });
+    expect(ring.inputs).toMatchObject({ name: "pulumi", location: "asia-east1", project: PROJECT });
     expect(key.inputs).toMatchObject({ name: "pulumi-state", purpose: "ENCRYPT_DECRYPT", rotationPeriod: "7776000s" });
     expect(run.outputs.secretsProvider).toBe(`gcpkms://${KEY_ID}`);
-    expect(run.outputs.backendUrl).toBe("gs://example-project-pulumi-state");
+    expect(run.outputs.backendUrl).toBe(`gs://${PROJECT}-pulumi-state`);
   });
 
   it("creates a GitHub OIDC provider that only accepts this repository (name and id)", () => {
@@ -88,7 +88,7 @@ describe("bootstrap on the example config", () => {
   it("grants the deploy account exactly the documented project roles, additively", () => {
     const project = grants(run).filter((grant) => grant.type === "projects/iAMMember");
     expect(project.map((grant) => grant.role).sort()).toEqual([...PROJECT_ROLES, REGISTRY_ADMIN].map((grant) => grant.role).sort());
-    for (const grant of project) expect(grant.inputs).toMatchObject({ project: "example-project", member: DEPLOY_MEMBER });
+    for (const grant of project) expect(grant.inputs).toMatchObject({ project: PROJECT, member: DEPLOY_MEMBER });
     // run.admin, not run.developer: only run.admin may set the services' IAM policy.
     expect(project.map((grant) => grant.role)).toContain("roles/run.admin");
     expect(project.map((grant) => grant.role)).not.toContain("roles/run.developer");
@@ -97,7 +97,7 @@ describe("bootstrap on the example config", () => {
   it("grants storage.objectAdmin on the state bucket only", () => {
     const storage = grants(run).filter((grant) => grant.role.startsWith("roles/storage."));
     expect(storage).toEqual([
-      { type: "storage/bucketIAMMember", role: "roles/storage.objectAdmin", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ bucket: "example-project-pulumi-state" }) },
+      { type: "storage/bucketIAMMember", role: "roles/storage.objectAdmin", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ bucket: `${PROJECT}-pulumi-state` }) },
     ]);
   });
 
@@ -151,7 +151,7 @@ describe("bootstrap on the example config", () => {
     expect(run.outputs.githubVariables).toEqual({
       GCP_WORKLOAD_IDENTITY_PROVIDER_DEV: `${POOL}/providers/github-actions`,
       GCP_DEPLOY_SERVICE_ACCOUNT_DEV: DEPLOY_EMAIL,
-      PULUMI_BACKEND_URL_DEV: "gs://example-project-pulumi-state",
+      PULUMI_BACKEND_URL_DEV: `gs://${PROJECT}-pulumi-state`,
       PULUMI_SECRETS_PROVIDER_DEV: `gcpkms://${KEY_ID}`,
     });
     expect(run.outputs.ghCommands).toContain(`gh variable set GCP_DEPLOY_SERVICE_ACCOUNT_DEV --repo ${REPO} --body '${DEPLOY_EMAIL}'`);
@@ -159,6 +159,45 @@ describe("bootstrap on the example config", () => {
     const workflows = ["deploy.yml", "pr-stack.yml"].map((file) => readFileSync(join(BOOTSTRAP_DIR, "..", ".github/workflows", file), "utf8")).join("\n");
     const read = new Set([...workflows.matchAll(/vars\.([A-Z_]+_DEV)\b/g)].map((match) => match[1]));
     expect([...read].sort()).toEqual(Object.keys(run.outputs.githubVariables as object).sort());
+  });
+});
+
+/** Every repository variable the workflows read, as it is named for one stack suffix ("DEV"). */
+function variablesReadFor(suffix: string): string[] {
+  const workflows = ["deploy.yml", "pr-stack.yml", "pull-request.yml"].map((file) => readFileSync(join(BOOTSTRAP_DIR, "..", ".github/workflows", file), "utf8")).join("\n");
+  const direct = [...workflows.matchAll(/vars\.([A-Z_]+)\b/g)].map((match) => match[1]).filter((name) => name.endsWith(`_${suffix}`));
+  const perStack = [...workflows.matchAll(/vars\[format\('([A-Z_]+)_\{0\}'/g)].map((match) => `${match[1]}_${suffix}`);
+  return [...new Set([...direct, ...perStack])].sort();
+}
+
+describe.each(EXAMPLE_STACKS)("the %s bootstrap example, beside the main stack of the same name", (stack) => {
+  let run: BootstrapRun;
+  beforeAll(async () => {
+    run = await runBootstrap(exampleConfig(stack), stack);
+  });
+
+  it("uses example values only", () => {
+    const text = readFileSync(join(BOOTSTRAP_DIR, `Pulumi.${stack}.yaml`), "utf8");
+    for (const match of text.match(/[\w.-]+@[\w.-]+/g) ?? []) expect(match).toMatch(/@(example\.com|my-gcp-project(-prod)?\.iam\.gserviceaccount\.com)$/);
+    expect(exampleConfig(stack)["private-cloud-run-bootstrap:githubRepository"]).toMatch(/^example-/);
+  });
+
+  it("bootstraps the project that the main Pulumi.<stack>.yaml deploys to", () => {
+    expect(exampleConfig(stack)["gcp:project"]).toBe(loadStackConfig(stack).config["gcp:project"]);
+    expect(run.outputs.project).toBe(loadStackConfig(stack).config["gcp:project"]);
+  });
+
+  it("outputs exactly the repository variables the workflows read for this stack", () => {
+    expect(Object.keys(run.outputs.githubVariables as object).sort()).toEqual(variablesReadFor(stack.toUpperCase()));
+  });
+
+  it("creates the deploy account that the main stack lists as an invoker of every service and job (the smoke test runs as it)", () => {
+    const member = `serviceAccount:${String(run.outputs.deployServiceAccount)}`;
+    expect(member).toBe(`serviceAccount:pulumi-deploy@${exampleConfig(stack)["gcp:project"]}.iam.gserviceaccount.com`);
+    const settings = parseStackConfig(loadStackConfig(stack).config);
+    const workloads = [...settings.services, ...settings.jobs];
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const workload of workloads) expect({ workload: workload.name, invoker: workload.invokers.includes(member) }).toEqual({ workload: workload.name, invoker: true });
   });
 });
 
@@ -171,7 +210,7 @@ describe("bootstrap variants", () => {
         type: "artifactregistry/repositoryIamMember",
         role: "roles/artifactregistry.writer",
         member: DEPLOY_MEMBER,
-        inputs: expect.objectContaining({ repository: "private-cloud-run", location: "asia-east1", project: "example-project" }),
+        inputs: expect.objectContaining({ repository: "private-cloud-run", location: "asia-east1", project: PROJECT }),
       },
     ]);
   });

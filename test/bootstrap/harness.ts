@@ -28,9 +28,12 @@ export interface BootstrapRun {
   outputs: Record<string, unknown>;
 }
 
-/** The example config in bootstrap/Pulumi.dev.yaml, as Pulumi's runtime holds it (strings). */
-export function exampleConfig(): Record<string, string> {
-  const file = parse(readFileSync(join(BOOTSTRAP_DIR, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+/** The bootstrap's example stacks: one per GCP project the main stacks deploy to. */
+export const EXAMPLE_STACKS = ["dev", "prod"] as const;
+
+/** The example config in bootstrap/Pulumi.<stack>.yaml, as Pulumi's runtime holds it (strings). */
+export function exampleConfig(stack: (typeof EXAMPLE_STACKS)[number] = "dev"): Record<string, string> {
+  const file = parse(readFileSync(join(BOOTSTRAP_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   return Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, String(value)]));
 }
 
