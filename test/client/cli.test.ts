@@ -193,6 +193,20 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
     expect(emulator.googleApis.jobRuns().filter((r) => r.job.endsWith("/jobs/keyed")).map((r) => r.caller)).toEqual([KEY_SA]);
   });
 
+  test("an impersonated_service_account ADC file (gcloud auth application-default login --impersonate-service-account) mints as the target, with its email", async () => {
+    const adcFile = path.join(tmp, "impersonated-adc.json");
+    const credential = {
+      type: "impersonated_service_account",
+      service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${TARGET_SA}:generateAccessToken`,
+      source_credentials: emulator.googleApis.createAuthorizedUser("alice@example.com"),
+    };
+    await writeFile(adcFile, JSON.stringify(credential), { mode: 0o600 });
+    const run = await smoke(["--url", emulator.frontEnd!.url, "--json"], { ...keyEnv, GOOGLE_APPLICATION_CREDENTIALS: adcFile }, ["--import", REDIRECT_PRELOAD]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).services[0].caller).toBe(TARGET_SA);
+  });
+
   test("without the preload the key's token request goes to Google: the report says it could not get a token", async () => {
     // Guards the test above: it passes because of the key and the redirect, not some other credential.
     // A dead proxy keeps the request to Google on this machine.
