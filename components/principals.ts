@@ -12,7 +12,7 @@ export const MEMBER_PREFIXES = ["user", "serviceAccount", "group", "domain"] as 
 /** Workforce / workload identity federation identifiers, accepted as written. */
 export const FEDERATED_PREFIXES = ["principal://", "principalSet://"] as const;
 
-/** A string that is a valid IAM member, ready to be granted. */
+/** A string that is a valid IAM member, ready to be granted (emails and domains in lower case). */
 export interface MemberRef {
   kind: "member";
   member: string;
@@ -74,23 +74,35 @@ export function parsePrincipal(raw: unknown): ParsedPrincipal {
   return parsePrefixed(value.slice(0, colon), value.slice(colon + 1), value);
 }
 
+/**
+ * Emails and domains are case-insensitive in IAM, which stores them in lower
+ * case: `user:Alice@Example.com` written as is would show a diff on every
+ * `pulumi up` and not merge with `user:alice@example.com`. So the part after
+ * the prefix is lower-cased; the prefix itself stays case-sensitive (IAM
+ * rejects `serviceaccount:`).
+ */
 function parsePrefixed(prefix: string, rest: string, value: string): ParsedPrincipal {
+  const canonical = `${prefix}:${rest.toLowerCase()}`;
   switch (prefix) {
     case "user":
     case "serviceAccount":
     case "group":
       return email.safeParse(rest).success
-        ? { kind: "member", member: value }
+        ? { kind: "member", member: canonical }
         : invalid(`has a malformed email after "${prefix}:"; write ${prefix}:name@example.com`);
     case "domain":
       return hostname.safeParse(rest).success && rest.includes(".")
-        ? { kind: "member", member: value }
+        ? { kind: "member", member: canonical }
         : invalid(`has a malformed domain after "domain:"; write domain:example.com`);
     default:
-      return invalid(
-        `has an unknown prefix "${prefix}:"; use one of ${MEMBER_PREFIXES.map((p) => `${p}:`).join(", ")}, principal:// or principalSet://`,
-      );
+      return invalid(unknownPrefixMessage(prefix, value));
   }
+}
+
+function unknownPrefixMessage(prefix: string, value: string): string {
+  const known = MEMBER_PREFIXES.find((p) => p.toLowerCase() === prefix.toLowerCase());
+  const hint = known ? ` (prefixes are case-sensitive: write ${known}:${value.slice(prefix.length + 1)})` : "";
+  return `has an unknown prefix "${prefix}:"; use one of ${MEMBER_PREFIXES.map((p) => `${p}:`).join(", ")}, principal:// or principalSet://${hint}`;
 }
 
 function parseFederated(value: string): ParsedPrincipal {
@@ -119,8 +131,9 @@ export type PrincipalGroups = Record<string, readonly unknown[]>;
 
 /**
  * Expands an invoker list: group names are replaced by their members
- * (recursively), duplicates are merged quietly, the result is sorted so that
- * two runs on the same config produce the same IAM inputs.
+ * (recursively), duplicates are merged quietly (emails and domains compared
+ * without letter case, as IAM does), the result is sorted so that two runs on
+ * the same config produce the same IAM inputs.
  * Problems are returned, never thrown, so config validation can report them all.
  */
 export function expandPrincipals(

@@ -15,6 +15,16 @@ describe("parsePrincipal", () => {
       "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins",
       { kind: "member", member: "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins" },
     ],
+    // IAM compares emails and domains without case and stores them lower-cased: so do we (no perpetual diff).
+    ["user:Alice@Example.COM", { kind: "member", member: "user:alice@example.com" }],
+    ["serviceAccount:CI@My-Project.iam.gserviceaccount.com", { kind: "member", member: "serviceAccount:ci@my-project.iam.gserviceaccount.com" }],
+    ["group:Eng@Example.com", { kind: "member", member: "group:eng@example.com" }],
+    ["domain:Example.COM", { kind: "member", member: "domain:example.com" }],
+    // Federated identifiers are kept as given: subjects and attribute values are case-sensitive.
+    [
+      "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/subject/repo:Acme/App",
+      { kind: "member", member: "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/subject/repo:Acme/App" },
+    ],
     ["team", { kind: "group", name: "team" }],
     ["on-call_2", { kind: "group", name: "on-call_2" }],
   ])("accepts %s", (input, expected) => {
@@ -34,7 +44,8 @@ describe("parsePrincipal", () => {
     ["   ", /is empty/],
     [" user:alice@example.com", /leading or trailing spaces/],
     ["deleted:user:alice@example.com", /unknown prefix "deleted:"/],
-    ["serviceaccount:ci@example.com", /unknown prefix "serviceaccount:"/],
+    ["serviceaccount:ci@example.com", /unknown prefix "serviceaccount:".*prefixes are case-sensitive: write serviceAccount:ci@example.com/],
+    ["User:alice@example.com", /prefixes are case-sensitive: write user:alice@example.com/],
     ["mailto:alice@example.com", /unknown prefix/],
     ["user:alice", /malformed email after "user:"/],
     ["user:", /malformed email/],
@@ -85,6 +96,13 @@ describe("expandPrincipals", () => {
     [["bots"], ["group:eng@example.com", "serviceAccount:ci@p-123456.iam.gserviceaccount.com", "user:alice@example.com"]],
     [["team", "user:alice@example.com", "team"], ["group:eng@example.com", "user:alice@example.com"]],
     [["user:zed@example.com", "user:amy@example.com"], ["user:amy@example.com", "user:zed@example.com"]],
+    [["user:Alice@Example.com", "team", "user:ALICE@example.com"], ["group:eng@example.com", "user:alice@example.com"]],
+    [["serviceAccount:CI@p-123456.iam.gserviceaccount.com", "bots"], ["group:eng@example.com", "serviceAccount:ci@p-123456.iam.gserviceaccount.com", "user:alice@example.com"]],
+    [["domain:Example.com", "domain:example.COM"], ["domain:example.com"]],
+    [
+      ["principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/Admins", "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins"],
+      ["principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/Admins", "principalSet://iam.googleapis.com/locations/global/workforcePools/corp/group/admins"],
+    ],
   ])("%j → %j (expanded, merged, sorted)", (input, members) => {
     expect(expandPrincipals(input, groups)).toEqual({ members, problems: [] });
   });

@@ -25,7 +25,7 @@ function multiConfig(): StackConfig {
     "private-cloud-run:deletionProtection": false,
     "private-cloud-run:principals": { team: [ALICE, ENG], bots: [CI, "team"] },
     "private-cloud-run:services": [
-      { name: "front", source: "./app", ingress: "all", invokers: ["team", BOB, ALICE], smokePath: "/health/" },
+      { name: "front", source: "./app", ingress: "all", invokers: ["team", BOB, ALICE, "user:Alice@Example.com"], smokePath: "/health/" },
       { name: "api", source: other.dir, ingress: "internal", invokers: ["bots", PARTNER], invokerMode: "additive", customAudiences: ["https://api.example.com"] },
       { name: "edge", source: "app/", ingress: "internal-and-cloud-load-balancing", invokers: [POOL], invokerRole: "roles/run.servicesInvoker", deletionProtection: true },
     ],
@@ -231,7 +231,7 @@ describe("config variant: several services and jobs, shared and separate sources
     expect(workload(ev(), TYPES.service, "edge").inputs.ingress).toBe("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER");
   });
 
-  test("effective invokers: groups expanded (nested too), duplicates merged, sorted", () => {
+  test("effective invokers: groups expanded (nested too), duplicates merged (emails without letter case), sorted", () => {
     const o = out();
     const actual = Object.fromEntries([...Object.entries(o.services), ...Object.entries(o.jobs)].map(([n, w]) => [n, w.invokers]));
     expect(actual).toEqual(EXPECTED_INVOKERS);
