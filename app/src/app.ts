@@ -50,8 +50,9 @@ const health: Route = (_req, ctx): Health => ({ status: "ok", service: ctx.servi
 const whoami: Route = (req) => whoAmI(req.headers);
 
 // Both spellings of each path: clients call /health/, and paths ending in "z"
-// (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" answers
-// like /health so a smoke test left at the stack's default path (/) passes too.
+// (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" also
+// answers like /health (beyond the issue's routes): a smokePath or probe set to
+// "/" then passes too. The stack's default smokePath is /health/.
 const ROUTES: Readonly<Record<string, Route>> = { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
 
 /** Creates the request listener for `http.createServer`. */
