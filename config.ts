@@ -98,6 +98,9 @@ const WORKLOAD_NAME = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
 const MAX_SERVICE_NAME = 49;
 const MAX_JOB_NAME = 63;
 const DURATION = /^(\d+)(s|m|h|d)$/;
+/** Cloud Run limits on jobs: tasks per execution, and the task timeout (168 hours). */
+const MAX_TASKS = 10000;
+const MAX_TASK_TIMEOUT_SECONDS = 168 * 3600;
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 const workloadName = (max: number) =>
@@ -121,8 +124,24 @@ const invokerMode = z.enum(["authoritative", "additive"], {
   error: "is not an invoker mode; use authoritative (the list is the single source of truth) or additive (grant each listed principal, leave others alone)",
 });
 
-const roleOf = (roles: readonly string[]) =>
-  z.enum(roles as [string, ...string[]], { error: `is not an invoker role this stack grants; use one of ${roles.join(", ")}` });
+/**
+ * The invoker role of a service or a job. A role of the other kind gets its own
+ * message: `roles/run.jobsExecutor` on a service would grant nothing a caller
+ * of its URL needs (no `run.routes.invoke`), `roles/run.servicesInvoker` on a
+ * job nothing that runs it (no `run.jobs.run`).
+ */
+const roleOf = (kind: "service" | "job") => {
+  const [roles, otherRoles] = kind === "service" ? [SERVICE_ROLES, JOB_ROLES] : [JOB_ROLES, SERVICE_ROLES];
+  const useOneOf = `use one of ${roles.join(", ")}`;
+  return z.enum(roles as readonly string[] as [string, ...string[]], {
+    error: (issue) =>
+      typeof issue.input === "string" && (otherRoles as readonly string[]).includes(issue.input)
+        ? kind === "service"
+          ? `is a jobs-only role (it lets a principal run a job, not call a service's URL); for a service ${useOneOf}`
+          : `is a services-only role (it lets a principal call a service's URL, not run a job); for a job ${useOneOf}`
+        : `is not an invoker role this stack grants; ${useOneOf}`,
+  });
+};
 
 /** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
 const invokerList = (groups: PrincipalGroups) =>
@@ -164,10 +183,15 @@ const serviceSchema = (groups: PrincipalGroups) =>
           error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
         })
         .optional(),
-      invokerRole: roleOf(SERVICE_ROLES).optional(),
+      invokerRole: roleOf("service").optional(),
       customAudiences: stringList("write an audience such as https://api.example.com").optional(),
       smokePath: smokePath.optional(),
-      port: z.number({ error: "must be a number; write e.g. 8080" }).int().min(1).max(65535).optional(),
+      port: z
+        .number({ error: "must be a number; write e.g. 8080" })
+        .int({ error: "must be a whole number; write e.g. 8080" })
+        .min(1, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+        .max(65535, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+        .optional(),
     },
     { error: unknownKeyMessage },
   );
@@ -177,12 +201,16 @@ const jobSchema = (groups: PrincipalGroups) =>
     {
       name: workloadName(MAX_JOB_NAME),
       ...commonWorkload(groups),
-      invokerRole: roleOf(JOB_ROLES).optional(),
-      command: stringList('write the entrypoint as a list, e.g. [node, dist/job.js]').optional(),
+      invokerRole: roleOf("job").optional(),
+      command: stringList("write the entrypoint as a list, e.g. [node, dist/job.js]")
+        .min(1, { error: "is empty; write the entrypoint, e.g. [node, dist/job.js], or remove the key to use the image's" })
+        .optional(),
       args: stringList("write the arguments as a list of strings").optional(),
-      tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(10000).optional(),
+      tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(MAX_TASKS, { error: `must be at most ${MAX_TASKS} (Cloud Run's limit)` }).optional(),
       maxRetries: z.number({ error: "must be a number; write e.g. 3" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(10, { error: "must be at most 10" }).optional(),
-      timeout: duration("600s").optional(),
+      timeout: duration("600s")
+        .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
+        .optional(),
     },
     { error: unknownKeyMessage },
   );
@@ -213,7 +241,9 @@ const stackSchema = (groups: PrincipalGroups) =>
       .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not an Artifact Registry repository id; use lowercase letters, digits and dashes" })
       .optional(),
     [`${NAMESPACE}:keepRecentVersions`]: z.number({ error: "must be a number; write e.g. 10" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1, or the deployed image could be deleted" }).optional(),
-    [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d").optional(),
+    [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d")
+      .refine((d) => !DURATION.test(d) || seconds(d) >= 1, { error: "is zero; untagged versions need time to be rolled back to, write e.g. 7d" })
+      .optional(),
     [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
   });
 
@@ -405,7 +435,13 @@ function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
 
 /** "7d" → "604800s": the API takes whole seconds, and a whole number avoids the provider's fractional-duration bug. */
 export function toSeconds(duration: string): string {
+  const value = seconds(duration);
+  if (Number.isNaN(value)) throw new Error(`not a whole-number duration: ${JSON.stringify(duration)}`);
+  return `${value}s`;
+}
+
+/** "7d" → 604800; NaN for anything that is not a whole-number duration (the schema's regex reports those). */
+function seconds(duration: string): number {
   const match = DURATION.exec(duration);
-  if (!match) throw new Error(`not a duration: ${duration}`);
-  return `${Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT]}s`;
+  return match ? Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT] : Number.NaN;
 }

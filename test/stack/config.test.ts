@@ -5,7 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../config";
+import * as path from "node:path";
 import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { createMocks } from "../../offline/mocks";
 import type { StackConfig } from "../../offline/types";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
@@ -36,8 +38,22 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["a smoke path ending in z", svc({ smokePath: "/healthz" }), "private-cloud-run:services[0].smokePath", "/healthz", /reserved on run\.app/],
   ["an unknown invoker mode", svc({ invokerMode: "merge" }), "private-cloud-run:services[0].invokerMode", "merge", /use authoritative .* or additive/],
   ["a role that is not an invoker role", svc({ invokerRole: "roles/owner" }), "private-cloud-run:services[0].invokerRole", "roles/owner", /roles\/run\.invoker/],
-  ["a jobs-only role on a service", svc({ invokerRole: "roles/run.jobsExecutor" }), "private-cloud-run:services[0].invokerRole", "roles/run.jobsExecutor", /roles\/run\.servicesInvoker/],
+  ["a jobs-only role on a service", svc({ invokerRole: "roles/run.jobsExecutor" }), "private-cloud-run:services[0].invokerRole", "roles/run.jobsExecutor", /is a jobs-only role .*for a service use one of roles\/run\.invoker, roles\/run\.servicesInvoker/],
   ["a fractional timeout", job({ timeout: "1.5h" }), "private-cloud-run:jobs[0].timeout", "1.5h", /whole-number duration/],
+  ["a zero timeout", job({ timeout: "0s" }), "private-cloud-run:jobs[0].timeout", "0s", /use 1s to 168h/],
+  ["a timeout over 168 hours", job({ timeout: "8d" }), "private-cloud-run:jobs[0].timeout", "8d", /use 1s to 168h/],
+  ["jobsExecutorWithOverrides on a service", svc({ invokerRole: "roles/run.jobsExecutorWithOverrides" }), "private-cloud-run:services[0].invokerRole", "roles/run.jobsExecutorWithOverrides", /is a jobs-only role .*for a service use one of roles\/run\.invoker, roles\/run\.servicesInvoker/],
+  ["a services-only role on a job", job({ invokerRole: "roles/run.servicesInvoker" }), "private-cloud-run:jobs[0].invokerRole", "roles/run.servicesInvoker", /is a services-only role .*for a job use one of roles\/run\.invoker, roles\/run\.jobsExecutor/],
+  ["too many tasks", job({ tasks: 10001 }), "private-cloud-run:jobs[0].tasks", 10001, /at most 10000/],
+  ["fractional tasks", job({ tasks: 1.5 }), "private-cloud-run:jobs[0].tasks", 1.5, /whole number/],
+  ["too many retries", job({ maxRetries: 11 }), "private-cloud-run:jobs[0].maxRetries", 11, /at most 10/],
+  ["an empty command", job({ command: [] }), "private-cloud-run:jobs[0].command", [], /is empty; write the entrypoint/],
+  ["a command that is not a list", job({ command: "node dist/job.js" }), "private-cloud-run:jobs[0].command", "node dist/job.js", /must be a list; write the entrypoint as a list/],
+  ["an args entry that is not a string", job({ args: ["--all", 3] }), "private-cloud-run:jobs[0].args[1]", 3, /must be a string/],
+  ["a port out of range", svc({ port: 70000 }), "private-cloud-run:services[0].port", 70000, /use 1-65535/],
+  ["an empty custom audience", svc({ customAudiences: [""] }), "private-cloud-run:services[0].customAudiences[0]", "", /is empty; write an audience/],
+  ["customAudiences on a job (jobs have no URL)", job({ customAudiences: ["https://x.example.com"] }), "private-cloud-run:jobs[0].customAudiences", ["https://x.example.com"], /not a setting this stack reads/],
+  ["deleteUntaggedOlderThan 0d", { ...svc({}), "private-cloud-run:deleteUntaggedOlderThan": "0d" }, "private-cloud-run:deleteUntaggedOlderThan", "0d", /is zero/],
   ["zero tasks", job({ tasks: 0 }), "private-cloud-run:jobs[0].tasks", 0, /at least 1/],
   ["a typo in a workload key", svc({ invoker: ["user:a@example.com"] }), "private-cloud-run:services[0].invoker", ["user:a@example.com"], /not a setting this stack reads/],
   ["a typo in a stack key", { ...svc({}), "private-cloud-run:service": [] }, "private-cloud-run:service", [], /not a key this stack reads/],
@@ -47,13 +63,19 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("bad configs are rejected with path, value and fix", () => {
-  test.each(BAD)("%s", (_label, config, path, value, message) => {
+  test.each(BAD)("%s", async (_label, config, path, value, message) => {
     const error = captureConfigError(() => parseStackConfig(config));
-    const problem = error.problems.find((p) => p.path === path);
-    expect(problem).toBeDefined();
+    const atPath = error.problems.filter((p) => p.path === path);
+    expect(atPath).toHaveLength(1); // one clear message per problem, not a pile of overlapping ones
+    const problem = atPath[0];
     expect(problem!.value).toEqual(value);
     expect(problem!.message).toMatch(message);
     expect(error.message).toContain(`${path}: ${value === undefined ? "(missing)" : JSON.stringify(value)}`);
+    // The real program, fed the same config the way Pulumi's runtime holds it, registers nothing.
+    const run = await runProgram(config);
+    expect(run.error).toBeInstanceOf(ConfigError);
+    expect((run.error as ConfigError).problems).toEqual(error.problems);
+    expect(run.registered).toEqual([]);
   });
 
   test("duplicate names are rejected, per kind", () => {
@@ -85,27 +107,10 @@ describe("bad configs are rejected with path, value and fix", () => {
     await expect(evaluateStack({ stack: "bad", config: svc({ invokers: ["allUsers"] }) })).rejects.toBeInstanceOf(ConfigError);
   });
 
-  test("the program itself registers no resource when config is invalid", async () => {
-    const registered: string[] = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push(args.type);
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: () => ({}),
-      },
-      "private-cloud-run",
-      "bad",
-      false,
-    );
-    pulumi.runtime.setAllConfig({ ...base, "private-cloud-run:services": JSON.stringify([{ name: "hello", source: "./app", invokers: ["allUsers"] }]) } as Record<string, string>);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../../index") as () => Promise<unknown>;
-    // Called directly (not inside runInPulumiStack): the config is read before any constructor runs.
-    await expect(program()).rejects.toBeInstanceOf(ConfigError);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(registered).toEqual([]);
+  test("the counting harness does see registrations (so an empty list above means something)", async () => {
+    const run = await runProgram(loadStackConfig("dev").config);
+    expect(run.error).toBeUndefined();
+    expect(run.registered).toEqual(expect.arrayContaining(["gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"]));
   });
 
   test("an evaluation after a rejected one still works", async () => {
@@ -153,6 +158,35 @@ describe("valid configs", () => {
     expect(byFile.config["gcp:project"]).toBe("my-gcp-project-prod");
   });
 });
+
+/**
+ * Runs the real program (index.ts) on a config under mocks that only count
+ * registrations. Called directly, not inside runInPulumiStack, so the root
+ * stack resource is not registered either: whatever is counted, the program did.
+ */
+async function runProgram(config: StackConfig): Promise<{ error: unknown; registered: string[] }> {
+  const registered: string[] = [];
+  const mocks = createMocks({ rootDir: path.resolve(__dirname, "../.."), project: "my-gcp-project", region: "asia-east1", stack: "bad" });
+  const counting: pulumi.runtime.Mocks = {
+    newResource: (args) => {
+      registered.push(args.type);
+      return mocks.newResource(args);
+    },
+    call: (args) => mocks.call(args),
+  };
+  await pulumi.runtime.setMocks(counting, "private-cloud-run", "bad", false);
+  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require("../../index") as () => Promise<unknown>;
+  let error: unknown;
+  try {
+    await program();
+  } catch (caught) {
+    error = caught;
+  }
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(); // eslint-disable-line @typescript-eslint/no-require-imports
+  return { error, registered };
+}
 
 function captureConfigError(fn: () => unknown): ConfigError {
   try {
