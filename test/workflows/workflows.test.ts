@@ -52,9 +52,13 @@ describe("every workflow", () => {
     }
   });
 
-  it("has Dependabot keep the pinned actions current", () => {
-    const dependabot = parse(readFileSync(join(WORKFLOW_DIR, "..", "dependabot.yml"), "utf8")) as { updates: { "package-ecosystem": string }[] };
+  it("has Dependabot keep the pinned actions and the app's pinned Node image current (no surprise major)", () => {
+    type Update = { "package-ecosystem": string; directory: string; ignore?: { "dependency-name": string; "update-types"?: string[] }[] };
+    const dependabot = parse(readFileSync(join(WORKFLOW_DIR, "..", "dependabot.yml"), "utf8")) as { updates: Update[] };
     expect(dependabot.updates.map((update) => update["package-ecosystem"])).toContain("github-actions");
+    const docker = dependabot.updates.find((update) => update["package-ecosystem"] === "docker");
+    expect(docker?.directory).toBe("/app");
+    expect(docker?.ignore).toContainEqual({ "dependency-name": "node", "update-types": ["version-update:semver-major"] });
   });
 
   it("authenticates to GCP only through Workload Identity Federation, never with a key", () => {
