@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { SERVICE_INGRESS, type Ingress } from "./components/ingress";
+import { runtimeAccountId } from "./components/naming";
 import { expandPrincipals, validateGroups, type PrincipalGroups } from "./components/principals";
 import type { StackConfig } from "./offline/types";
 
@@ -311,25 +312,38 @@ function groupProblems(groups: PrincipalGroups): ConfigProblem[] {
   }));
 }
 
-/** Names must be unique per kind: they become Cloud Run names, service account ids and output keys. */
+/**
+ * Names must be unique per kind: they become Cloud Run names, service account
+ * ids and output keys. Distinct names can still map to one runtime service
+ * account id (short names are padded, long ones shortened: "x" and "run-x"
+ * both give "run-x-svc"), which GCP would refuse mid-deploy: say so now.
+ */
 function duplicateNameProblems(input: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const kind of ["services", "jobs"] as const) {
     const list = input[`${NAMESPACE}:${kind}`];
     if (!Array.isArray(list)) continue;
-    const firstIndex = new Map<string, number>();
+    const singular = kind === "services" ? "service" : "job";
+    const byName = new Map<string, number>();
+    const byAccountId = new Map<string, number>();
     list.forEach((item, index) => {
       const name = (item as { name?: unknown } | null)?.name;
-      if (typeof name !== "string") return;
-      const first = firstIndex.get(name);
-      if (first === undefined) firstIndex.set(name, index);
-      else {
+      if (typeof name !== "string" || !WORKLOAD_NAME.test(name)) return;
+      const path = `${NAMESPACE}:${kind}[${index}].name`;
+      const sameName = byName.get(name);
+      const accountId = runtimeAccountId(singular, name);
+      const sameAccount = byAccountId.get(accountId);
+      if (sameName !== undefined) {
+        problems.push({ path, value: name, message: `is already used by ${NAMESPACE}:${kind}[${sameName}]; give each ${singular} a unique name` });
+      } else if (sameAccount !== undefined) {
         problems.push({
-          path: `${NAMESPACE}:${kind}[${index}].name`,
+          path,
           value: name,
-          message: `is already used by ${NAMESPACE}:${kind}[${first}]; give each ${kind === "services" ? "service" : "job"} a unique name`,
+          message: `would get the same runtime service account id (${accountId}) as ${NAMESPACE}:${kind}[${sameAccount}]; rename one of them`,
         });
       }
+      byName.set(name, byName.get(name) ?? index);
+      byAccountId.set(accountId, byAccountId.get(accountId) ?? index);
     });
   }
   return problems;

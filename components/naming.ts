@@ -17,8 +17,10 @@ export function normalizeSource(source: string): string {
 }
 
 /**
- * Image name in the registry for a source: "./app" → "app", "services/api" →
- * "services-api". A hash suffix keeps names unique when two sources slug alike.
+ * Image name in the registry for a source: "./app" → "app"; any source that is
+ * not already a plain name gets a hash suffix ("services/api" →
+ * "services-api-1a2b3c"), so two distinct sources never share an image name
+ * (or a logical resource name): "a/b" and "a-b" would otherwise both be "a-b".
  */
 export function imageNameForSource(source: string): string {
   const normalized = normalizeSource(source);
@@ -26,13 +28,14 @@ export function imageNameForSource(source: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
-  const plain = /^[a-z0-9][-a-z0-9]*$/.test(slug) && slug === normalized.replace(/\//g, "-");
-  return plain ? slug : `${slug || "root"}-${shortHash(normalized)}`;
+  return slug !== "" && slug === normalized ? slug : `${slug || "root"}-${shortHash(normalized)}`;
 }
 
 /**
  * Service account id of a workload's runtime identity (6-30 characters,
  * lowercase, letters/digits/dashes): "hello" → "hello-svc", "nightly" → "nightly-job".
+ * Short names are padded and long ones shortened, so two names can map to the
+ * same id ("x" and "run-x"): config validation refuses such pairs.
  */
 export function runtimeAccountId(kind: "service" | "job", name: string): string {
   const suffix = kind === "service" ? "-svc" : "-job";

@@ -84,6 +84,19 @@ describe("bad configs are rejected with path, value and fix", () => {
     expect(error.problems).toEqual([{ path: "private-cloud-run:services[1].name", value: "hello", message: expect.stringMatching(/already used by private-cloud-run:services\[0\]/) }]);
   });
 
+  test("distinct names that would share a runtime service account id are rejected", () => {
+    const config = { ...base, "private-cloud-run:services": ["x", "run-x"].map((name) => ({ name, source: "./app", invokers: ["user:a@example.com"] })) };
+    const error = captureConfigError(() => parseStackConfig(config));
+    expect(error.problems).toEqual([
+      { path: "private-cloud-run:services[1].name", value: "run-x", message: expect.stringMatching(/same runtime service account id \(run-x-svc\) as private-cloud-run:services\[0\]; rename one/) },
+    ]);
+  });
+
+  test("a service and a job may share a name (their resources and accounts differ)", () => {
+    const settings = parseStackConfig({ ...svc({}), "private-cloud-run:jobs": [{ name: "hello", source: "./app", invokers: ["user:a@example.com"] }] });
+    expect([settings.services[0].name, settings.jobs[0].name]).toEqual(["hello", "hello"]);
+  });
+
   test("every problem is reported at once", () => {
     const config = {
       ...base,

@@ -281,6 +281,23 @@ describe("config variant: several services and jobs, shared and separate sources
   });
 });
 
+describe("config variant: a service and a job with the same name", () => {
+  test("both deploy, each with its own runtime account and IAM, and distinct URNs", async () => {
+    const ev = await evaluateStack({
+      stack: "twins",
+      config: {
+        ...multiConfig(),
+        "private-cloud-run:services": [{ name: "hello", source: "./app", invokers: [ALICE] }],
+        "private-cloud-run:jobs": [{ name: "hello", source: "./app", invokers: [BOB] }],
+      },
+    });
+    expect(new Set(ev.resources.map((r) => r.urn)).size).toBe(ev.resources.length);
+    expect(ofType(ev, TYPES.account).map((a) => a.inputs.accountId).sort()).toEqual(["hello-job", "hello-svc"]);
+    expect(iamFor(ev, "service", "hello").map((r) => r.inputs.members)).toEqual([[ALICE]]);
+    expect(iamFor(ev, "job", "hello").map((r) => r.inputs.members)).toEqual([[BOB]]);
+  });
+});
+
 describe("determinism and change scope", () => {
   test("two runs on the same config register identical resources and outputs", async () => {
     const again = await evaluateStack(dev);

@@ -62,7 +62,12 @@ describe("naming", () => {
 
   test("image names are registry-safe, readable and distinct per source", () => {
     expect(imageNameForSource("./app")).toBe("app");
-    expect(imageNameForSource("services/api")).toBe("services-api");
+    expect(imageNameForSource("app/")).toBe("app");
+    expect(imageNameForSource("services/api")).toMatch(/^services-api-[0-9a-f]{6}$/);
+    // Distinct sources that slug alike still get distinct names (one image resource each).
+    expect(imageNameForSource("a/b")).not.toBe(imageNameForSource("a-b"));
+    expect(imageNameForSource("a-b")).toBe("a-b");
+    expect(imageNameForSource("App")).not.toBe(imageNameForSource("app"));
     expect(imageNameForSource("../Other_App")).toMatch(/^other-app-[0-9a-f]{6}$/);
     expect(imageNameForSource("/tmp/x")).not.toBe(imageNameForSource("/tmp/y"));
   });
@@ -71,6 +76,7 @@ describe("naming", () => {
     ["service", "hello", "hello-svc"],
     ["job", "nightly", "nightly-job"],
     ["service", "a", "run-a-svc"],
+    ["service", "run-a", "run-a-svc"], // same id as "a": config validation refuses the pair
   ] as const)("runtimeAccountId(%s, %s) = %s", (kind, name, expected) => expect(runtimeAccountId(kind, name)).toBe(expected));
 
   test("long names give valid, distinct account ids (6-30 chars)", () => {
