@@ -221,8 +221,8 @@ function unknownKeyMessage(issue: { code?: string }): string | undefined {
   return undefined;
 }
 
-const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: "must be a list of IAM members or group names" }), {
-  error: "must be a mapping of group name to a list of IAM members",
+const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: 'must be a list of IAM members or group names; write e.g. [user:alice@example.com, group:eng@example.com]' }), {
+  error: "must be a mapping of group name to a list of IAM members; write e.g. team: [user:alice@example.com]",
 });
 
 const stackSchema = (groups: PrincipalGroups) =>
@@ -294,8 +294,9 @@ function tryJson(value: string): unknown {
   }
 }
 
+/** Any mapping: its entries are checked one by one, so one bad group does not hide the good ones. */
 function isGroupMap(value: unknown): value is PrincipalGroups {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every(Array.isArray);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {

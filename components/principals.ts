@@ -126,8 +126,12 @@ export interface ExpansionProblem {
   message: string;
 }
 
-/** Named groups of principals, as in `private-cloud-run:principals`. */
-export type PrincipalGroups = Record<string, readonly unknown[]>;
+/**
+ * Named groups of principals, as in `private-cloud-run:principals`. Values are
+ * lists once valid; anything else is kept (not dropped) so that a reference to
+ * a malformed group is reported as such, not as "not defined".
+ */
+export type PrincipalGroups = Readonly<Record<string, unknown>>;
 
 /**
  * Expands an invoker list: group names are replaced by their members
@@ -163,7 +167,7 @@ function resolveEntry(entry: unknown, groups: PrincipalGroups, trail: string[]):
     return `makes group "${parsed.name}" refer to itself (${[...trail, parsed.name].join(" → ")}); list its members directly`;
   }
   const group = groups[parsed.name];
-  if (!Array.isArray(group)) return `names group "${parsed.name}", which is not a list of principals`;
+  if (!Array.isArray(group)) return `names group "${parsed.name}", which is not a list of principals; fix its definition under private-cloud-run:principals`;
   const resolved: string[] = [];
   for (const member of group) {
     const inner = resolveEntry(member, groups, [...trail, parsed.name]);
@@ -186,7 +190,9 @@ export function validateGroups(groups: PrincipalGroups): { group: string; index:
       });
       continue;
     }
-    entries.forEach((entry, index) => {
+    // A group that is not a list is reported by the config schema, once.
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, index) => {
       const result = resolveEntry(entry, groups, [name]);
       if (typeof result === "string") problems.push({ group: name, index, value: entry, message: result });
     });

@@ -84,6 +84,15 @@ describe("bad configs are rejected with path, value and fix", () => {
     expect(error.problems).toEqual([{ path: "private-cloud-run:services[1].name", value: "hello", message: expect.stringMatching(/already used by private-cloud-run:services\[0\]/) }]);
   });
 
+  test("a group that is not a list is reported once, and does not hide the groups that are fine", () => {
+    const config = withGroups({ team: "user:a@example.com", ok: ["user:b@example.com"] }, ["team", "ok"]);
+    const error = captureConfigError(() => parseStackConfig(config));
+    expect(error.problems).toEqual([
+      { path: "private-cloud-run:principals.team", value: "user:a@example.com", message: expect.stringMatching(/must be a list of IAM members or group names; write e\.g\. \[/) },
+      { path: "private-cloud-run:services[0].invokers[0]", value: "team", message: expect.stringMatching(/names group "team", which is not a list of principals; fix its definition/) },
+    ]);
+  });
+
   test("distinct names that would share a runtime service account id are rejected", () => {
     const config = { ...base, "private-cloud-run:services": ["x", "run-x"].map((name) => ({ name, source: "./app", invokers: ["user:a@example.com"] })) };
     const error = captureConfigError(() => parseStackConfig(config));
