@@ -218,6 +218,8 @@ function tokenError(what: string, error: unknown, impersonate: string | undefine
     hint = `grant the caller roles/iam.serviceAccountTokenCreator on ${impersonate} (gcloud iam service-accounts add-iam-policy-binding ${impersonate} --member=… --role=roles/iam.serviceAccountTokenCreator)`;
   } else if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(detail)) {
     hint = "the token endpoint could not be reached: check the network, DNS and any HTTPS_PROXY setting, then retry";
+  } else if (/GOOGLE_APPLICATION_CREDENTIALS/.test(detail)) {
+    hint = "GOOGLE_APPLICATION_CREDENTIALS names a file that cannot be read: fix the path, or unset it to use gcloud ADC or the metadata server";
   } else if (/Could not load the default credentials/i.test(detail)) {
     hint = "run gcloud auth application-default login, set GOOGLE_APPLICATION_CREDENTIALS to a key or credential config, or run on Google Cloud";
   }

@@ -82,8 +82,20 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse, upst
   await pipeline(req, upstreamReq);
   const upstreamRes = await responded;
   res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes));
-  options.log?.(`${req.method} ${target.pathname}${target.search} → ${upstreamRes.statusCode}`);
+  const why = refusalNote(upstreamRes.statusCode, upstreamRes.headers["www-authenticate"]);
+  options.log?.(`${req.method} ${target.pathname}${target.search} → ${upstreamRes.statusCode}${why}`);
   await pipeline(upstreamRes, res);
+}
+
+/**
+ * What a refusal by Cloud Run's front end means for the person at the proxy.
+ * Only for front-end refusals: a 401 carries Cloud Run's WWW-Authenticate; an
+ * app's own 403 cannot be told apart, so the note says "probably".
+ */
+function refusalNote(status: number | undefined, wwwAuthenticate: string | undefined): string {
+  if (status === 401 && wwwAuthenticate !== undefined) return " (Cloud Run rejected the ID token: check --audience, it must be the service URL or a custom audience)";
+  if (status === 403) return " (probably not an invoker: grant roles/run.invoker to your identity and allow a few minutes for propagation; npm run smoke -- --url URL explains)";
+  return "";
 }
 
 function incomingHeaders(req: http.IncomingMessage): Headers {

@@ -201,8 +201,14 @@ export function refusal(phase: "run" | "poll", status: number, body: unknown, jo
   else if (status === 403 && phase === "poll")
     hint = "the job started, but waiting on it needs run.operations.get, which roles/run.invoker lacks: grant roles/run.viewer on the project, or run without waiting";
   else if (status === 403) hint = "the caller lacks run.jobs.run on this job: add it to the job's invokers (roles/run.invoker or roles/run.jobsExecutor) and run pulumi up; grants take a few minutes to propagate";
-  else if (status === 404) hint = "no such job: check project, region and name (gcloud run jobs list --region REGION --project PROJECT)";
+  else if (status === 404) hint = `no such job: check project, region and name (${listJobsCommand(job)})`;
   else if (status === 429) hint = "the Cloud Run Admin API is rate-limiting this project (retried with backoff): retry later, or raise the quota (Cloud Run Admin API requests per minute)";
   else hint = "retry later; if it persists, check the Cloud Run status dashboard";
   return new JobError(prefix, hint, status, operation);
+}
+
+/** `gcloud run jobs list` for the project and region of "projects/P/locations/R/jobs/J". */
+function listJobsCommand(job: string): string {
+  const [, project, , region] = job.split("/");
+  return `gcloud run jobs list --region ${region} --project ${project}`;
 }

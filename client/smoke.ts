@@ -135,7 +135,9 @@ async function checkAnonymous(target: ServiceTarget, url: string, options: Servi
     status = response.status;
     await response.body?.cancel();
   } catch (error) {
-    return { check, passed: false, attempts: 1, elapsedMs: Date.now() - started, message: `could not reach ${url}: ${safeMessage(error)}`, hint: "check the URL and that the service is deployed" };
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    const reason = `${safeMessage(error)}${typeof code === "string" ? ` (${code})` : ""}`;
+    return { check, passed: false, attempts: 1, elapsedMs: Date.now() - started, message: `could not reach ${url}: ${reason}`, hint: "check the URL and that the service is deployed" };
   }
   options.onProgress?.({ target: target.name, check, attempt: 1, elapsedMs: Date.now() - started, status, done: true });
   const elapsedMs = Date.now() - started;

@@ -18,7 +18,8 @@ const USAGE = `Usage: npm run emulator -- [options]
   --project ID               project id (default emulator-project)
   --region REGION            region of --job jobs (default asia-east1)
   --job NAME                 register a Cloud Run job the invokers may run and watch (repeatable)
-  --write-key FILE           write a service-account key file for --email (token_uri = the emulator)
+  --write-key FILE           write a service-account key file for --email (google-auth-library ignores its
+                             token_uri: load emulator/redirectPreload.ts with --import, as the banner shows)
   --port N                   front-end port (default ephemeral); --metadata-port, --apis-port likewise
   --help`;
 
@@ -107,6 +108,13 @@ function banner(emulator: Emulator, options: CliOptions, invokers: string[], pro
   for (const [name, value] of Object.entries(emulator.env)) lines.push(`export ${name}=${value}`);
   if (emulator.frontEnd) {
     lines.push("", "# Try it:", `npm run smoke -- --url ${emulator.frontEnd.url}`);
+    if (options.writeKey) {
+      // google-auth-library ignores the key's token_uri: the preload redirects its Google API calls here.
+      lines.push(
+        "# With the key file instead of the metadata server (the preload sends google-auth-library's calls for oauth2.googleapis.com here):",
+        `GOOGLE_APPLICATION_CREDENTIALS=${options.writeKey} GCE_METADATA_HOST= METADATA_SERVER_DETECTION=none npx tsx --import ./emulator/redirectPreload.ts client/cli/smoke.ts --url ${emulator.frontEnd.url}`,
+      );
+    }
   }
   lines.push("", "Ctrl-C stops every server.");
   return lines.join("\n");

@@ -6,7 +6,13 @@ import { UsageError } from "../errors";
 /** Token source from ADC (or --impersonate), with endpoints from the environment. */
 export function tokenSourceFor(impersonate: string | undefined): GoogleTokenSource {
   const { iamCredentialsEndpoint } = clientEnvironment();
-  return new GoogleTokenSource({ impersonate, iamCredentialsEndpoint });
+  try {
+    return new GoogleTokenSource({ impersonate, iamCredentialsEndpoint });
+  } catch (error) {
+    // Name the flag the person typed, not the library option.
+    if (error instanceof UsageError) throw new UsageError(error.summary.replace(/^impersonate:/, "--impersonate:"), error.hint);
+    throw error;
+  }
 }
 
 /** A positive number of seconds, or a UsageError naming the flag. */

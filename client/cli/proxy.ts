@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const message = error instanceof ClientError ? error.message : safeMessage(error);
-    console.error(`proxy: ${message}`);
+    const hint = (error as { code?: string }).code === "EADDRINUSE" ? `\n  → the port is taken: pick another with --port N, or --port 0 for any free port` : "";
+    console.error(`proxy: ${message}${hint}`);
     return error instanceof UsageError || error instanceof RangeError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
   }
 }

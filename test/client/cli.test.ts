@@ -19,10 +19,10 @@ const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
 const TARGET_SA = `smoke@${PROJECT}.iam.gserviceaccount.com`;
 const KEY_SA = `key-holder@${PROJECT}.iam.gserviceaccount.com`;
 /**
- * Test-only preload: google-auth-library 10 ignores a key's token_uri, so this
+ * The emulator's preload: google-auth-library 10 ignores a key's token_uri, so this
  * sends the child's Google API requests to the emulator (see the file).
  */
-const REDIRECT_PRELOAD = path.join(ROOT, "test/client/preload/redirectGoogleApis.ts");
+const REDIRECT_PRELOAD = path.join(ROOT, "emulator/redirectPreload.ts");
 
 let app: Awaited<ReturnType<typeof startEchoApp>>;
 let emulator: Emulator;
@@ -207,6 +207,14 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
     expect(JSON.parse(run.stdout).services[0].caller).toBe(TARGET_SA);
   });
 
+  test("a GOOGLE_APPLICATION_CREDENTIALS file that does not exist: the report says to fix the path", async () => {
+    const run = await smoke(["--url", emulator.frontEnd!.url, "--header-mode", "authorization", "--json"], { ...keyEnv, GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
+    expect(run.code).toBe(1);
+    const check = JSON.parse(run.stdout).services[0].checks[1];
+    expect(check.message).toMatch(/could not get an ID token: .*missing\.json/);
+    expect(check.hint).toMatch(/GOOGLE_APPLICATION_CREDENTIALS names a file that cannot be read: fix the path/);
+  });
+
   test("without the preload the key's token request goes to Google: the report says it could not get a token", async () => {
     // Guards the test above: it passes because of the key and the redirect, not some other credential.
     // A dead proxy keeps the request to Google on this machine.
@@ -226,6 +234,7 @@ test.each([
   [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode/],
   [["--outputs", "/nonexistent.json"], /--outputs: cannot read/],
   [["--bogus"], /Unknown option '--bogus'/],
+  [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
   const run = await smoke(args);
   expect(run.code).toBe(2);

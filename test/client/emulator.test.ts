@@ -341,6 +341,23 @@ describe("IAM propagation window (checkService)", () => {
 });
 
 describe("startProxy", () => {
+  test("logs a refusal with what to do: 403 → invoker grant, 401 → audience; never the token", async () => {
+    const stranger = await issuer.mintIdToken({ email: STRANGER, audience: frontEnd.url });
+    const wrongAudience = await issuer.mintIdToken({ email: RUNNER, audience: "https://elsewhere.a.run.app" });
+    knownTokens.push(stranger, wrongAudience);
+    const lines: string[] = [];
+    for (const idToken of [stranger, wrongAudience]) {
+      const proxy = await startProxy({ url: frontEnd.url, tokens: new StaticTokenSource({ idToken }), port: 0, log: (line) => lines.push(line) });
+      try {
+        await (await fetch(`${proxy.url}/r`)).body?.cancel();
+      } finally {
+        await proxy.close();
+      }
+    }
+    expect(lines).toEqual([expect.stringMatching(/^GET \/r → 403 \(probably not an invoker: grant roles\/run\.invoker/), expect.stringMatching(/^GET \/r → 401 \(Cloud Run rejected the ID token: check --audience/)]);
+    expectNoTokenText(lines.join("\n"), knownTokens);
+  });
+
   test("forwards with a fresh ID token; the caller's own Authorization stays for the app", async () => {
     const proxy = await startProxy({ url: frontEnd.url, tokens: new GoogleTokenSource(), port: 0 });
     try {

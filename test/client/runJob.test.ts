@@ -85,7 +85,7 @@ test("403 on run says to grant run.jobs.run", async () => {
 test("404 for an unknown job says how to list jobs", async () => {
   const error = (await runJob(job("nope"), base()).catch((e: unknown) => e)) as JobError;
   expect(error.status).toBe(404);
-  expect(error.hint).toMatch(/gcloud run jobs list/);
+  expect(error.hint).toContain(`gcloud run jobs list --region ${REGION} --project ${PROJECT}`);
 });
 
 test("401 for an unknown access token, and the token is not in the error", async () => {

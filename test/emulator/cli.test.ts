@@ -1,6 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseCli } from "../../emulator/cli";
+import { parseCli, startFromCli } from "../../emulator/cli";
 import { startEchoApp } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -64,5 +66,32 @@ describe("npm run emulator: the real process", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     await expect(fetch(`${frontEndUrl}/ok`)).rejects.toThrow();
+  });
+});
+
+describe("npm run emulator --write-key: the banner's key-file command", () => {
+  test("runs as printed (with the export lines) and the smoke test passes as the key's account", async () => {
+    const app = await startEchoApp();
+    const dir = await mkdtemp(join(tmpdir(), "pcr-emulator-key-"));
+    const options = parseCli(["--upstream", app.url, "--write-key", join(dir, "key.json"), "--email", "keyed@emulator-project.iam.gserviceaccount.com"]);
+    if (options === "help") throw new Error("unexpected --help");
+    const { emulator, banner } = await startFromCli(options);
+    try {
+      const exports = banner.split("\n").filter((line) => line.startsWith("export "));
+      const command = banner.split("\n").find((line) => line.startsWith("GOOGLE_APPLICATION_CREDENTIALS="));
+      expect(command).toContain("--import ./emulator/redirectPreload.ts");
+      const script = [...exports, `export HOME=${dir} CLOUDSDK_CONFIG=${dir}`, `${command} --json`].join("\n");
+      const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
+        execFile("sh", ["-c", script], { cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, timeout: 60_000 }, (error, out) =>
+          resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout: out }),
+        ),
+      );
+      const report = JSON.parse(stdout);
+      expect([code, report.passed, report.services[0].caller]).toEqual([0, true, "keyed@emulator-project.iam.gserviceaccount.com"]);
+    } finally {
+      await emulator.close();
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

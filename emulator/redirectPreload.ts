@@ -1,6 +1,8 @@
 /**
- * Test-only preload for the CLIs run as child processes:
- * `tsx --require ./test/client/preload/redirectGoogleApis.ts client/cli/smoke.ts …`.
+ * Preload for programs run against the emulator with a service-account key file
+ * (tests, and people trying `npm run emulator -- --write-key FILE` by hand):
+ * `npx tsx --import ./emulator/redirectPreload.ts client/cli/smoke.ts …`
+ * (`--import`, not `--require`: it must load after tsx's own hooks).
  *
  * google-auth-library 10 ignores a service-account key's `token_uri` and always
  * posts the signed JWT to https://oauth2.googleapis.com/token. In-process tests
@@ -10,11 +12,11 @@
  * Nothing in client/ knows about it: the CLI runs its production code path.
  */
 import { gaxios } from "google-auth-library";
-import { googleApisRedirect } from "../../../emulator/redirect";
+import { googleApisRedirect } from "./redirect";
 
 const base = process.env.EMULATOR_GOOGLE_APIS_URL;
 if (!base) {
-  throw new Error("redirectGoogleApis preload: EMULATOR_GOOGLE_APIS_URL is not set; start the emulator and pass its env (startEmulator().env)");
+  throw new Error("emulator/redirectPreload.ts: EMULATOR_GOOGLE_APIS_URL is not set; paste the export lines npm run emulator prints (or pass startEmulator().env)");
 }
 const redirect = googleApisRedirect(base);
 const request = gaxios.Gaxios.prototype.request;
