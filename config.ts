@@ -162,6 +162,15 @@ const smokePath = z
     error: "ends in z, and paths ending in z (like /healthz) are reserved on run.app and never reach the container; use /health or /health/",
   });
 
+/** Audiences are compared exactly with a token's `aud`: a stray space would make one that no token ever matches. */
+const customAudiences = z.array(
+  z
+    .string({ error: "must be a string; write an audience such as https://api.example.com" })
+    .min(1, { error: "is empty; write an audience such as https://api.example.com, or remove the entry" })
+    .regex(/^\S*$/, { error: "contains whitespace, and audiences are matched exactly against the token's aud; remove it" }),
+  { error: "must be a list; write e.g. [https://api.example.com]" },
+);
+
 const duration = (example: string) =>
   z.string({ error: `must be a duration string; write e.g. ${example}` }).regex(DURATION, {
     error: `is not a whole-number duration; write a whole number followed by s, m, h or d, e.g. ${example}`,
@@ -185,7 +194,7 @@ const serviceSchema = (groups: PrincipalGroups) =>
         })
         .optional(),
       invokerRole: roleOf("service").optional(),
-      customAudiences: stringList("write an audience such as https://api.example.com").optional(),
+      customAudiences: customAudiences.optional(),
       smokePath: smokePath.optional(),
       port: z
         .number({ error: "must be a number; write e.g. 8080" })

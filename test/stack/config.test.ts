@@ -52,6 +52,8 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["an args entry that is not a string", job({ args: ["--all", 3] }), "private-cloud-run:jobs[0].args[1]", 3, /must be a string/],
   ["a port out of range", svc({ port: 70000 }), "private-cloud-run:services[0].port", 70000, /use 1-65535/],
   ["an empty custom audience", svc({ customAudiences: [""] }), "private-cloud-run:services[0].customAudiences[0]", "", /is empty; write an audience/],
+  ["a custom audience with a space", svc({ customAudiences: ["https://api.example.com "] }), "private-cloud-run:services[0].customAudiences[0]", "https://api.example.com ", /contains whitespace/],
+  ["customAudiences that is not a list", svc({ customAudiences: "https://api.example.com" }), "private-cloud-run:services[0].customAudiences", "https://api.example.com", /must be a list; write e\.g\. \[https/],
   ["customAudiences on a job (jobs have no URL)", job({ customAudiences: ["https://x.example.com"] }), "private-cloud-run:jobs[0].customAudiences", ["https://x.example.com"], /not a setting this stack reads/],
   ["deleteUntaggedOlderThan 0d", { ...svc({}), "private-cloud-run:deleteUntaggedOlderThan": "0d" }, "private-cloud-run:deleteUntaggedOlderThan", "0d", /is zero/],
   ["zero tasks", job({ tasks: 0 }), "private-cloud-run:jobs[0].tasks", 0, /at least 1/],
