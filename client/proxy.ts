@@ -11,6 +11,7 @@ import { HeaderMode, withIdToken } from "./headers";
 import { IdTokenSource } from "./idTokens";
 import { defaultAudience } from "./invoke";
 import { safeMessage } from "./redact";
+import { withTimeout } from "./timeout";
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Bound on getting a token for one request. @default 30 000 ms */
+  tokenTimeoutMs?: number;
   /** One line per request (method, path, status); never headers. */
   log?: (line: string) => void;
 }
@@ -70,7 +73,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 }
 
 async function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: URL, audience: string, options: ProxyOptions): Promise<void> {
-  const token = await options.tokens.getIdToken(audience);
+  // Bounded like invoke(): a hung metadata server must not hang every browser request.
+  const token = await withTimeout(options.tokens.getIdToken(audience), options.tokenTimeoutMs ?? 30_000);
   const headers = withIdToken(incomingHeaders(req), token, options.headerMode ?? "auto");
   const target = new URL(req.url ?? "/", upstream);
   const transport = target.protocol === "https:" ? https : http;

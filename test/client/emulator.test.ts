@@ -367,6 +367,19 @@ describe("startProxy", () => {
     expectNoTokenText(lines.join("\n"), knownTokens);
   });
 
+  test("a token source that hangs: 502 with the reason after tokenTimeoutMs, nothing reaches the app", async () => {
+    const hung = { getIdToken: () => new Promise<string>(() => undefined) };
+    const proxy = await startProxy({ url: frontEnd.url, tokens: hung, port: 0, tokenTimeoutMs: 200 });
+    try {
+      const response = await fetch(`${proxy.url}/h`);
+      expect(response.status).toBe(502);
+      expect(await response.text()).toMatch(/timed out after 0.2s getting an ID token/);
+      expect(app.received).toHaveLength(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("forwards with a fresh ID token; the caller's own Authorization stays for the app", async () => {
     const proxy = await startProxy({ url: frontEnd.url, tokens: new GoogleTokenSource(), port: 0 });
     try {
