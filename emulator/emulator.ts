@@ -56,6 +56,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       frontEnd = await startFrontEnd({
         upstream: options.upstream,
         issuer,
+        // Verify through the keys the metadata server publishes, over HTTP, as Cloud Run uses Google's certs.
+        jwksUrl: metadata.certsUrl,
         audiences: options.audiences ?? [],
         invokers: options.invokers ?? [`serviceAccount:${email}`],
         propagationDelayMs: options.propagationDelayMs,

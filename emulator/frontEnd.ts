@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
+import { createRemoteJWKSet } from "jose";
 import type { TokenIssuer } from "./tokenIssuer";
 import type { RunningServer } from "./types";
 import { bearerToken, listenLocal } from "./http";
@@ -12,6 +13,13 @@ export interface FrontEndOptions {
   upstream: string;
   /** Issuer whose ID tokens are accepted. */
   issuer: TokenIssuer;
+  /**
+   * Verify signatures with the keys published at this JWKS URL (fetched and cached
+   * by jose's createRemoteJWKSet), as Google's front end uses Google's published
+   * certs, instead of the issuer object's in-process copy.
+   * @example metadata.certsUrl
+   */
+  jwksUrl?: string;
   /**
    * Accepted `aud` values (the service URL, custom audiences); an origin is
    * accepted with or without a trailing slash. Empty: the front end's own URL.
@@ -106,6 +114,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd>
   const userClientIds = options.userClientIds ?? [GCLOUD_CLI_CLIENT_ID, GCLOUD_ADC_CLIENT_ID];
   const decisions: FrontEndDecision[] = [];
   let audiences: string[] = [];
+  const keys = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
 
   const record = (decision: FrontEndDecision): void => {
     decisions.push(decision);
@@ -116,7 +125,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<FrontEnd>
     if (token.startsWith("ya29.")) return { status: 401, reason: "an OAuth access token, not an ID token" };
     let payload;
     try {
-      payload = await options.issuer.verifyIdToken(token, { audiences: [...audiences, ...userClientIds] });
+      payload = await options.issuer.verifyIdToken(token, { audiences: [...audiences, ...userClientIds], keys });
     } catch (error) {
       return { status: 401, reason: (error as Error).message };
     }

@@ -20,6 +20,8 @@ export interface MetadataServerOptions {
 export interface MetadataServer extends RunningServer {
   /** "127.0.0.1:PORT", the value for GCE_METADATA_HOST. */
   host: string;
+  /** Where the signing keys of the tokens it mints are published (JWKS), for a front end's `jwksUrl`. */
+  certsUrl: string;
   /** Changes the default service account's identity for tokens minted from now on. */
   setEmail(email: string): void;
   /** The default service account's identity now. */
@@ -27,6 +29,8 @@ export interface MetadataServer extends RunningServer {
 }
 
 const BASE = "/computeMetadata/v1";
+/** Not on the real metadata server (Google publishes at www.googleapis.com): the emulator's own addition. */
+const CERTS_PATH = "/oauth2/v3/certs";
 /** Every response carries it; google-auth-library (gcp-metadata) rejects responses without it. */
 const FLAVOR = { "metadata-flavor": "Google", server: "Metadata Server for VM" };
 const DEFAULT_SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"];
@@ -82,6 +86,8 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
       (res, error) => sendText(res, error.status, `${error.message}\n`, FLAVOR),
       async (req, res) => {
         const url = new URL(req.url ?? "/", "http://metadata.google.internal");
+        // Published keys, like https://www.googleapis.com/oauth2/v3/certs: public, no Metadata-Flavor needed.
+        if (url.pathname === CERTS_PATH && req.method === "GET") return sendText(res, 200, JSON.stringify(options.issuer.jwks()), { ...FLAVOR, "content-type": "application/json" });
         if (req.headers["metadata-flavor"] !== "Google") throw new HttpError(403, "Missing Metadata-Flavor:Google header.");
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, `method ${req.method} not allowed`);
         const handler = route(url.pathname);
@@ -96,6 +102,7 @@ export async function startMetadataServer(options: MetadataServerOptions): Promi
   return {
     url,
     host: `127.0.0.1:${port}`,
+    certsUrl: `${url}${CERTS_PATH}`,
     close,
     setEmail: (next) => {
       email = next;

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import { SignJWT, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from "jose";
+import { SignJWT, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 /** Options of {@link TokenIssuer}. */
 export interface TokenIssuerOptions {
@@ -131,12 +131,13 @@ export class TokenIssuer {
    * Verifies an ID token as Google's front end does: RS256 signature via the
    * JWKS, `exp`, `iat` (present, not in the future), `aud` (one of `audiences`)
    * and `iss`. Throws an Error whose message names the failed check and never
-   * contains the token.
+   * contains the token. `keys`: where the public keys come from instead of this
+   * object's own copy, e.g. jose's createRemoteJWKSet on a published JWKS URL.
    */
-  async verifyIdToken(token: string, options: { audiences: string[] }): Promise<JWTPayload> {
+  async verifyIdToken(token: string, options: { audiences: string[]; keys?: JWTVerifyGetKey }): Promise<JWTPayload> {
     const issuers = GOOGLE_ISSUERS.includes(this.issuer) ? GOOGLE_ISSUERS : [this.issuer];
     try {
-      const { payload } = await jwtVerify(token, this.keySet, {
+      const { payload } = await jwtVerify(token, options.keys ?? this.keySet, {
         algorithms: ["RS256"],
         issuer: issuers,
         audience: options.audiences,
@@ -165,6 +166,7 @@ function describeVerificationFailure(error: unknown, token: string): string {
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "ID token rejected: bad signature";
   if (error instanceof joseErrors.JWKSNoMatchingKey) return "ID token rejected: signed by an unknown key (kid)";
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return `ID token rejected: the signing keys could not be fetched (${error.code})`;
   if (error instanceof joseErrors.JOSEError) return `ID token rejected: malformed (${error.code})`;
   if (error instanceof Error && error.message.startsWith("ID token rejected")) return error.message;
   return "ID token rejected: malformed";

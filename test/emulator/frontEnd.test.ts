@@ -1,4 +1,4 @@
-import { TokenIssuer, startFrontEnd, SIGNATURE_REMOVED, type FrontEnd } from "../../emulator";
+import { TokenIssuer, startFrontEnd, startMetadataServer, SIGNATURE_REMOVED, type FrontEnd } from "../../emulator";
 import { jwtParts, startEchoApp } from "./support";
 
 const INVOKER = "caller@proj.iam.gserviceaccount.com";
@@ -211,6 +211,33 @@ describe("Cloud Run front end defaults", () => {
       expect((await fetch(frontEnd.url, { headers: { authorization: `Bearer ${other}` } })).status).toBe(401);
     } finally {
       await frontEnd.close();
+    }
+  });
+});
+
+describe("Cloud Run front end verifying through published keys (jwksUrl)", () => {
+  test("the metadata server publishes its issuer's keys; the front end verifies with whatever that URL serves", async () => {
+    const issuer = new TokenIssuer();
+    const other = new TokenIssuer(); // same iss (accounts.google.com), different key
+    const app = await startEchoApp();
+    const metadata = await startMetadataServer({ issuer, email: INVOKER, projectId: "proj" });
+    const otherMetadata = await startMetadataServer({ issuer: other, email: INVOKER, projectId: "proj" });
+    // Public, like Google's certs: no Metadata-Flavor needed.
+    const published = await (await fetch(metadata.certsUrl)).json();
+    expect(published).toEqual(issuer.jwks());
+    const viaOwnKeys = await startFrontEnd({ upstream: app.url, issuer, jwksUrl: metadata.certsUrl, audiences: [AUDIENCE], invokers: [`serviceAccount:${INVOKER}`] });
+    // Same issuer object, but the URL publishes another key: proves the signature check uses the fetched keys.
+    const viaOtherKeys = await startFrontEnd({ upstream: app.url, issuer, jwksUrl: otherMetadata.certsUrl, audiences: [AUDIENCE], invokers: [`serviceAccount:${INVOKER}`] });
+    try {
+      const token = await issuer.mintIdToken({ email: INVOKER, audience: AUDIENCE });
+      const forged = await other.mintIdToken({ email: INVOKER, audience: AUDIENCE });
+      const status = async (frontEnd: FrontEnd, idToken: string) => (await fetch(`${frontEnd.url}/`, { headers: { authorization: `Bearer ${idToken}` } })).status;
+      expect(await status(viaOwnKeys, token)).toBe(200);
+      expect(await status(viaOwnKeys, forged)).toBe(401);
+      expect(viaOwnKeys.decisions().pop()?.reason).toBe("ID token rejected: signed by an unknown key (kid)");
+      expect(await status(viaOtherKeys, token)).toBe(401);
+    } finally {
+      await Promise.all([viaOwnKeys.close(), viaOtherKeys.close(), metadata.close(), otherMetadata.close(), app.close()]);
     }
   });
 });
