@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { StackOutputs } from "../../components/smokeTest";
+import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTest";
 import { readOutputsFile, readStackOutputs, targetsFromOutputs } from "../../client/outputs";
 
 /** A full StackOutputs value, as the stack exports it. */
@@ -58,6 +59,19 @@ afterAll(async () => {
 
 test("every service and job of the outputs becomes a target", () => {
   expect(targetsFromOutputs(sampleOutputs())).toEqual(expectedTargets);
+});
+
+test("the stack's own descriptor builders produce what the smoke test reads (custom audience first)", () => {
+  const url = "https://api-abc-de.a.run.app";
+  const outputs = {
+    services: { api: { smokeTest: buildServiceSmokeTest({ name: "api", url, customAudiences: ["https://api.example.com"], path: "/health/", invokers: ["user:alice@example.com"] }) } },
+    jobs: { nightly: { smokeTest: buildJobSmokeTest({ name: "nightly", project: "p", region: "asia-east1" }) } },
+  };
+  // As printed by pulumi stack output --json and read back.
+  expect(targetsFromOutputs(JSON.parse(JSON.stringify(outputs)))).toEqual({
+    services: [{ name: "api", url, audience: "https://api.example.com", path: "/health/" }],
+    jobs: [{ name: "nightly", project: "p", region: "asia-east1" }],
+  });
 });
 
 test("a stack with only services needs no jobs key", () => {
