@@ -4,7 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { isPublicPrincipal } from "./principals";
+import { parsePrincipal } from "./principals";
 import { memberSlug } from "./naming";
 
 export type InvokerMode = "authoritative" | "additive";
@@ -30,17 +30,35 @@ export interface InvokerAccessArgs {
   role?: string;
 }
 
+/**
+ * Defence in depth: config validation already did this, but a component used
+ * directly must refuse public members, group names and malformed strings too,
+ * and write emails as IAM stores them (lower case) so `pulumi up` shows no
+ * perpetual diff. Returns the members deduplicated and sorted.
+ */
+function canonicalMembers(name: string, kind: "service" | "job", raw: readonly string[]): string[] {
+  if (raw.length === 0) throw new Error(`${name}: no invokers; list at least one principal that may invoke this ${kind} (an empty authoritative binding grants no one)`);
+  const members = raw.map((value) => {
+    const parsed = parsePrincipal(value);
+    if (parsed.kind === "member") return parsed.member;
+    const why = parsed.kind === "group" ? "is a group name; expand groups (expandPrincipals) before granting" : parsed.message;
+    throw new Error(`${name}: invoker ${JSON.stringify(value)} ${why}`);
+  });
+  return [...new Set(members)].sort();
+}
+
 /** Grants the role to exactly the listed members on one service or job. */
 export class InvokerAccess extends pulumi.ComponentResource {
   /** The IAM resources created: one Binding, or one Member per principal. */
   readonly resources: pulumi.CustomResource[];
+  /** The members granted: canonical (emails in lower case), deduplicated, sorted. */
+  readonly members: string[];
 
   constructor(name: string, args: InvokerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered, the component itself included.
+    const members = canonicalMembers(name, args.kind, args.members);
     super("private-cloud-run:index:InvokerAccess", name, {}, opts);
-    // Defence in depth: config validation already refuses these; a component
-    // used directly must refuse them too.
-    const publicMember = args.members.find(isPublicPrincipal);
-    if (publicMember) throw new Error(`${name}: "${publicMember}" would make the ${args.kind} public; this stack never grants public access`);
+    this.members = members;
     const target = { name: args.workload.name, location: args.workload.location, project: args.workload.project, role: args.role ?? "roles/run.invoker" };
     // IAM follows a replaced workload: when the service/job is replaced, its
     // grants are replaced too (a new resource starts with an empty policy).
@@ -48,8 +66,8 @@ export class InvokerAccess extends pulumi.ComponentResource {
     const mode = args.mode ?? "authoritative";
     this.resources =
       mode === "authoritative"
-        ? [this.binding(name, args.kind, { ...target, members: [...args.members].sort() }, self)]
-        : [...new Set(args.members)].sort().map((member) => this.member(`${name}-${memberSlug(member)}`, args.kind, { ...target, member }, self));
+        ? [this.binding(name, args.kind, { ...target, members }, self)]
+        : members.map((member) => this.member(`${name}-${memberSlug(member)}`, args.kind, { ...target, member }, self));
     this.registerOutputs({});
   }
 

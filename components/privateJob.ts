@@ -107,7 +107,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       { kind: "job", workload: this.job, members: args.invokers, mode: invokerMode, role: invokerRole },
       self,
     );
-    const invokers = [...args.invokers].sort();
+    const invokers = this.invokerAccess.members;
     this.outputs = pulumi.all([this.serviceAccount.email, pulumi.output(args.image)]).apply(([serviceAccountEmail, image]) => ({
       audiences: [],
       serviceAccountEmail,

@@ -114,7 +114,7 @@ export class PrivateService extends pulumi.ComponentResource {
       { kind: "service", workload: this.service, members: args.invokers, mode: invokerMode, role: invokerRole },
       self,
     );
-    const invokers = [...args.invokers].sort();
+    const invokers = this.invokerAccess.members;
     this.outputs = pulumi
       .all([this.service.uri, this.serviceAccount.email, pulumi.output(args.image)])
       .apply(([url, serviceAccountEmail, image]) => ({
