@@ -158,6 +158,7 @@ const invokerList = (groups: PrincipalGroups) =>
 const smokePath = z
   .string({ error: "must be a string; write an absolute path such as /health/" })
   .startsWith("/", { error: "must start with /; write e.g. /health/" })
+  .regex(/^\S*$/, { error: "contains whitespace, which a probe path cannot hold; write e.g. /health/" })
   .refine((path) => !path.endsWith("z"), {
     error: "ends in z, and paths ending in z (like /healthz) are reserved on run.app and never reach the container; use /health or /health/",
   });

@@ -35,6 +35,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["a service name too long", svc({ name: `s${"x".repeat(49)}` }), "private-cloud-run:services[0].name", `s${"x".repeat(49)}`, /at most 49 characters/],
   ["an unknown ingress", svc({ ingress: "public" }), "private-cloud-run:services[0].ingress", "public", /use one of all, internal, internal-and-cloud-load-balancing/],
   ["a smoke path without /", svc({ smokePath: "health" }), "private-cloud-run:services[0].smokePath", "health", /must start with \//],
+  ["a smoke path with a space", svc({ smokePath: "/health check" }), "private-cloud-run:services[0].smokePath", "/health check", /contains whitespace/],
   ["a smoke path ending in z", svc({ smokePath: "/healthz" }), "private-cloud-run:services[0].smokePath", "/healthz", /reserved on run\.app/],
   ["an unknown invoker mode", svc({ invokerMode: "merge" }), "private-cloud-run:services[0].invokerMode", "merge", /use authoritative .* or additive/],
   ["a role that is not an invoker role", svc({ invokerRole: "roles/owner" }), "private-cloud-run:services[0].invokerRole", "roles/owner", /roles\/run\.invoker/],
