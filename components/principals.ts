@@ -181,6 +181,11 @@ function resolveEntry(entry: unknown, groups: PrincipalGroups, trail: string[]):
 export function validateGroups(groups: PrincipalGroups): { group: string; index: number | null; value: unknown; message: string }[] {
   const problems: { group: string; index: number | null; value: unknown; message: string }[] = [];
   for (const [name, entries] of Object.entries(groups)) {
+    if (isPublicPrincipal(name)) {
+      // A reference to it would be refused as public anyway; say so where the group is defined.
+      problems.push({ group: name, index: null, value: name, message: `names the public; a group cannot be called that, rename it (e.g. everyone-in-eng)` });
+      continue;
+    }
     if (!GROUP_NAME.test(name)) {
       problems.push({
         group: name,

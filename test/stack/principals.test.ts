@@ -120,11 +120,13 @@ describe("expandPrincipals", () => {
 
 describe("validateGroups", () => {
   test("reports bad entries, self references and bad group names", () => {
-    const problems = validateGroups({ ok: ["user:a@example.com"], self: ["self"], pub: ["allAuthenticatedUsers"], "bad:name": [] });
+    const problems = validateGroups({ ok: ["user:a@example.com"], self: ["self"], pub: ["allAuthenticatedUsers"], "bad:name": [], AllUsers: ["user:a@example.com"], notAList: "user:a@example.com" });
     expect(problems.map((p) => [p.group, p.index])).toEqual([
       ["self", 0],
       ["pub", 0],
       ["bad:name", null],
+      ["AllUsers", null],
     ]);
+    expect(problems[3].message).toMatch(/names the public; a group cannot be called that/);
   });
 });
