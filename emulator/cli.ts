@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
 
 const USAGE = `Usage: npm run emulator -- [options]
@@ -120,6 +121,42 @@ function banner(emulator: Emulator, options: CliOptions, invokers: string[], pro
   return lines.join("\n");
 }
 
+/**
+ * The invoker list as last requested at the prompt (changes take effect after
+ * the propagation delay, so the list in effect may still be an older one).
+ */
+export interface InvokerConsole {
+  /** Applies one typed line (`grant MEMBER`, `revoke MEMBER`, `invokers`) and returns what to print. */
+  apply(line: string): string;
+}
+
+/** Lets a person change the front end's invokers while it runs, as an IAM grant would. */
+export function invokerConsole(emulator: Emulator, initial: string[], delayMs: number): InvokerConsole {
+  let requested = [...initial];
+  const help = "commands: grant MEMBER | revoke MEMBER | invokers   (MEMBER e.g. serviceAccount:sa@p.iam.gserviceaccount.com, user:you@example.com)";
+  return {
+    apply(line) {
+      const frontEnd = emulator.frontEnd;
+      if (!frontEnd) return "no front end (start with --upstream URL) so there are no invokers to change";
+      const [command, member, ...rest] = line.trim().split(/\s+/);
+      if (command === "" || command === undefined) return "";
+      if (command === "invokers" && member === undefined) {
+        return `in effect: ${frontEnd.invokers().join(", ") || "(none)"}\nrequested: ${requested.join(", ") || "(none)"}`;
+      }
+      if ((command !== "grant" && command !== "revoke") || member === undefined || rest.length > 0) return `"${line.trim()}" is not a command; ${help}`;
+      const next = command === "grant" ? [...new Set([...requested, member])] : requested.filter((m) => m !== member);
+      try {
+        frontEnd.setInvokers(next);
+      } catch (error) {
+        return `${command} ${member}: ${(error as Error).message}`;
+      }
+      requested = next;
+      const when = delayMs > 0 ? `in ${delayMs / 1000}s (--propagation-delay-ms)` : "now";
+      return `${command} ${member}: invokers will be [${next.join(", ")}] ${when}`;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   let options: CliOptions | "help";
   try {
@@ -142,6 +179,16 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  if (emulator.frontEnd && process.stdin.isTTY) {
+    const invokers = invokerConsole(emulator, options.invokers ?? [`serviceAccount:${emulator.metadata.email()}`], options.propagationDelayMs ?? 0);
+    console.log("Type grant MEMBER / revoke MEMBER / invokers to change who may invoke, as IAM would (with the propagation delay).");
+    const prompt = createInterface({ input: process.stdin });
+    prompt.on("line", (line) => {
+      const answer = invokers.apply(line);
+      if (answer) console.log(answer);
+    });
+    prompt.on("close", stop); // Ctrl-D
+  }
 }
 
 if (require.main === module) {

@@ -2,7 +2,8 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseCli, startFromCli } from "../../emulator/cli";
+import { invokerConsole, parseCli, startFromCli } from "../../emulator/cli";
+import { startEmulator } from "../../emulator";
 import { startEchoApp } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -92,6 +93,31 @@ describe("npm run emulator --write-key: the banner's key-file command", () => {
       await emulator.close();
       await app.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run emulator: changing invokers at the prompt", () => {
+  test("grant and revoke go through the front end's propagation path; bad members and commands say what to type", async () => {
+    const app = await startEchoApp();
+    const emulator = await startEmulator({ upstream: app.url, invokers: ["user:alice@example.com"], propagationDelayMs: 0 });
+    try {
+      const prompt = invokerConsole(emulator, ["user:alice@example.com"], 0);
+      const runner = `serviceAccount:${emulator.metadata.email()}`;
+      const token = await (await fetch(`http://${emulator.metadata.host}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${emulator.frontEnd!.url}`, { headers: { "Metadata-Flavor": "Google" } })).text();
+      const status = async () => (await fetch(emulator.frontEnd!.url, { headers: { authorization: `Bearer ${token}` } })).status;
+      expect(await status()).toBe(403);
+      expect(prompt.apply(`grant ${runner}`)).toBe(`grant ${runner}: invokers will be [user:alice@example.com, ${runner}] now`);
+      expect(await status()).toBe(200);
+      expect(prompt.apply("invokers")).toBe(`in effect: user:alice@example.com, ${runner}\nrequested: user:alice@example.com, ${runner}`);
+      expect(prompt.apply(`revoke ${runner}`)).toMatch(/invokers will be \[user:alice@example.com\] now/);
+      expect(await status()).toBe(403);
+      expect(prompt.apply("grant allUsers")).toMatch(/^grant allUsers: .*allUsers/);
+      expect(emulator.frontEnd!.invokers()).toEqual(["user:alice@example.com"]);
+      expect(prompt.apply("make me an invoker")).toMatch(/is not a command; commands: grant MEMBER \| revoke MEMBER \| invokers/);
+    } finally {
+      await emulator.close();
+      await app.close();
     }
   });
 });
