@@ -22,7 +22,10 @@ const USAGE = `Usage: npm run emulator -- [options]
   --write-key FILE           write a service-account key file for --email (google-auth-library ignores its
                              token_uri: load emulator/redirectPreload.ts with --import, as the banner shows)
   --port N                   front-end port (default ephemeral); --metadata-port, --apis-port likewise
-  --help`;
+  --help
+
+On a terminal, type grant MEMBER / revoke MEMBER / invokers while it runs to change who may
+invoke (taking effect after --propagation-delay-ms, as an IAM grant would).`;
 
 /** Parsed command line. */
 export interface CliOptions extends EmulatorOptions {
