@@ -3,11 +3,18 @@ import { sortViolations, type Violation } from "./policyTypes";
 import { renderTree } from "./tree";
 import { summarizeWorkloads, type WorkloadSummary } from "./workloads";
 
+/** "Pulumi project P, GCP project G": two different things a reader may both call "project". */
+function projectLabel(evaluation: Evaluation): string {
+  const gcpProject = (evaluation.outputs as { project?: unknown }).project;
+  const pulumiProject = `Pulumi project ${evaluation.project}`;
+  return typeof gcpProject === "string" ? `${pulumiProject}, GCP project ${gcpProject}` : pulumiProject;
+}
+
 /** The human view: workloads, the resource tree, then the policy verdicts. */
 export function renderPlan(evaluation: Evaluation, violations: Violation[]): string[] {
   const workloads = summarizeWorkloads(evaluation);
   return [
-    `Plan for stack "${evaluation.stack}" (project ${evaluation.project}): ${evaluation.resources.length} resources, offline (Pulumi mock engine)`,
+    `Plan for stack "${evaluation.stack}" (${projectLabel(evaluation)}): ${evaluation.resources.length} resources, offline (Pulumi mock engine)`,
     "",
     `Workloads (${workloads.length}):`,
     ...(workloads.length === 0 ? ["  (none)"] : workloads.flatMap(renderWorkload)),
