@@ -1,0 +1,46 @@
+/**
+ * Keeps the README true: its quick start, the npm scripts it names, its links,
+ * and the dev stack's Mermaid diagram it shows (real output of the program).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { renderMermaid } from "../cli/mermaid";
+import { evaluateStack, loadStackConfig } from "../offline/evaluate";
+
+const root = path.join(__dirname, "..");
+const readme = readFileSync(path.join(root, "README.md"), "utf8");
+const scripts = Object.keys(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts);
+
+function fencedBlocks(language: string): string[] {
+  const pattern = new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g");
+  return [...readme.matchAll(pattern)].map((match) => match[1]);
+}
+
+describe("README", () => {
+  it("starts with the two commands: set up and run, and test", () => {
+    const firstBlock = readme.split("```")[1];
+    const commands = firstBlock.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);
+    expect(commands).toEqual(["sh", "npm ci && npm start", "npm test"]);
+  });
+
+  it("names only npm scripts that exist", () => {
+    const named = [...readme.matchAll(/npm run (?:--silent )?([a-z]+(?::[a-z]+)*)/g)].map((match) => match[1]);
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter((name) => !scripts.includes(name))).toEqual([]);
+  });
+
+  it("links only to files that exist", () => {
+    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((match) => match[1])
+      .filter((target) => !/^https?:/.test(target));
+    expect(targets.length).toBeGreaterThan(3);
+    expect(targets.filter((target) => !existsSync(path.join(root, target)))).toEqual([]);
+  });
+
+  it("shows the dev stack's current Mermaid diagram", async () => {
+    const { stack, config } = loadStackConfig("dev", root);
+    const evaluation = await evaluateStack({ stack, config });
+    const [diagram] = fencedBlocks("mermaid");
+    expect(diagram.trim()).toBe(renderMermaid(evaluation.resources).trim());
+  });
+});
