@@ -4,11 +4,17 @@
  * the invocation path (issue 5). Usage and exit codes: cli/args.ts, docs/plan.md.
  */
 import { safeMessage } from "../client/redact";
+import { checkStackFile } from "./configFile";
 import { EXIT, runPlan, type PlanDeps, type PlanIO } from "./run";
 
 /** The real collaborators, loaded lazily so `--help` and usage errors stay instant. */
 const deps: PlanDeps = {
-  loadStackConfig: async (stackOrFile) => (await import("../offline/evaluate")).loadStackConfig(stackOrFile),
+  loadStackConfig: async (stackOrFile) => {
+    const { loadStackConfig, PROJECT_DIR } = await import("../offline/evaluate");
+    // Missing file, directory, YAML syntax, wrong shape: named with the file and the fix first.
+    checkStackFile(stackOrFile, PROJECT_DIR);
+    return loadStackConfig(stackOrFile);
+  },
   evaluateStack: async (input) => (await import("../offline/evaluate")).evaluateStack(input),
   evaluatePolicies: async (resources, options) => (await import("../policy/rules")).evaluatePolicies(resources, options),
   rehearse: async (evaluation, io) => (await import("./rehearsal")).rehearse(evaluation, io),

@@ -88,6 +88,17 @@ describe("npm start (child process)", () => {
     }
   });
 
+  it("a stack file with a YAML syntax error, as --config or --diff: exit 2, the file, line and fix on stderr, nothing on stdout", async () => {
+    const file = join(dir, "Pulumi.typo.yaml");
+    writeFileSync(file, "config:\n  gcp:project: my-gcp-project\n  gcp:region: [asia-east1\n");
+    for (const args of [["--config", file, "--no-rehearsal"], ["--diff", file, "--json"]]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: line \\d+, column \\d+: invalid YAML: .*; fix the syntax`));
+    }
+  });
+
   it("--diff lists principals and resource changes between two configs", async () => {
     const file = stackFile("review", (config) => {
       (config["private-cloud-run:principals"] as Record<string, string[]>).team.push("user:bob@example.com");
