@@ -54,7 +54,7 @@ interface DeployedImage {
   image: string | typeof UNKNOWN;
 }
 
-/** Every container image of every Cloud Run v2 service and job. */
+/** Every container image of every Cloud Run service (v1 and v2) and job. */
 function deployedImages(resources: ResourceUnderTest[]): DeployedImage[] {
   return resources.flatMap((resource) => {
     const template = runtimeTemplatePath(resource.type);

@@ -28,10 +28,10 @@ function checkImage(resource: ResourceUnderTest, steps: PathStep[], image: unkno
   ];
 }
 
-/** Mandatory: every container image of a v2 service or job ends in `@sha256:<64 hex>`. */
+/** Mandatory: every container image of a service (v1 or v2) or job ends in `@sha256:<64 hex>`. */
 export const imagesPinnedByDigest: PolicyRule = {
   name: "cloud-run-image-by-digest",
-  description: "Every container of a Cloud Run v2 service or job is deployed by digest (image@sha256:<64 hex>), not by tag.",
+  description: "Every container of a Cloud Run service (v1 and v2) or job is deployed by digest (image@sha256:<64 hex>), not by tag.",
   enforcementLevel: "mandatory",
   check(resource, ctx) {
     const template = runtimeTemplatePath(resource.type);

@@ -1,11 +1,11 @@
 /**
- * Mandatory: every Cloud Run v2 service and job runs as a dedicated service
- * account. Leaving `serviceAccount` unset runs it as the project's default
+ * Mandatory: every Cloud Run service (v2, and v1's `template.spec.serviceAccountName`)
+ * and job runs as a dedicated service account. Leaving `serviceAccount` unset runs it as the project's default
  * compute account, which usually holds Editor on the whole project.
  */
 import { formatPath, isUnknown, readPath, show, unverifiedReporter } from "./inputs";
 import { PolicyRule } from "./types";
-import { runtimeTemplatePath, workloadKind } from "./workloads";
+import { runtimeAccountKey, runtimeTemplatePath, workloadKind } from "./workloads";
 
 /** `<project number>-compute@developer.gserviceaccount.com`, any case. */
 const DEFAULT_COMPUTE_ACCOUNT = /^\d+-compute@developer\.gserviceaccount\.com$/i;
@@ -21,12 +21,12 @@ const FIX = "Fix: create a serviceaccount.Account for this workload (no project 
 /** Mandatory: a runtime service account is set and is not the default compute account. */
 export const dedicatedRuntimeServiceAccount: PolicyRule = {
   name: "cloud-run-dedicated-service-account",
-  description: "Every Cloud Run v2 service and job sets a runtime service account that is not the default compute account.",
+  description: "Every Cloud Run service (v1 and v2) and job sets a runtime service account that is not the default compute account.",
   enforcementLevel: "mandatory",
   check(resource, ctx) {
     const template = runtimeTemplatePath(resource.type);
     if (!template) return [];
-    const steps = [...template, "serviceAccount"];
+    const steps = [...template, runtimeAccountKey(resource.type)];
     const path = formatPath(steps);
     const account = readPath(resource.inputs, steps);
     if (isUnknown(account)) {

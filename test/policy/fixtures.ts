@@ -101,13 +101,16 @@ export function policyJson(bindingsList: { role: string; members: string[] }[]):
   return JSON.stringify({ bindings: bindingsList });
 }
 
-/** A v1 cloudrun.Service with the given metadata annotations. */
-export function v1Service(annotations: Record<string, string>): ResourceUnderTest {
+/** A v1 cloudrun.Service with the given metadata annotations (and, optionally, revision spec). */
+export function v1Service(
+  annotations: Record<string, string>,
+  spec: Unwrap<gcp.types.input.cloudrun.ServiceTemplateSpec> = { serviceAccountName: RUNTIME_SA, containers: [{ image: IMAGE }] },
+): ResourceUnderTest {
   const inputs: Unwrap<gcp.cloudrun.ServiceArgs> = {
     name: "legacy",
     location: "asia-east1",
     metadata: { annotations },
-    template: { spec: { serviceAccountName: RUNTIME_SA, containers: [{ image: IMAGE }] } },
+    template: { spec },
   };
   return { type: "gcp:cloudrun/service:Service", name: "legacy-service", inputs: typed(inputs) };
 }

@@ -172,6 +172,9 @@ describe("cloud-run-dedicated-service-account (mandatory)", () => {
     ["service, default compute account in capitals", withAccount(DEFAULT_COMPUTE_SA.toUpperCase()), ["is the default compute"]],
     ["job, account unset", jobWithAccount(undefined), ["template.template.serviceAccount: (unset)", "job nightly-job"]],
     ["job, default compute account", jobWithAccount(DEFAULT_COMPUTE_SA), ["template.template.serviceAccount"]],
+    ["v1 service, dedicated account", v1Service({}), []],
+    ["v1 service, account unset", v1Service({}, { containers: [{ image: IMAGE }] }), ["template.spec.serviceAccountName: (unset)", "service legacy-service"]],
+    ["v1 service, default compute account", v1Service({}, { serviceAccountName: DEFAULT_COMPUTE_SA, containers: [{ image: IMAGE }] }), ["template.spec.serviceAccountName", "is the default compute"]],
   ])("%s", (_label, resource, expected) => {
     const { messages } = check(dedicatedRuntimeServiceAccount, resource);
     expect(messages).toHaveLength(expected.length === 0 ? 0 : 1);
@@ -212,6 +215,9 @@ describe("cloud-run-image-by-digest (mandatory)", () => {
     ["no containers", service({ template: { serviceAccount: RUNTIME_SA, containers: [] } }), 1],
     ["a job by digest", job(), 0],
     ["a job by tag", job({ template: { template: { serviceAccount: RUNTIME_SA, containers: [{ image: "gcr.io/p/app:v2" }] } } }), 1],
+    ["a v1 service by digest", v1Service({}), 0],
+    ["a v1 service by tag", v1Service({}, { serviceAccountName: RUNTIME_SA, containers: [{ image: "gcr.io/p/app:latest" }] }), 1],
+    ["a v1 service without containers", v1Service({}, { serviceAccountName: RUNTIME_SA }), 1],
   ])("%s", (_label, resource, count) => {
     const { messages } = check(imagesPinnedByDigest, resource);
     expect(messages).toHaveLength(count);
