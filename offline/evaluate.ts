@@ -78,7 +78,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   const rootDir = opts.rootDir ?? PROJECT_DIR;
   // Validate first: a bad config must not register even the root stack.
   const settings = parseStackConfig(opts.config);
-  checkSourcesExist(rootDir, [...settings.services, ...settings.jobs].map((w) => w.source));
+  checkSourcesExist(rootDir, settings);
   const recorder = new Recorder();
   const mocks = createMocks({ rootDir, project: settings.project, region: settings.region, stack: opts.stack });
   await pulumi.runtime.setMocks(opts.wrapMocks ? opts.wrapMocks(mocks) : mocks, project, opts.stack, false);
@@ -107,12 +107,25 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   }
 }
 
-/** A missing build context would fail the real image build: say so before anything is registered. */
-function checkSourcesExist(rootDir: string, sources: string[]): void {
-  const missing = [...new Set(sources)].filter((source) => !fs.existsSync(path.resolve(rootDir, source)) || !fs.statSync(path.resolve(rootDir, source)).isDirectory());
-  if (missing.length > 0) {
-    throw new Error(`build context(s) not found: ${missing.map((m) => `"${m}" (resolved to ${path.resolve(rootDir, m)})`).join(", ")}; fix "source" in the stack config`);
-  }
+/**
+ * A missing build context would fail the real image build: say so before
+ * anything is registered, as a config problem (the CLI's exit 2) naming the
+ * key, the value, where it resolved and the fix.
+ */
+function checkSourcesExist(rootDir: string, settings: { services: { source: string }[]; jobs: { source: string }[] }): void {
+  const isDirectory = (dir: string) => fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+  const problems = (["services", "jobs"] as const).flatMap((kind) =>
+    settings[kind].flatMap(({ source }, index) => {
+      const resolved = path.resolve(rootDir, source);
+      if (isDirectory(resolved)) return [];
+      return [{
+        path: `${NAMESPACE}:${kind}[${index}].source`,
+        value: source,
+        message: `build context not found (resolved to ${resolved}); set it to the directory that holds the Dockerfile, relative to the project root (e.g. ./app)`,
+      }];
+    }),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Pulumi's runtime holds config values as strings; structured values as JSON, like the CLI passes them. */

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { ConfigError, evaluateStack, loadStackConfig } from "../../offline/evaluate";
 import { createMocks, hashBuildContext } from "../../offline/mocks";
 import { TempSource, TYPES, isIamType } from "../support/stackHarness";
 
@@ -33,7 +33,12 @@ describe("evaluateStack", () => {
 
   test("a missing build context is reported before anything is registered", async () => {
     const config = { ...dev.config, "private-cloud-run:jobs": [{ name: "j", source: "./does-not-exist", invokers: ["user:a@example.com"] }] };
-    await expect(evaluateStack({ stack: "dev", config })).rejects.toThrow(/build context\(s\) not found: "\.\/does-not-exist"/);
+    // A config problem (the CLI's exit 2) at the key, with the value and the fix.
+    const error = await evaluateStack({ stack: "dev", config }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      { path: "private-cloud-run:jobs[0].source", value: "./does-not-exist", message: expect.stringMatching(/^build context not found \(resolved to .*does-not-exist\); set it to the directory that holds the Dockerfile/) },
+    ]);
     // …and the next evaluation is unaffected.
     expect((await evaluateStack(dev)).resources.length).toBeGreaterThan(10);
   });
