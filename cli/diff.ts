@@ -10,6 +10,8 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
 export interface PrincipalChange {
   kind: "service" | "job";
   workload: string;
+  /** Whether the workload itself is new in OTHER, gone from it, or in both. */
+  status: "added" | "removed" | "changed";
   added: string[];
   removed: string[];
 }
@@ -66,7 +68,8 @@ export function diffPrincipals(before: Evaluation, after: Evaluation): Principal
       const now = new Set(next[workload]?.invokers ?? []);
       const added = [...now].filter((member) => !was.has(member)).sort();
       const removed = [...was].filter((member) => !now.has(member)).sort();
-      if (added.length + removed.length > 0) changes.push({ kind, workload, added, removed });
+      const status = !(workload in old) ? "added" : !(workload in next) ? "removed" : "changed";
+      if (added.length + removed.length > 0) changes.push({ kind, workload, status, added, removed });
     }
   }
   return changes;
@@ -129,7 +132,9 @@ export function renderDiff(diff: PlanDiff): string[] {
   const lines = [`Diff ${diff.from} → ${diff.to}`, "", "Principals (invokers) per workload:"];
   if (diff.principals.length === 0) lines.push("  (no change)");
   for (const change of diff.principals) {
-    lines.push(`  ${change.kind} ${change.workload}:`);
+    // A reviewer must see that a whole workload (and every grant on it) comes or goes.
+    const note = change.status === "changed" ? "" : change.status === "added" ? " (new workload)" : " (workload removed)";
+    lines.push(`  ${change.kind} ${change.workload}${note}:`);
     for (const member of change.added) lines.push(`    + ${member}`);
     for (const member of change.removed) lines.push(`    - ${member}`);
   }

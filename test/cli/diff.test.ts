@@ -6,15 +6,19 @@ describe("--diff", () => {
     const before = fixtureEvaluation({ invokers: ["user:alice@example.com", "group:eng@example.com"] });
     const after = fixtureEvaluation({ stack: "prod", invokers: ["user:alice@example.com", "user:bob@example.com"] });
     expect(diffEvaluations(before, after).principals).toEqual([
-      { kind: "service", workload: "hello", added: ["user:bob@example.com"], removed: ["group:eng@example.com"] },
+      { kind: "service", workload: "hello", status: "changed", added: ["user:bob@example.com"], removed: ["group:eng@example.com"] },
     ]);
   });
 
   it("counts every invoker of a workload that appears or disappears", () => {
     const diff = diffEvaluations(fixtureEvaluation(), fixtureEvaluation({ withJob: true }));
     expect(diff.principals).toEqual([
-      { kind: "job", workload: "nightly", added: ["serviceAccount:hello-run@demo.iam.gserviceaccount.com"], removed: [] },
+      { kind: "job", workload: "nightly", status: "added", added: ["serviceAccount:hello-run@demo.iam.gserviceaccount.com"], removed: [] },
     ]);
+    const gone = diffEvaluations(fixtureEvaluation({ withJob: true }), fixtureEvaluation());
+    expect(gone.principals).toEqual([expect.objectContaining({ workload: "nightly", status: "removed", added: [], removed: ["serviceAccount:hello-run@demo.iam.gserviceaccount.com"] })]);
+    expect(renderDiff(diff).join("\n")).toContain("  job nightly (new workload):\n    + serviceAccount:hello-run@demo.iam.gserviceaccount.com");
+    expect(renderDiff(gone).join("\n")).toContain("  job nightly (workload removed):\n    - serviceAccount:hello-run@demo.iam.gserviceaccount.com");
     expect(diff.resources.added.map((r) => r.name)).toEqual(["nightly", "nightly-invoker-0", "nightly-job", "nightly-sa"]);
     expect(diff.resources.removed).toEqual([]);
     expect(diffEvaluations(fixtureEvaluation({ withJob: true }), fixtureEvaluation()).resources.removed).toHaveLength(4);

@@ -144,7 +144,7 @@ describe("runPlan", () => {
     expect(await h.run(["--json", "--diff", "prod"])).toBe(EXIT.clean);
     const document = JSON.parse(h.stdout());
     expect(document.diff.principals).toEqual([
-      { kind: "service", workload: "hello", added: ["user:bob@example.com"], removed: ["group:eng@example.com", "user:alice@example.com"] },
+      { kind: "service", workload: "hello", status: "changed", added: ["user:bob@example.com"], removed: ["group:eng@example.com", "user:alice@example.com"] },
     ]);
   });
 
