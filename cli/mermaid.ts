@@ -199,10 +199,20 @@ export function runtimeAccount(resource: RegisteredResource): string | undefined
   return typeof email === "string" ? email : undefined;
 }
 
-/** The `serviceaccount.Account` whose accountId is the email's local part. */
+/**
+ * The `serviceaccount.Account` this email belongs to: same accountId (the local part) and,
+ * when the account sets its project, the same project (`<id>@<project>.iam.gserviceaccount.com`).
+ * An invoker from another project that happens to share an id must not be drawn as this stack's account.
+ */
 function accountFor(email: string, resources: RegisteredResource[]): RegisteredResource | undefined {
-  const local = email.split("@")[0];
-  return resources.find((resource) => resource.type === "gcp:serviceaccount/account:Account" && resource.inputs.accountId === local);
+  const [local, domain = ""] = email.toLowerCase().split("@");
+  const project = /^(.+)\.iam\.gserviceaccount\.com$/.exec(domain)?.[1];
+  return resources.find(
+    (resource) =>
+      resource.type === "gcp:serviceaccount/account:Account" &&
+      resource.inputs.accountId === local &&
+      (typeof resource.inputs.project !== "string" || resource.inputs.project === project),
+  );
 }
 
 /** Mermaid labels are quoted: escape what would end or break them. */

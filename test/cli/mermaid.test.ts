@@ -46,6 +46,14 @@ describe("--graph mermaid", () => {
     expect(lines.filter((line) => line.trim() === "end")).toHaveLength(opened);
   });
 
+  it("draws an invoker from another project that shares an account id as a principal, not as the stack's account", () => {
+    const evaluation = fixtureEvaluation({ invokers: ["serviceAccount:nightly-run@other-project.iam.gserviceaccount.com"], withJob: true });
+    const diagram = renderMermaid(evaluation.resources);
+    expect(diagram).toContain('p_serviceAccount_nightly_run_other_project_iam_gserviceaccount_com(["serviceAccount:nightly-run@other-project.iam.gserviceaccount.com"])');
+    expect(diagram).toContain('p_serviceAccount_nightly_run_other_project_iam_gserviceaccount_com -->|"roles/run.invoker"| r_hello_service');
+    expect(diagram).not.toContain('r_nightly_sa -->|"roles/run.invoker"|');
+  });
+
   it("is the same diagram whatever the registration order", () => {
     const resources = fixtureEvaluation({ withJob: true }).resources;
     expect(renderMermaid([...resources].reverse().sort((a, b) => (a.parent === null ? -1 : b.parent === null ? 1 : 0)))).toBe(renderMermaid(resources));
