@@ -37,18 +37,15 @@ async function main(argv: string[]): Promise<number> {
     }
     if (values.url === undefined) throw new UsageError("--url is required", "e.g. npm run proxy -- --url https://hello-abc123-de.a.run.app");
     const url = parseUrl(values.url, "--url");
+    // Every flag is checked before the first token mint, so a typo is reported as a typo (exit 2),
+    // not hidden behind a credential error or a wait on the metadata server.
+    const port = parsePort(values.port, "--port");
+    const headerMode = parseHeaderMode(values["header-mode"], "--header-mode");
     const tokens = tokenSourceFor(values.impersonate);
     const audience = values.audience ?? url.origin;
     // Mint once up front: a credential problem shows now, not on the first browser request.
     await tokens.getIdToken(audience);
-    const proxy = await startProxy({
-      url: url.toString(),
-      audience,
-      tokens,
-      port: parsePort(values.port, "--port"),
-      headerMode: parseHeaderMode(values["header-mode"], "--header-mode"),
-      log: (line) => console.log(line),
-    });
+    const proxy = await startProxy({ url: url.toString(), audience, tokens, port, headerMode, log: (line) => console.log(line) });
     console.log(`Proxying ${proxy.url} → ${url.origin} (audience ${audience}). Ctrl-C to stop.`);
     const stop = () => void proxy.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
@@ -56,9 +53,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const message = error instanceof ClientError ? error.message : safeMessage(error);
-    const hint = (error as { code?: string }).code === "EADDRINUSE" ? `\n  → the port is taken: pick another with --port N, or --port 0 for any free port` : "";
+    const code = (error as { code?: string }).code;
+    const badArguments = code?.startsWith("ERR_PARSE_ARGS") || error instanceof RangeError;
+    const hint =
+      code === "EADDRINUSE" ? `\n  → the port is taken: pick another with --port N, or --port 0 for any free port`
+      : badArguments ? "\n  → see npm run proxy -- --help"
+      : "";
     console.error(`proxy: ${message}${hint}`);
-    return error instanceof UsageError || error instanceof RangeError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
+    return error instanceof UsageError || badArguments ? 2 : 1;
   }
 }
 

@@ -231,7 +231,7 @@ test.each([
   [["--url", "http://x", "--outputs", "f"], /--url and --outputs cannot be combined/],
   [[], /nothing to check/],
   [["--url", "http://x", "--timeout", "soon"], /--timeout: "soon" is not a positive number of seconds/],
-  [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode/],
+  [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode\n {2}→ use --header-mode authorization or --header-mode x-serverless .*or leave it out to run both/],
   [["--outputs", "/nonexistent.json"], /--outputs: cannot read/],
   [["--bogus"], /Unknown option '--bogus'/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
@@ -277,6 +277,20 @@ describe("npm run proxy", () => {
     allOutput.push(output.join(""));
     expect(output.join("")).toMatch(/GET \/health\/ → 200/);
   });
+});
+
+// Credentials that cannot load: a flag error must still be reported as itself (exit 2), before any token mint.
+test.each([
+  [["--url", "http://127.0.0.1:9", "--port", "abc"], /^proxy: --port: "abc" is not a port\n {2}→ use 0-65535/],
+  [["--url", "http://127.0.0.1:9", "--header-mode", "both"], /^proxy: --header-mode: "both" is not a header mode; use one of auto, authorization, x-serverless\n {2}→ see npm run proxy -- --help/],
+  [["--url", "http://127.0.0.1:9", "--bogus"], /^proxy: Unknown option '--bogus'.*\n {2}→ see npm run proxy -- --help/],
+  [[], /^proxy: --url is required\n {2}→ e\.g\. npm run proxy -- --url /],
+])("proxy usage error %j → exit 2 with the fix, before credentials are tried", async (args, message) => {
+  const run = await runCli("proxy.ts", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/ID token|credentials/i);
+  expect(run.stdout).toBe("");
 });
 
 test("no token text in anything the CLIs printed", () => {
