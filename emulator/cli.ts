@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
+import { validateMembers } from "./members";
 
 const USAGE = `Usage: npm run emulator -- [options]
 
@@ -56,6 +57,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
     },
   });
   if (values.help) return "help";
+  checkValues(values);
   return {
     upstream: values.upstream,
     invokers: values.invoker,
@@ -68,6 +70,49 @@ export function parseCli(argv: string[]): CliOptions | "help" {
     writeKey: values["write-key"],
     ports: { frontEnd: integer("--port", values.port), metadata: integer("--metadata-port", values["metadata-port"]), googleApis: integer("--apis-port", values["apis-port"]) },
   };
+}
+
+/** Lowercase letters, digits and hyphens: what the emulated Run Admin API accepts in a job's path. */
+const RUN_PATH_SEGMENT = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * Refuses, with the flag, the value and the fix, what the servers would
+ * otherwise refuse under their own API names (exit 1) or silently ignore.
+ */
+function checkValues(values: { upstream?: string; invoker?: string[]; audience?: string[]; "propagation-delay-ms"?: string; project?: string; region?: string; job?: string[] }): void {
+  if (values.upstream !== undefined && !isHttpUrl(values.upstream)) {
+    throw new Error(`--upstream "${values.upstream}" is not an http(s) URL; pass the app's base URL, e.g. --upstream http://127.0.0.1:8080`);
+  }
+  if (values.upstream === undefined) {
+    // Without a front end these flags would be ignored without a word (--invoker still governs --job jobs).
+    const ignored = [
+      values.invoker !== undefined && values.job === undefined ? "--invoker" : "",
+      values.audience !== undefined ? "--audience" : "",
+      values["propagation-delay-ms"] !== undefined ? "--propagation-delay-ms" : "",
+    ].filter(Boolean);
+    if (ignored.length > 0) {
+      throw new Error(`${ignored.join(", ")} ${ignored.length === 1 ? "needs" : "need"} a front end: add --upstream URL (your app, e.g. --upstream http://127.0.0.1:8080)`);
+    }
+  }
+  if (values.invoker !== undefined) validateMembers("--invoker", values.invoker);
+  const segments: [flag: string, value: string | undefined, what: string, example: string][] = [
+    ["--project", values.project, "a project id", "emulator-project"],
+    ["--region", values.region, "a region", "asia-east1"],
+    ...(values.job ?? []).map((job): [string, string, string, string] => ["--job", job, "a Cloud Run job name", "nightly"]),
+  ];
+  for (const [flag, value, what, example] of segments) {
+    if (value !== undefined && !RUN_PATH_SEGMENT.test(value)) {
+      throw new Error(`${flag} "${value}" is not ${what}; use lowercase letters, digits and hyphens, e.g. ${flag} ${example}`);
+    }
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 function integer(flag: string, value: string | undefined): number | undefined {

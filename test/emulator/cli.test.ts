@@ -23,6 +23,19 @@ describe("npm run emulator: argument parsing", () => {
   test("bad input names the option, the value and the fix", () => {
     expect(() => parseCli(["--port", "eighty"])).toThrow('--port "eighty" is not a whole number; pass e.g. --port 8080');
     expect(() => parseCli(["--nope"])).toThrow(/nope/);
+    const app = ["--upstream", "http://127.0.0.1:8080"];
+    expect(() => parseCli(["--upstream", "localhost:8080"])).toThrow('--upstream "localhost:8080" is not an http(s) URL; pass the app\'s base URL, e.g. --upstream http://127.0.0.1:8080');
+    expect(() => parseCli([...app, "--invoker", "allUsers"])).toThrow('--invoker[0]: "allUsers" would make it public');
+    expect(() => parseCli([...app, "--invoker", "bob@example.com"])).toThrow('--invoker[0]: "bob@example.com" is not an IAM member; write it as user:EMAIL');
+    expect(() => parseCli([...app, "--job", "Nightly_Job"])).toThrow('--job "Nightly_Job" is not a Cloud Run job name; use lowercase letters, digits and hyphens, e.g. --job nightly');
+    expect(() => parseCli(["--project", "My Project"])).toThrow('--project "My Project" is not a project id');
+  });
+
+  test("options that only a front end uses are refused without --upstream, instead of being ignored", () => {
+    expect(() => parseCli(["--invoker", "user:a@example.com"])).toThrow("--invoker needs a front end: add --upstream URL");
+    expect(() => parseCli(["--audience", "https://x", "--propagation-delay-ms", "5"])).toThrow("--audience, --propagation-delay-ms need a front end: add --upstream URL");
+    // --invoker also decides who may run --job jobs, so it stands without a front end then.
+    expect(parseCli(["--invoker", "user:a@example.com", "--job", "nightly"])).toMatchObject({ invokers: ["user:a@example.com"], jobs: ["nightly"] });
   });
 });
 
