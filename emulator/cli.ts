@@ -196,7 +196,8 @@ export function invokerConsole(emulator: Emulator, initial: string[], delayMs: n
       try {
         frontEnd.setInvokers(next);
       } catch (error) {
-        return `${command} ${member}: ${(error as Error).message}`;
+        // The front end names its own list ("setInvokers[2]: …"); at the prompt only the member matters.
+        return `${command} ${member}: ${(error as Error).message.replace(/^[\w.]+\[\d+\]: /, "")}`;
       }
       requested = next;
       const when = delayMs > 0 ? `in ${delayMs / 1000}s (--propagation-delay-ms)` : "now";

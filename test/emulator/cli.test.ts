@@ -125,7 +125,8 @@ describe("npm run emulator: changing invokers at the prompt", () => {
       expect(prompt.apply("invokers")).toBe(`in effect: user:alice@example.com, ${runner}\nrequested: user:alice@example.com, ${runner}`);
       expect(prompt.apply(`revoke ${runner}`)).toMatch(/invokers will be \[user:alice@example.com\] now/);
       expect(await status()).toBe(403);
-      expect(prompt.apply("grant allUsers")).toMatch(/^grant allUsers: .*allUsers/);
+      expect(prompt.apply("grant allUsers")).toMatch(/^grant allUsers: "allUsers" would make it public/);
+      expect(prompt.apply("grant bob@example.com")).toMatch(/^grant bob@example.com: "bob@example.com" is not an IAM member; write it as user:EMAIL/);
       expect(emulator.frontEnd!.invokers()).toEqual(["user:alice@example.com"]);
       expect(prompt.apply("make me an invoker")).toMatch(/is not a command; commands: grant MEMBER \| revoke MEMBER \| invokers/);
     } finally {
