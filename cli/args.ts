@@ -60,6 +60,9 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
   if (values.json && graph) {
     throw new UsageError("--json and --graph both given: --graph prints a diagram, --json a document; pass only one of them");
   }
+  if (values.diff !== undefined && graph) {
+    throw new UsageError("--graph and --diff both given: --graph draws one stack, --diff compares two; pass only one of them");
+  }
   const target = nonEmpty("--config", values.config) ?? nonEmpty("--stack", values.stack) ?? DEFAULT_STACK;
   const json = values.json ?? false;
   const diff = nonEmpty("--diff", values.diff);
@@ -104,6 +107,6 @@ function parseGraph(value: string | undefined): "mermaid" | undefined {
 
 function nonEmpty(option: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.trim() === "") throw new UsageError(`${option} "" is empty: give a stack name or a path to a Pulumi.<stack>.yaml file`);
+  if (value.trim() === "") throw new UsageError(`${option} ${JSON.stringify(value)} is empty: give a stack name or a path to a Pulumi.<stack>.yaml file`);
   return value;
 }

@@ -22,7 +22,9 @@ describe("parsePlanArgs", () => {
     [["--json", "--graph", "mermaid"], /pass only one of them/],
     [["--jsn"], /Unknown option '--jsn'/],
     [["prod"], /unexpected argument "prod": pass a stack with --stack NAME/],
-    [["--stack", " "], /--stack "" is empty/],
+    [["--stack", " "], /--stack " " is empty/],
+    [["--config", ""], /--config "" is empty/],
+    [["--graph", "mermaid", "--diff", "prod"], /--graph and --diff both given: .*pass only one of them/],
     [["--diff"], /argument missing|requires a value|--diff/],
   ])("%j is refused with a message naming the fix", (argv, message) => {
     expect(() => parsePlanArgs(argv as string[])).toThrow(UsageError);
