@@ -67,6 +67,10 @@ export function parsePrincipal(raw: unknown): ParsedPrincipal {
   const colon = value.indexOf(":");
   if (colon === -1) {
     if (GROUP_NAME.test(value)) return { kind: "group", name: value };
+    if (email.safeParse(value).success) {
+      const prefix = isServiceAccountEmail(value) ? "serviceAccount" : "user";
+      return invalid(`is an email without a member prefix; write ${prefix}:${value}${prefix === "user" ? ` (or group:${value} for a Google group)` : ""}`);
+    }
     return invalid(
       `is neither an IAM member nor a group name; prefix it with one of ${MEMBER_PREFIXES.map((p) => `${p}:`).join(", ")}, principal:// or principalSet://, or name a group defined in private-cloud-run:principals`,
     );
@@ -87,9 +91,15 @@ function parsePrefixed(prefix: string, rest: string, value: string): ParsedPrinc
     case "user":
     case "serviceAccount":
     case "group":
-      return email.safeParse(rest).success
-        ? { kind: "member", member: canonical }
-        : invalid(`has a malformed email after "${prefix}:"; write ${prefix}:name@example.com`);
+      if (!email.safeParse(rest).success) return invalid(`has a malformed email after "${prefix}:"; write ${prefix}:name@example.com`);
+      // IAM keeps people and service accounts apart: the wrong prefix is refused at deploy time, or grants no one.
+      if (prefix === "serviceAccount" && !isServiceAccountEmail(rest)) {
+        return invalid(`is not a service-account email (those end in gserviceaccount.com, e.g. serviceAccount:ci@my-project.iam.gserviceaccount.com); for a person write user:${rest}`);
+      }
+      if (prefix !== "serviceAccount" && isServiceAccountEmail(rest)) {
+        return invalid(`is a service-account email; write serviceAccount:${rest}`);
+      }
+      return { kind: "member", member: canonical };
     case "domain":
       return hostname.safeParse(rest).success && rest.includes(".")
         ? { kind: "member", member: canonical }
@@ -97,6 +107,11 @@ function parsePrefixed(prefix: string, rest: string, value: string): ParsedPrinc
     default:
       return invalid(unknownPrefixMessage(prefix, value));
   }
+}
+
+/** Google's service-account emails: …@PROJECT.iam.gserviceaccount.com, …@developer.gserviceaccount.com, … */
+function isServiceAccountEmail(address: string): boolean {
+  return /@(?:[^@]+\.)?gserviceaccount\.com$/i.test(address);
 }
 
 function unknownPrefixMessage(prefix: string, value: string): string {

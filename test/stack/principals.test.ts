@@ -18,6 +18,7 @@ describe("parsePrincipal", () => {
     // IAM compares emails and domains without case and stores them lower-cased: so do we (no perpetual diff).
     ["user:Alice@Example.COM", { kind: "member", member: "user:alice@example.com" }],
     ["serviceAccount:CI@My-Project.iam.gserviceaccount.com", { kind: "member", member: "serviceAccount:ci@my-project.iam.gserviceaccount.com" }],
+    ["serviceAccount:123456-compute@developer.gserviceaccount.com", { kind: "member", member: "serviceAccount:123456-compute@developer.gserviceaccount.com" }],
     ["group:Eng@Example.com", { kind: "member", member: "group:eng@example.com" }],
     ["domain:Example.COM", { kind: "member", member: "domain:example.com" }],
     // Federated identifiers are kept as given: subjects and attribute values are case-sensitive.
@@ -55,7 +56,12 @@ describe("parsePrincipal", () => {
     ["domain:exa mple.com", /malformed domain/],
     ["principal://", /malformed federated identifier/],
     ["principalSet://iam.googleapis.com", /malformed federated identifier/],
-    ["alice@example.com", /neither an IAM member nor a group name/],
+    ["alice@example.com", /is an email without a member prefix; write user:alice@example.com \(or group:alice@example.com for a Google group\)/],
+    ["ci@p.iam.gserviceaccount.com", /is an email without a member prefix; write serviceAccount:ci@p.iam.gserviceaccount.com$/],
+    ["serviceAccount:alice@example.com", /is not a service-account email \(those end in gserviceaccount.com.*for a person write user:alice@example.com/],
+    ["user:ci@p.iam.gserviceaccount.com", /is a service-account email; write serviceAccount:ci@p.iam.gserviceaccount.com/],
+    ["group:123-compute@developer.gserviceaccount.com", /is a service-account email; write serviceAccount:/],
+    ["not an email @ all", /neither an IAM member nor a group name/],
     ["1team", /neither an IAM member nor a group name/],
   ])("rejects %j", (input, message) => {
     const parsed = parsePrincipal(input);
