@@ -260,6 +260,34 @@ const stackSchema = (groups: PrincipalGroups) =>
 
 /** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
 const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));
+const SERVICE_KEYS = Object.keys(serviceSchema({}).shape);
+const JOB_KEYS = Object.keys(jobSchema({}).shape);
+
+/**
+ * The fix for an unknown key: "did you mean invokers? A service takes …" when a
+ * known key is the typo's near neighbour (case, a missing or extra letter, a
+ * swap), else just `rest`.
+ */
+function didYouMean(key: string, known: readonly string[], rest: string): string {
+  const lower = key.toLowerCase();
+  const scored = known.map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase()) }));
+  const best = scored.sort((a, b) => a.distance - b.distance)[0];
+  const near = best !== undefined && best.distance <= Math.min(2, Math.floor(best.candidate.length / 3));
+  return near ? `did you mean ${best.candidate}? ${rest.charAt(0).toUpperCase()}${rest.slice(1)}` : rest;
+}
+
+/** Levenshtein distance, with an adjacent swap counted as one edit. Keys are short. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
 
 // ---------------------------------------------------------------- parsing
 
@@ -312,7 +340,7 @@ function isGroupMap(value: unknown): value is PrincipalGroups {
 function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {
   return Object.keys(input)
     .filter((key) => key.startsWith(`${NAMESPACE}:`) && !KNOWN_KEYS.has(key))
-    .map((key) => ({ path: key, value: input[key], message: "is not a key this stack reads; check the spelling against docs/stack.md" }));
+    .map((key) => ({ path: key, value: input[key], message: `is not a key this stack reads; ${didYouMean(key, [...KNOWN_KEYS], "check the spelling against docs/stack.md")}` }));
 }
 
 function groupProblems(groups: PrincipalGroups): ConfigProblem[] {
@@ -363,10 +391,12 @@ function duplicateNameProblems(input: Record<string, unknown>): ConfigProblem[] 
 function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem[] {
   if (issue.code === "unrecognized_keys") {
     // One problem per unknown key, at the key itself: `services[0].invoker: … is not a setting`.
+    const kind = issue.path[0] === `${NAMESPACE}:jobs` ? "job" : "service";
+    const known = kind === "job" ? JOB_KEYS : SERVICE_KEYS;
     return issue.keys.map((key) => ({
       path: formatPath([...issue.path, key]),
       value: valueAt(input, [...issue.path, key]),
-      message: "is not a setting this stack reads; check the spelling against docs/stack.md",
+      message: `is not a setting this stack reads; ${didYouMean(key, known, `a ${kind} takes ${known.join(", ")} (docs/stack.md)`)}`,
     }));
   }
   const value = valueAt(input, issue.path);
