@@ -88,6 +88,10 @@ async function targetsFrom(values: { url?: string; audience?: string; path?: str
   if (values.outputs !== undefined) return readOutputsFile(values.outputs);
   if (values.stack !== undefined) return readStackOutputs(values.stack);
   const url = parseUrl(values.url as string, "--url");
+  if (url.pathname !== "/" || url.search !== "") {
+    // The checks call origin + --path; a path in --url would otherwise be dropped without a word.
+    throw new UsageError(`--url: "${values.url}" has a path; the smoke test calls the service's origin + --path`, `pass --url ${url.origin} --path ${url.pathname}${url.search}`);
+  }
   const path = values.path ?? "/health/";
   if (!path.startsWith("/")) throw new UsageError(`--path: "${path}" must start with /`, "e.g. --path /health/");
   return { services: [{ name: url.hostname, url: url.origin, audience: values.audience ?? url.origin, path }], jobs: [] };

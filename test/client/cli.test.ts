@@ -233,6 +233,7 @@ test.each([
   [["--url", "http://x", "--timeout", "soon"], /--timeout: "soon" is not a positive number of seconds/],
   [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode\n {2}→ use --header-mode authorization or --header-mode x-serverless .*or leave it out to run both/],
   [["--outputs", "/nonexistent.json"], /--outputs: cannot read/],
+  [["--url", "https://hello-abc123-de.a.run.app/whoami?x=1"], /--url: "https:\/\/hello-abc123-de.a.run.app\/whoami\?x=1" has a path; .*\n {2}→ pass --url https:\/\/hello-abc123-de.a.run.app --path \/whoami\?x=1/],
   [["--bogus"], /Unknown option '--bogus'/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
