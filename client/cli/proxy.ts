@@ -4,6 +4,7 @@
  * `gcloud run services proxy`. Listens on 127.0.0.1 only.
  */
 import { parseArgs } from "node:util";
+import { claimsOf } from "../diagnose";
 import { ClientError, UsageError } from "../errors";
 import { parseHeaderMode } from "../headers";
 import { startProxy } from "../proxy";
@@ -44,9 +45,10 @@ async function main(argv: string[]): Promise<number> {
     const tokens = tokenSourceFor(values.impersonate);
     const audience = values.audience ?? url.origin;
     // Mint once up front: a credential problem shows now, not on the first browser request.
-    await tokens.getIdToken(audience);
+    // Its email claim (never the token) names the identity an "add it to the invokers" fix is about.
+    const caller = claimsOf(await tokens.getIdToken(audience))?.email;
     const proxy = await startProxy({ url: url.toString(), audience, tokens, port, headerMode, log: (line) => console.log(line) });
-    console.log(`Proxying ${proxy.url} → ${url.origin} (audience ${audience}). Ctrl-C to stop.`);
+    console.log(`Proxying ${proxy.url} → ${url.origin} (audience ${audience})${caller ? ` as ${caller}` : ""}. Ctrl-C to stop.`);
     const stop = () => void proxy.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

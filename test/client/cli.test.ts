@@ -277,6 +277,7 @@ describe("npm run proxy", () => {
     await exited;
     allOutput.push(output.join(""));
     expect(output.join("")).toMatch(/GET \/health\/ → 200/);
+    expect(output.join("")).toContain(`(audience ${emulator.frontEnd!.url}) as ${RUNNER}. Ctrl-C to stop.`);
   });
 });
 
