@@ -9,7 +9,7 @@ import { ClientError, UsageError } from "../errors";
 import { parseHeaderMode } from "../headers";
 import { startProxy } from "../proxy";
 import { safeMessage } from "../redact";
-import { parsePort, parseUrl, tokenSourceFor } from "./common";
+import { argumentErrorHint, parsePort, parseUrl, tokenSourceFor } from "./common";
 
 const USAGE = `Usage: npm run proxy -- --url URL [--port 8080] [--audience AUD] [--header-mode auto|authorization|x-serverless] [--impersonate SA]
 
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     const badArguments = code?.startsWith("ERR_PARSE_ARGS") || error instanceof RangeError;
     const hint =
       code === "EADDRINUSE" ? `\n  → the port is taken: pick another with --port N, or --port 0 for any free port`
-      : badArguments ? "\n  → see npm run proxy -- --help"
+      : badArguments ? `\n  → ${argumentErrorHint(error, "proxy")}`
       : "";
     console.error(`proxy: ${message}${hint}`);
     return error instanceof UsageError || badArguments ? 2 : 1;

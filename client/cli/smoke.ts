@@ -14,7 +14,7 @@ import { parseHeaderMode } from "../headers";
 import { readOutputsFile, readStackOutputs, SmokeTargets } from "../outputs";
 import { redact, safeMessage } from "../redact";
 import { CheckResult, ProgressEvent, runSmoke, SmokeReport } from "../smoke";
-import { parseSeconds, parseUrl, tokenSourceFor } from "./common";
+import { argumentErrorHint, parseSeconds, parseUrl, tokenSourceFor } from "./common";
 
 const USAGE = `Usage: npm run smoke -- (--url URL [--audience AUD] [--path /health/] | --outputs FILE | --stack NAME)
                         [--timeout SECONDS] [--header-mode authorization|x-serverless] [--impersonate SA] [--json]
@@ -54,7 +54,7 @@ async function settingsFrom(argv: string[]): Promise<Settings | "help"> {
       },
     });
   } catch (error) {
-    throw new UsageError(safeMessage(error), "see npm run smoke -- --help");
+    throw new UsageError(safeMessage(error), argumentErrorHint(error, "smoke"));
   }
   const { values } = parsed;
   if (values.help) return "help";

@@ -234,7 +234,9 @@ test.each([
   [["--url", "http://x", "--header-mode", "cookie"], /--header-mode: "cookie" is not a header mode\n {2}→ use --header-mode authorization or --header-mode x-serverless .*or leave it out to run both/],
   [["--outputs", "/nonexistent.json"], /--outputs: cannot read/],
   [["--url", "https://hello-abc123-de.a.run.app/whoami?x=1"], /--url: "https:\/\/hello-abc123-de.a.run.app\/whoami\?x=1" has a path; .*\n {2}→ pass --url https:\/\/hello-abc123-de.a.run.app --path \/whoami\?x=1/],
-  [["--bogus"], /Unknown option '--bogus'/],
+  [["--bogus"], /Unknown option '--bogus'.*\n {2}→ see npm run smoke -- --help$/m],
+  // `npm run smoke --url X` (no lone --): npm keeps --url, the CLI sees only X.
+  [["https://hello-abc123-de.a.run.app"], /Unexpected argument 'https:\/\/hello-abc123-de.a.run.app'.*\n {2}→ put the options after a lone --, e.g. npm run smoke -- --url URL/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
   const run = await smoke(args);
@@ -286,6 +288,7 @@ test.each([
   [["--url", "http://127.0.0.1:9", "--port", "abc"], /^proxy: --port: "abc" is not a port\n {2}→ use 0-65535/],
   [["--url", "http://127.0.0.1:9", "--header-mode", "both"], /^proxy: --header-mode: "both" is not a header mode; use one of auto, authorization, x-serverless\n {2}→ see npm run proxy -- --help/],
   [["--url", "http://127.0.0.1:9", "--bogus"], /^proxy: Unknown option '--bogus'.*\n {2}→ see npm run proxy -- --help/],
+  [["http://127.0.0.1:9"], /^proxy: Unexpected argument 'http:\/\/127.0.0.1:9'.*\n {2}→ put the options after a lone --, e.g. npm run proxy -- --url URL/],
   [[], /^proxy: --url is required\n {2}→ e\.g\. npm run proxy -- --url /],
 ])("proxy usage error %j → exit 2 with the fix, before credentials are tried", async (args, message) => {
   const run = await runCli("proxy.ts", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
