@@ -211,7 +211,10 @@ async function main(): Promise<void> {
   try {
     options = parseCli(process.argv.slice(2));
   } catch (error) {
-    console.error(`emulator: ${(error as Error).message}\n\n${USAGE}`);
+    // `npm run emulator --upstream URL` (no lone --): npm keeps --upstream and passes only the URL on.
+    const positional = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL";
+    const hint = positional ? "\n  → put the options after a lone --, e.g. npm run emulator -- --upstream URL (without it npm takes them for itself)" : "";
+    console.error(`emulator: ${(error as Error).message}${hint}\n\n${USAGE}`);
     process.exit(2);
   }
   if (options === "help") {

@@ -61,6 +61,16 @@ describe("npm run emulator: the real process", () => {
       proc.once("exit", (code) => reject(new Error(`emulator exited early (${code}): ${out}`)));
     });
 
+  test("an argument without its option (npm run emulator --upstream URL, no lone --) exits 2 and says to add the --", async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(join(ROOT, "node_modules", ".bin", "tsx"), ["emulator/cli.ts", "http://127.0.0.1:8080"], { cwd: ROOT, timeout: 60_000 }, (error, _out, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^emulator: Unexpected argument 'http:\/\/127\.0\.0\.1:8080'.*\n {2}→ put the options after a lone --, e\.g\. npm run emulator -- --upstream URL/);
+  });
+
   test("prints the URLs and an env block; a metadata ID token passes its front end; Ctrl-C stops everything with exit 0", async () => {
     child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["emulator/cli.ts", "--upstream", app.url, "--job", "nightly"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const banner = await readBanner(child);
