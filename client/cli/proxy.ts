@@ -38,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (values.url === undefined) throw new UsageError("--url is required", "e.g. npm run proxy -- --url https://hello-abc123-de.a.run.app");
     const url = parseUrl(values.url, "--url");
+    if (url.pathname !== "/" || url.search !== "") {
+      // Local paths are forwarded as they are, onto the origin: a path in --url would be dropped without a word.
+      throw new UsageError(`--url: "${values.url}" has a path; the proxy forwards each local path to the service's origin`, `pass --url ${url.origin} and request ${url.pathname}${url.search} on the local port`);
+    }
     // Every flag is checked before the first token mint, so a typo is reported as a typo (exit 2),
     // not hidden behind a credential error or a wait on the metadata server.
     const port = parsePort(values.port, "--port");

@@ -290,6 +290,7 @@ test.each([
   [["--url", "http://127.0.0.1:9", "--bogus"], /^proxy: Unknown option '--bogus'.*\n {2}→ see npm run proxy -- --help/],
   [["http://127.0.0.1:9"], /^proxy: Unexpected argument 'http:\/\/127.0.0.1:9'.*\n {2}→ put the options after a lone --, e.g. npm run proxy -- --url URL/],
   [[], /^proxy: --url is required\n {2}→ e\.g\. npm run proxy -- --url /],
+  [["--url", "http://127.0.0.1:9/api"], /^proxy: --url: "http:\/\/127.0.0.1:9\/api" has a path; .*\n {2}→ pass --url http:\/\/127.0.0.1:9 and request \/api on the local port/],
 ])("proxy usage error %j → exit 2 with the fix, before credentials are tried", async (args, message) => {
   const run = await runCli("proxy.ts", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
   expect(run.code).toBe(2);
