@@ -261,6 +261,8 @@ const stackSchema = (groups: PrincipalGroups) =>
 /** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
 const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));
 const SERVICE_KEYS = Object.keys(serviceSchema({}).shape);
+/** Settings other tools use to open a service to everyone (Cloud Run's API, gcloud's flag): refused by name. */
+const PUBLIC_SWITCHES = new Set(["invokeriamdisabled", "allowunauthenticated", "allow-unauthenticated"]);
 const JOB_KEYS = Object.keys(jobSchema({}).shape);
 
 /**
@@ -396,7 +398,9 @@ function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknown>): Co
     return issue.keys.map((key) => ({
       path: formatPath([...issue.path, key]),
       value: valueAt(input, [...issue.path, key]),
-      message: `is not a setting this stack reads; ${didYouMean(key, known, `a ${kind} takes ${known.join(", ")} (docs/stack.md)`)}`,
+      message: PUBLIC_SWITCHES.has(key.toLowerCase())
+        ? `would make the ${kind} public; this stack never grants public access, so it has no such setting. List who may call it in invokers`
+        : `is not a setting this stack reads; ${didYouMean(key, known, `a ${kind} takes ${known.join(", ")} (docs/stack.md)`)}`,
     }));
   }
   const value = valueAt(input, issue.path);
