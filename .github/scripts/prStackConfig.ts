@@ -20,6 +20,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
+import { isPublicPrincipal } from "../../components/principals";
 
 /** Config namespace of the main program (its Pulumi.yaml `name`). */
 const NAMESPACE = "private-cloud-run";
@@ -117,12 +118,24 @@ function main(argv: string[]): void {
     strict: true,
   });
   const pr = parsePrNumber(values.pr);
-  const dev = parse(readFileSync(values.from, "utf8")) as StackFile;
+  const invoker = nonEmpty(values.invoker);
+  if (invoker !== undefined && isPublicPrincipal(invoker)) {
+    throw new Error(`--invoker: "${invoker}" would make every PR stack's workloads public; pass the deploy identity, e.g. --invoker "serviceAccount:\${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT_DEV }}"`);
+  }
+  const dev = parse(readStackFile(values.from)) as StackFile;
   // Empty strings come from unset repository variables: treat them as "not given".
-  const file = prStackConfig(dev, { pr, invoker: nonEmpty(values.invoker), project: nonEmpty(values.project) });
+  const file = prStackConfig(dev, { pr, invoker, project: nonEmpty(values.project) });
   const out = values.out ?? `Pulumi.${prStackName(pr)}.yaml`;
   writeFileSync(out, renderStackFile(file, pr));
   console.error(`wrote ${out}`);
+}
+
+function readStackFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`--from: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass dev's stack file, e.g. --from Pulumi.dev.yaml, from the repository root`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

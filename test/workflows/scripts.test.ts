@@ -113,6 +113,17 @@ describe("prStackConfig", () => {
       expect(written).toEqual(prStackConfig(devFile(), { pr: 5 }));
     });
 
+    it.each([
+      [["--from", "Pulumi.missing.yaml"], /^--from: cannot read "Pulumi.missing.yaml" \(ENOENT\); pass dev's stack file, e.g. --from Pulumi.dev.yaml/],
+      [["--from", "Pulumi.dev.yaml", "--invoker", "allUsers"], /^--invoker: "allUsers" would make every PR stack's workloads public; pass the deploy identity/],
+    ])("exits 2 naming the flag for %j, writing nothing", (args, message) => {
+      writeFileSync(join(dir, "Pulumi.dev.yaml"), renderStackFile(devFile(), 0));
+      const result = run(["--pr", "6", "--out", "never.yaml", ...args]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(() => readFileSync(join(dir, "never.yaml"))).toThrow();
+    });
+
     it("exits 2 with the message on a bad --pr, writing nothing", () => {
       const result = run(["--pr", "x", "--from", "Pulumi.dev.yaml", "--out", "never.yaml"]);
       expect(result.status).toBe(2);
