@@ -77,21 +77,31 @@ function memberList(members: string[] | undefined): string {
 }
 
 function parseSmokeOutcome(raw: string | undefined): SmokeOutcome {
-  if (raw && raw in SMOKE_LINE) return raw as SmokeOutcome;
-  throw new Error(`--smoke: ${JSON.stringify(raw ?? "")} is not a step outcome; pass one of ${Object.keys(SMOKE_LINE).join(", ")}`);
+  if (raw && Object.hasOwn(SMOKE_LINE, raw)) return raw as SmokeOutcome;
+  throw new Error(`--smoke: ${JSON.stringify(raw ?? "")} is not a step outcome; pass one of ${Object.keys(SMOKE_LINE).join(", ")} (e.g. --smoke "\${{ steps.smoke.outcome }}")`);
 }
 
 function main(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
-    options: { outputs: { type: "string" }, stack: { type: "string" }, smoke: { type: "string", default: "success" } },
+    // No default for --smoke: a comment must never say "passed" for a smoke test nobody reported on.
+    options: { outputs: { type: "string" }, stack: { type: "string" }, smoke: { type: "string" } },
     strict: true,
   });
   if (!values.outputs || !values.stack) {
     throw new Error("--outputs FILE and --stack NAME are required (FILE from `pulumi stack output --json`)");
   }
-  const outputs = JSON.parse(readFileSync(values.outputs, "utf8")) as StackOutputs;
-  process.stdout.write(renderPrStackComment(outputs, values.stack, parseSmokeOutcome(values.smoke)));
+  const smoke = parseSmokeOutcome(values.smoke);
+  process.stdout.write(renderPrStackComment(readOutputs(values.outputs), values.stack, smoke));
+}
+
+function readOutputs(file: string): StackOutputs {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as StackOutputs;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`--outputs: cannot read "${file}" as JSON (${reason}); write it with pulumi stack output --json --stack NAME > FILE`);
+  }
 }
 
 if (require.main === module) {

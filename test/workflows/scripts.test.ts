@@ -207,6 +207,23 @@ describe("prStackComment", () => {
   });
 });
 
+describe("prStackComment as a process: bad input exits 2 naming the flag, and nothing is printed", () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, ".github/scripts/prStackComment.ts"), ...args], { encoding: "utf8" });
+
+  it.each([
+    // Without --smoke it used to default to "success" and claim a pass nobody reported.
+    [["--outputs", "/nonexistent/outputs.json", "--stack", "pr-9"], /^--smoke: "" is not a step outcome; pass one of success, failure, cancelled, skipped/],
+    [["--outputs", "/nonexistent/outputs.json", "--stack", "pr-9", "--smoke", "toString"], /^--smoke: "toString" is not a step outcome/],
+    [["--outputs", "/nonexistent/outputs.json", "--stack", "pr-9", "--smoke", "success"], /^--outputs: cannot read "\/nonexistent\/outputs.json" as JSON \(ENOENT\); write it with pulumi stack output --json/],
+  ])("%j", (args, message) => {
+    const result = run(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  });
+});
+
 describe("the scripts type-check", () => {
   it("tsc --noEmit -p .github/scripts (the root tsconfig does not descend into dot-directories)", () => {
     const result = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", join(REPO_ROOT, ".github/scripts/tsconfig.json")], {
