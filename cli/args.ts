@@ -51,7 +51,12 @@ Exit codes: 0 clean; 1 a mandatory policy failed; 2 invalid config or arguments
 export function parsePlanArgs(argv: string[]): PlanOptions {
   const { values, positionals } = parseOrExplain(argv);
   if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument "${positionals[0]}": pass a stack with --stack NAME or a file with --config FILE`);
+    // Through npm, options before a lone `--` are npm's own (`npm start --stack prod`
+    // hands us just "prod"), so say how to pass them as well.
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}": pass a stack with --stack NAME or a file with --config FILE; ` +
+        `through npm, put the options after a lone --: npm start -- --stack ${positionals[0]}`,
+    );
   }
   if (values.stack !== undefined && values.config !== undefined) {
     throw new UsageError(`--stack "${values.stack}" and --config "${values.config}" both given: pass only one of them`);

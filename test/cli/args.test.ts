@@ -21,7 +21,7 @@ describe("parsePlanArgs", () => {
     [["--graph", "dot"], /--graph "dot" is not supported: use --graph mermaid/],
     [["--json", "--graph", "mermaid"], /pass only one of them/],
     [["--jsn"], /Unknown option '--jsn'/],
-    [["prod"], /unexpected argument "prod": pass a stack with --stack NAME/],
+    [["prod"], /unexpected argument "prod": pass a stack with --stack NAME.*npm start -- --stack prod/],
     [["--stack", " "], /--stack " " is empty/],
     [["--config", ""], /--config "" is empty/],
     [["--graph", "mermaid", "--diff", "prod"], /--graph and --diff both given: .*pass only one of them/],

@@ -128,9 +128,9 @@ describe("every workflow", () => {
     }
   });
 
-  it("sets up Node 20 with the npm cache and installs with npm ci", () => {
+  it("sets up Node 22 (the Pulumi SDK declares Node >= 22) with the npm cache and installs with npm ci", () => {
     for (const { job } of allJobs()) {
-      for (const step of stepsUsing(job, "actions/setup-node")) expect(step.with).toEqual({ "node-version": 20, cache: "npm" });
+      for (const step of stepsUsing(job, "actions/setup-node")) expect(step.with).toEqual({ "node-version": 22, cache: "npm" });
       if (stepsUsing(job, "actions/setup-node").length > 0) expect(runs(job, /^npm ci\b/)).toBe(true);
     }
   });
