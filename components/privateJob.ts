@@ -5,19 +5,11 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { InvokerAccess, type InvokerMode } from "./invokerAccess";
-import { runtimeAccountId } from "./naming";
+import { InvokerAccess } from "./invokerAccess";
 import { buildJobSmokeTest, type JobOutputs } from "./smokeTest";
+import { invokerSettings, runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
 
-export interface PrivateJobArgs {
-  /** GCP project id. */
-  project: string;
-  /** Cloud Run region, e.g. "asia-east1". */
-  region: string;
-  /** Digest-pinned image reference (`…@sha256:…`). */
-  image: pulumi.Input<string>;
-  /** IAM members allowed to run the job (groups already expanded). */
-  invokers: readonly string[];
+export interface PrivateJobArgs extends PrivateWorkloadArgs {
   /**
    * Container entrypoint override.
    * @default the image's ENTRYPOINT/CMD
@@ -44,23 +36,6 @@ export interface PrivateJobArgs {
    * @default "600s"
    */
   timeout?: string;
-  /**
-   * Refuse `pulumi destroy` / replacement until turned off.
-   * @default true
-   */
-  deletionProtection?: boolean;
-  /**
-   * How invoker IAM is managed.
-   * @default "authoritative"
-   */
-  invokerMode?: InvokerMode;
-  /**
-   * Role granted to the invokers (`roles/run.jobsExecutor` is narrower).
-   * @default "roles/run.invoker"
-   */
-  invokerRole?: string;
-  /** Resources to create first (e.g. the enabled APIs). */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Runtime service account + cloudrunv2.Job + invoker IAM. */
@@ -74,15 +49,9 @@ export class PrivateJob extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("private-cloud-run:index:PrivateJob", name, {}, opts);
     const self = { parent: this };
-    const invokerMode = args.invokerMode ?? "authoritative";
-    const invokerRole = args.invokerRole ?? "roles/run.invoker";
+    const { invokerMode, invokerRole } = invokerSettings(args);
 
-    // Own identity per workload, with NO project roles.
-    this.serviceAccount = new gcp.serviceaccount.Account(
-      `${name}-sa`,
-      { project: args.project, accountId: runtimeAccountId("job", name), displayName: `Cloud Run job ${name} (runtime)` },
-      { ...self, dependsOn: args.dependsOn },
-    );
+    this.serviceAccount = runtimeServiceAccount("job", name, args, this);
     this.job = new gcp.cloudrunv2.Job(
       `${name}-job`,
       {

@@ -6,19 +6,11 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_INGRESS, type Ingress } from "./ingress";
-import { InvokerAccess, type InvokerMode } from "./invokerAccess";
-import { runtimeAccountId } from "./naming";
+import { InvokerAccess } from "./invokerAccess";
 import { buildServiceSmokeTest, serviceAudiences, type ServiceOutputs } from "./smokeTest";
+import { invokerSettings, runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
 
-export interface PrivateServiceArgs {
-  /** GCP project id. */
-  project: pulumi.Input<string>;
-  /** Cloud Run region, e.g. "asia-east1". */
-  region: string;
-  /** Digest-pinned image reference (`…@sha256:…`). */
-  image: pulumi.Input<string>;
-  /** IAM members allowed to invoke (groups already expanded). */
-  invokers: readonly string[];
+export interface PrivateServiceArgs extends PrivateWorkloadArgs {
   /**
    * Who may reach the service at the network level; IAM applies in every case.
    * @default "all"
@@ -30,11 +22,6 @@ export interface PrivateServiceArgs {
    */
   customAudiences?: readonly string[];
   /**
-   * Refuse `pulumi destroy` / replacement until turned off.
-   * @default true
-   */
-  deletionProtection?: boolean;
-  /**
    * Path of the startup and liveness probes and of the smoke test. Never a path ending in "z".
    * @default "/health/"
    */
@@ -44,18 +31,6 @@ export interface PrivateServiceArgs {
    * @default 8080
    */
   port?: number;
-  /**
-   * How invoker IAM is managed.
-   * @default "authoritative"
-   */
-  invokerMode?: InvokerMode;
-  /**
-   * Role granted to the invokers.
-   * @default "roles/run.invoker"
-   */
-  invokerRole?: string;
-  /** Resources to create first (e.g. the enabled APIs). */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Runtime service account + cloudrunv2.Service + invoker IAM. */
@@ -72,16 +47,9 @@ export class PrivateService extends pulumi.ComponentResource {
     const port = args.port ?? 8080;
     const smokePath = args.smokePath ?? "/health/";
     const customAudiences = [...(args.customAudiences ?? [])];
-    const invokerMode = args.invokerMode ?? "authoritative";
-    const invokerRole = args.invokerRole ?? "roles/run.invoker";
+    const { invokerMode, invokerRole } = invokerSettings(args);
 
-    // Own identity per workload, with NO project roles: a compromised container
-    // can do nothing beyond what it is explicitly granted elsewhere.
-    this.serviceAccount = new gcp.serviceaccount.Account(
-      `${name}-sa`,
-      { project: args.project, accountId: runtimeAccountId("service", name), displayName: `Cloud Run service ${name} (runtime)` },
-      { ...self, dependsOn: args.dependsOn },
-    );
+    this.serviceAccount = runtimeServiceAccount("service", name, args, this);
     const probe = { httpGet: { path: smokePath, port } };
     this.service = new gcp.cloudrunv2.Service(
       `${name}-service`,

@@ -1,0 +1,61 @@
+/**
+ * What a private service and a private job share: their common arguments and
+ * their runtime identity. Kept in one place so the two cannot drift apart on
+ * a security choice.
+ */
+import * as gcp from "@pulumi/gcp";
+import type * as pulumi from "@pulumi/pulumi";
+import type { InvokerMode } from "./invokerAccess";
+import { runtimeAccountId } from "./naming";
+
+/** Arguments common to `PrivateService` and `PrivateJob`. */
+export interface PrivateWorkloadArgs {
+  /** GCP project id. */
+  project: string;
+  /** Cloud Run region, e.g. "asia-east1". */
+  region: string;
+  /** Digest-pinned image reference (`…@sha256:…`). */
+  image: pulumi.Input<string>;
+  /** IAM members allowed to invoke or run the workload (groups already expanded). */
+  invokers: readonly string[];
+  /**
+   * Refuse `pulumi destroy` / replacement until turned off.
+   * @default true
+   */
+  deletionProtection?: boolean;
+  /**
+   * How invoker IAM is managed.
+   * @default "authoritative"
+   */
+  invokerMode?: InvokerMode;
+  /**
+   * Role granted to the invokers (a job may choose the narrower `roles/run.jobsExecutor`).
+   * @default "roles/run.invoker"
+   */
+  invokerRole?: string;
+  /** Resources to create first (e.g. the enabled APIs). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The defaults of the invoker settings, resolved once for a workload. */
+export function invokerSettings(args: PrivateWorkloadArgs): { invokerMode: InvokerMode; invokerRole: string } {
+  return { invokerMode: args.invokerMode ?? "authoritative", invokerRole: args.invokerRole ?? "roles/run.invoker" };
+}
+
+/**
+ * The workload's own runtime service account, with NO project roles: a
+ * compromised container can do nothing beyond what it is explicitly granted
+ * elsewhere, and no two workloads share an identity.
+ */
+export function runtimeServiceAccount(
+  kind: "service" | "job",
+  name: string,
+  args: PrivateWorkloadArgs,
+  parent: pulumi.Resource,
+): gcp.serviceaccount.Account {
+  return new gcp.serviceaccount.Account(
+    `${name}-sa`,
+    { project: args.project, accountId: runtimeAccountId(kind, name), displayName: `Cloud Run ${kind} ${name} (runtime)` },
+    { parent, dependsOn: args.dependsOn },
+  );
+}
