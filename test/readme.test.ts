@@ -29,6 +29,11 @@ describe("README", () => {
     expect(named.filter((name) => !scripts.includes(name))).toEqual([]);
   });
 
+  it("names every npm script", () => {
+    const unnamed = scripts.filter((name) => !["start", "test"].includes(name) && !readme.includes(`npm run ${name}`));
+    expect(unnamed).toEqual([]);
+  });
+
   it("links only to files that exist", () => {
     const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
       .map((match) => match[1])
