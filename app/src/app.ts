@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { whoAmI } from "./identity";
-import type { Logger, Severity } from "./log";
+import { redactQuery, type Logger, type Severity } from "./log";
 import { traceLogFields } from "./trace";
 
 /** Largest request body accepted (bytes). The routes take no body; this only bounds what a client can make the server read. */
@@ -146,18 +146,13 @@ function sendError(res: ServerResponse, ctx: AppContext, status: number, error: 
   sendJson(res, ctx, status, body, headers);
 }
 
-// Query parameters whose values may be credentials are never logged.
-const SENSITIVE_PARAM = /token|auth|key|secret|pass|sig|code|credential|session/i;
-
 /** The request URL for logs, with the values of credential-looking query parameters replaced. */
 export function safeRequestUrl(url: string | undefined): string {
   const raw = url ?? "/";
   const queryStart = raw.indexOf("?");
   if (queryStart < 0) return raw;
   const params = new URLSearchParams(raw.slice(queryStart + 1));
-  for (const name of new Set(params.keys())) {
-    if (SENSITIVE_PARAM.test(name)) params.set(name, "REDACTED");
-  }
+  redactQuery(params);
   return `${raw.slice(0, queryStart)}?${params.toString()}`;
 }
 

@@ -22,6 +22,16 @@ const BEARER_VALUE = /(bearer|basic)\s+[^\s"',;]+/gi;
 // Google OAuth access tokens.
 const ACCESS_TOKEN_SHAPE = /ya29\.[A-Za-z0-9_.-]+/g;
 
+// Query parameters whose values may be credentials are never logged.
+const SENSITIVE_PARAM = /token|auth|key|secret|pass|sig|code|credential|session/i;
+
+/** Replaces, in place, the values of credential-looking query parameters with "REDACTED". */
+export function redactQuery(params: URLSearchParams): void {
+  for (const name of new Set(params.keys())) {
+    if (SENSITIVE_PARAM.test(name)) params.set(name, "REDACTED");
+  }
+}
+
 /** Replaces anything token-shaped in an already-serialised log line. */
 export function scrubSecrets(line: string): string {
   return line

@@ -4,6 +4,7 @@
  * that a private service's owner can point at endpoints to watch.
  */
 import { ConfigError, intFromEnv } from "./env";
+import { redactQuery } from "./log";
 
 /** One probe's outcome. `url` is the logged form (credential-looking query values redacted). */
 export interface ProbeResult {
@@ -18,8 +19,6 @@ export interface ProbeResult {
 
 /** Per-request timeout when JOB_PROBE_TIMEOUT_MS is not set. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
-
-const SENSITIVE_PARAM = /token|auth|key|secret|pass|sig|code|credential|session/i;
 
 /**
  * The URLs to probe: the command's arguments, else JOB_URLS (separated by
@@ -56,9 +55,7 @@ export function probeTimeoutMs(env: NodeJS.ProcessEnv): number {
 /** A URL as logs may show it: credential-looking query values replaced. */
 export function loggableUrl(url: URL): string {
   const copy = new URL(url.href);
-  for (const name of new Set(copy.searchParams.keys())) {
-    if (SENSITIVE_PARAM.test(name)) copy.searchParams.set(name, "REDACTED");
-  }
+  redactQuery(copy.searchParams);
   return copy.href;
 }
 
