@@ -142,7 +142,7 @@ async function evaluate(target: string, deps: PlanDeps): Promise<Evaluation> {
     loaded = await deps.loadStackConfig(target);
   } catch (error) {
     // A missing or unreadable file: its message already names the file and the fix.
-    throw new InvalidConfig(target, problemsOf(error) ?? [{ path: "", message: messageOf(error) }]);
+    throw new InvalidConfig(target, problemsOf(error) ?? [{ path: "", message: safeMessage(error) }]);
   }
   try {
     return await deps.evaluateStack(loaded);
@@ -157,10 +157,6 @@ async function evaluate(target: string, deps: PlanDeps): Promise<Evaluation> {
 function problemsOf(error: unknown): ConfigProblem[] | undefined {
   const problems = (error as { problems?: unknown } | null)?.problems;
   return Array.isArray(problems) && problems.length > 0 ? (problems as ConfigProblem[]) : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return safeMessage(error);
 }
 
 function renderProblems(error: InvalidConfig): string {
