@@ -99,34 +99,32 @@ describe("runPlan", () => {
     expect(usage.stdout()).toBe("");
   });
 
-  it("an unexpected failure is exit 4 with the reason on stderr", async () => {
+  /** Runs the plan with an engine that throws `message`; returns the exit code and stderr. */
+  async function planWithCrashingEngine(message: string): Promise<{ code: number; stderr: string }> {
     const errors: string[] = [];
     const deps: PlanDeps = {
       loadStackConfig: () => ({ stack: "dev", config: {} }),
       evaluateStack: async () => {
-        throw new Error("mock engine crashed");
+        throw new Error(message);
       },
       evaluatePolicies: () => [],
       rehearse: async () => ({ ok: true, lines: [] }),
     };
     const code = await runPlan([], deps, { stdout: () => undefined, stderr: (text) => errors.push(text) });
+    return { code, stderr: errors.join("") };
+  }
+
+  it("an unexpected failure is exit 4 with the reason on stderr", async () => {
+    const { code, stderr } = await planWithCrashingEngine("mock engine crashed");
     expect(code).toBe(EXIT.unexpected);
-    expect(errors.join("")).toContain("mock engine crashed");
+    expect(stderr).toContain("mock engine crashed");
   });
 
   it("redacts token-shaped text from an unexpected error", async () => {
-    const errors: string[] = [];
-    const deps: PlanDeps = {
-      loadStackConfig: () => ({ stack: "dev", config: {} }),
-      evaluateStack: async () => {
-        throw new Error("registry login failed with password ya29.a0AfH6SMBxyz and Bearer eyJhbGciOi.eyJzdWIi.c2ln");
-      },
-      evaluatePolicies: () => [],
-      rehearse: async () => ({ ok: true, lines: [] }),
-    };
-    expect(await runPlan([], deps, { stdout: () => undefined, stderr: (text) => errors.push(text) })).toBe(EXIT.unexpected);
-    expect(errors.join("")).toContain("registry login failed");
-    expect(errors.join("")).not.toMatch(/ya29\.a0|eyJhbGciOi/);
+    const { code, stderr } = await planWithCrashingEngine("registry login failed with password ya29.a0AfH6SMBxyz and Bearer eyJhbGciOi.eyJzdWIi.c2ln");
+    expect(code).toBe(EXIT.unexpected);
+    expect(stderr).toContain("registry login failed");
+    expect(stderr).not.toMatch(/ya29\.a0|eyJhbGciOi/);
   });
 
   it("--json prints exactly one JSON document and nothing else", async () => {
