@@ -447,15 +447,18 @@ type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
 function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
   const get = <T>(key: string) => (data as Record<string, unknown>)[`${NAMESPACE}:${key}`] as T | undefined;
   const stackProtection = get<boolean>("deletionProtection") ?? DEFAULTS.deletionProtection;
-  const expand = (invokers: unknown[]) => expandPrincipals(invokers, groups).members;
+  /** The keys services and jobs share, with the same defaults for both. */
+  const workload = (w: { name: string; source: string; invokers: unknown[]; invokerMode?: InvokerMode; invokerRole?: string; deletionProtection?: boolean }): WorkloadSettings => ({
+    name: w.name,
+    source: w.source,
+    invokers: expandPrincipals(w.invokers, groups).members,
+    invokerMode: w.invokerMode ?? DEFAULTS.invokerMode,
+    invokerRole: w.invokerRole ?? DEFAULTS.invokerRole,
+    deletionProtection: w.deletionProtection ?? stackProtection,
+  });
   const services = (get<z.infer<ReturnType<typeof serviceSchema>>[]>("services") ?? []).map(
     (s): ServiceSettings => ({
-      name: s.name,
-      source: s.source,
-      invokers: expand(s.invokers),
-      invokerMode: s.invokerMode ?? DEFAULTS.invokerMode,
-      invokerRole: s.invokerRole ?? DEFAULTS.invokerRole,
-      deletionProtection: s.deletionProtection ?? stackProtection,
+      ...workload(s),
       ingress: s.ingress ?? DEFAULTS.ingress,
       customAudiences: [...new Set(s.customAudiences ?? [])],
       smokePath: s.smokePath ?? DEFAULTS.smokePath,
@@ -464,12 +467,7 @@ function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
   );
   const jobs = (get<z.infer<ReturnType<typeof jobSchema>>[]>("jobs") ?? []).map(
     (j): JobSettings => ({
-      name: j.name,
-      source: j.source,
-      invokers: expand(j.invokers),
-      invokerMode: j.invokerMode ?? DEFAULTS.invokerMode,
-      invokerRole: j.invokerRole ?? DEFAULTS.invokerRole,
-      deletionProtection: j.deletionProtection ?? stackProtection,
+      ...workload(j),
       command: j.command,
       args: j.args,
       tasks: j.tasks ?? DEFAULTS.tasks,
