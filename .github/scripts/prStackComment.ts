@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { JobOutputs, ServiceOutputs, StackOutputs } from "../../components/smokeTest";
+import { fileErrorReason, runScript } from "./cli";
 
 /** What the workflow knows about the smoke step (`steps.smoke.outcome`). */
 export type SmokeOutcome = "success" | "failure" | "cancelled" | "skipped";
@@ -99,16 +100,8 @@ function readOutputs(file: string): StackOutputs {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as StackOutputs;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`--outputs: cannot read "${file}" as JSON (${reason}); write it with pulumi stack output --json --stack NAME > FILE`);
+    throw new Error(`--outputs: cannot read "${file}" as JSON (${fileErrorReason(error)}); write it with pulumi stack output --json --stack NAME > FILE`);
   }
 }
 
-if (require.main === module) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
-}
+if (require.main === module) runScript(main);

@@ -21,6 +21,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { isPublicPrincipal } from "../../components/principals";
+import { fileErrorReason, runScript } from "./cli";
 
 /** Config namespace of the main program (its Pulumi.yaml `name`). */
 const NAMESPACE = "private-cloud-run";
@@ -134,7 +135,7 @@ function readStackFile(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`--from: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass dev's stack file, e.g. --from Pulumi.dev.yaml, from the repository root`);
+    throw new Error(`--from: cannot read "${file}" (${fileErrorReason(error)}); pass dev's stack file, e.g. --from Pulumi.dev.yaml, from the repository root`);
   }
 }
 
@@ -143,11 +144,4 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value && !value.endsWith(":") ? value : undefined;
 }
 
-if (require.main === module) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
-}
+if (require.main === module) runScript(main);
