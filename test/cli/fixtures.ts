@@ -1,5 +1,5 @@
 import type { Evaluation, RegisteredResource } from "../../offline/types";
-import type { StackOutputs } from "../../components/smokeTest";
+import { buildJobSmokeTest, buildServiceSmokeTest, type StackOutputs } from "../../components/smokeTest";
 
 /** A resource as the mock engine would record it, for the plan's pure tests. */
 export function resource(
@@ -95,15 +95,7 @@ export function fixtureEvaluation(options: FixtureOptions = {}): Evaluation {
         invokers: [...invokers].sort(),
         invokerMode: "authoritative",
         invokerRole: "roles/run.invoker",
-        smokeTest: {
-          kind: "service",
-          name: "hello",
-          url: "https://hello-abc-de.a.run.app",
-          audience: "https://hello-abc-de.a.run.app",
-          path: "/health/",
-          expect: { anonymous: 403, invoker: "2xx" },
-          commands: { user: "curl …", serviceAccount: "curl …" },
-        },
+        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers }),
       },
     },
     jobs: options.withJob
@@ -115,15 +107,7 @@ export function fixtureEvaluation(options: FixtureOptions = {}): Evaluation {
             invokers: ["serviceAccount:hello-run@demo.iam.gserviceaccount.com"],
             invokerMode: "additive",
             invokerRole: "roles/run.invoker",
-            smokeTest: {
-              kind: "job",
-              name: "nightly",
-              project: "demo",
-              region: "asia-east1",
-              runUrl: "https://run.googleapis.com/v2/projects/demo/locations/asia-east1/jobs/nightly:run",
-              expect: { execution: "succeeded" },
-              commands: { execute: "gcloud run jobs execute nightly" },
-            },
+            smokeTest: buildJobSmokeTest({ name: "nightly", project: "demo", region: "asia-east1" }),
           },
         }
       : {},

@@ -6,7 +6,7 @@ import type { StackOutputs } from "../../components/smokeTest";
 import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTest";
 import { readOutputsFile, readStackOutputs, targetsFromOutputs } from "../../client/outputs";
 
-/** A full StackOutputs value, as the stack exports it. */
+/** A full StackOutputs value, as the stack exports it (descriptors from the stack's own builders). */
 function sampleOutputs(): StackOutputs {
   const common = { audiences: [], serviceAccountEmail: "hello-run@p.iam.gserviceaccount.com", image: "asia-east1-docker.pkg.dev/p/r/i@sha256:abc", invokers: ["user:alice@example.com"], invokerMode: "authoritative" as const, invokerRole: "roles/run.invoker" };
   return {
@@ -16,29 +16,13 @@ function sampleOutputs(): StackOutputs {
       hello: {
         ...common,
         url: "https://hello-abc-de.a.run.app",
-        smokeTest: {
-          kind: "service",
-          name: "hello",
-          url: "https://hello-abc-de.a.run.app",
-          audience: "https://hello-abc-de.a.run.app",
-          path: "/health/",
-          expect: { anonymous: 403, invoker: "2xx" },
-          commands: { user: "curl …", serviceAccount: "curl …" },
-        },
+        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers: common.invokers }),
       },
     },
     jobs: {
       nightly: {
         ...common,
-        smokeTest: {
-          kind: "job",
-          name: "nightly",
-          project: "p",
-          region: "asia-east1",
-          runUrl: "https://run.googleapis.com/v2/projects/p/locations/asia-east1/jobs/nightly:run",
-          expect: { execution: "succeeded" },
-          commands: { execute: "gcloud run jobs execute nightly --region asia-east1 --project p --wait" },
-        },
+        smokeTest: buildJobSmokeTest({ name: "nightly", project: "p", region: "asia-east1" }),
       },
     },
   };

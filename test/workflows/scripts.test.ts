@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { parsePrNumber, prStackConfig, prStackName, renderStackFile, type StackFile } from "../../.github/scripts/prStackConfig";
 import { renderPrStackComment } from "../../.github/scripts/prStackComment";
-import type { StackOutputs } from "../../components/smokeTest";
+import { buildJobSmokeTest, buildServiceSmokeTest, type StackOutputs } from "../../components/smokeTest";
 import { REPO_ROOT } from "./workflowModel";
 
 const DEPLOY_SA = "serviceAccount:pulumi-deploy@example-project.iam.gserviceaccount.com";
@@ -146,15 +146,7 @@ describe("prStackComment", () => {
         invokers: [DEPLOY_SA, "user:alice@example.com"],
         invokerMode: "authoritative",
         invokerRole: "roles/run.invoker",
-        smokeTest: {
-          kind: "service",
-          name: "hello-pr9",
-          url: "https://hello-pr9-abc123-de.a.run.app",
-          audience: "https://hello-pr9-abc123-de.a.run.app",
-          path: "/health/",
-          expect: { anonymous: 403, invoker: "2xx" },
-          commands: { user: "curl -H \"Authorization: Bearer $(gcloud auth print-identity-token)\" https://hello-pr9-abc123-de.a.run.app/health/", serviceAccount: "curl … --impersonate-service-account …" },
-        },
+        smokeTest: buildServiceSmokeTest({ name: "hello-pr9", url: "https://hello-pr9-abc123-de.a.run.app", customAudiences: [], path: "/health/", invokers: [DEPLOY_SA, "user:alice@example.com"] }),
       },
     },
     jobs: {
@@ -165,15 +157,7 @@ describe("prStackComment", () => {
         invokers: ["user:alice@example.com"],
         invokerMode: "authoritative",
         invokerRole: "roles/run.invoker",
-        smokeTest: {
-          kind: "job",
-          name: "nightly-pr9",
-          project: "example-project",
-          region: "asia-east1",
-          runUrl: "https://run.googleapis.com/v2/projects/example-project/locations/asia-east1/jobs/nightly-pr9:run",
-          expect: { execution: "succeeded" },
-          commands: { execute: "gcloud run jobs execute nightly-pr9 --region asia-east1 --project example-project --wait" },
-        },
+        smokeTest: buildJobSmokeTest({ name: "nightly-pr9", project: "example-project", region: "asia-east1" }),
       },
     },
   };
