@@ -40,7 +40,8 @@ export function checkStackFile(stackOrFile: string, projectDir: string, cwd: str
     fail(isPath ? `does not exist; pass the path of an existing Pulumi.<stack>.yaml` : `does not exist: no stack "${stackOrFile}" here; ${knownStacks(projectDir)}`);
   }
   if (statSync(file).isDirectory()) {
-    fail(`is a directory; pass a stack file${stackFilesIn(file).length > 0 ? `, e.g. ${join(file, stackFilesIn(file)[0])}` : " (Pulumi.<stack>.yaml)"}`);
+    const [example] = stackFilesIn(file);
+    fail(`is a directory; pass a stack file${example !== undefined ? `, e.g. ${join(file, example)}` : " (Pulumi.<stack>.yaml)"}`);
   }
   if (isPath && !/^Pulumi\..+\.ya?ml$/i.test(basename(file))) {
     fail(`cannot tell the stack name from "${basename(file)}"; name the file Pulumi.<stack>.yaml (e.g. ${join(dirname(file), "Pulumi.dev.yaml")})`);
