@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { SERVICE_INGRESS, type Ingress } from "./components/ingress";
+import type { InvokerMode } from "./components/invokerAccess";
 import { runtimeAccountId } from "./components/naming";
 import { expandPrincipals, validateGroups, type PrincipalGroups } from "./components/principals";
 import type { StackConfig } from "./offline/types";
@@ -20,7 +21,7 @@ export const NAMESPACE = "private-cloud-run";
 export const SERVICE_ROLES = ["roles/run.invoker", "roles/run.servicesInvoker"] as const;
 export const JOB_ROLES = ["roles/run.invoker", "roles/run.jobsExecutor", "roles/run.jobsExecutorWithOverrides"] as const;
 
-export type InvokerMode = "authoritative" | "additive";
+export type { InvokerMode };
 
 /** Settings shared by services and jobs, after validation and group expansion. */
 interface WorkloadSettings {
