@@ -3,8 +3,8 @@
  * account. Returns the stack outputs, including the GitHub repository variables
  * the workflows read and the `gh` commands that set them.
  */
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { ProjectApis } from "../components/projectApis";
 import { DeployServiceAccount } from "./components/deployServiceAccount";
 import { GithubWorkloadIdentity } from "./components/githubWorkloadIdentity";
 import { StateBackend } from "./components/stateBackend";
@@ -33,16 +33,9 @@ export function githubVariableNames(environment: string) {
 
 /** Creates everything; returns the stack outputs. */
 export function createBootstrap(settings: BootstrapSettings) {
-  const apis = BOOTSTRAP_APIS.map(
-    (service) =>
-      new gcp.projects.Service(`api-${service.split(".")[0]}`, {
-        project: settings.project,
-        service,
-        // Said explicitly: destroying the bootstrap must not switch off APIs other things use.
-        disableOnDestroy: false,
-      }),
-  );
-  const afterApis = { dependsOn: apis };
+  // The main program's component: one Service per API (api-iam, …), left enabled on destroy.
+  const apis = new ProjectApis("api", { project: settings.project, apis: BOOTSTRAP_APIS });
+  const afterApis = { dependsOn: apis.services };
 
   const backend = new StateBackend("state", {
     project: settings.project,
