@@ -199,10 +199,11 @@ function checkRepository(repository: ResourceUnderTest, images: DeployedImage[],
   if (!Array.isArray(cleanupPolicies)) return [];
   const policies = cleanupPolicies.filter(isPlainObject);
   const keeps = policies.filter((p) => actionOf(p) === "KEEP");
+  const versions = versionsIn(repository, images);
   const findings: StackFinding[] = [];
   policies.forEach((policy, index) => {
     if (actionOf(policy) !== "DELETE") return;
-    const exposed = versionsIn(repository, images).flatMap((version) =>
+    const exposed = versions.flatMap((version) =>
       (["tagged", "untagged"] as const)
         .filter((state) => deleteCouldMatch(policy, version, state) && !keeps.some((keep) => keepCovers(keep, version, state)))
         .map((state) => `${version.label} once it is ${state}`),
