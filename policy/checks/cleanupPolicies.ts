@@ -20,7 +20,7 @@
  * case. mostRecentVersions with keepCount >= 1 is taken to cover the deployed
  * version: it is the newest build when it is deployed.
  */
-import { formatPath, isPlainObject, isUnknown, PathStep, readPath, show } from "./inputs";
+import { isPlainObject, isUnknown, PathStep, readPath, show, unverifiedReporter } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext, StackFinding, UNKNOWN } from "./types";
 import { runtimeTemplatePath } from "./workloads";
 
@@ -193,7 +193,7 @@ function checkRepository(repository: ResourceUnderTest, images: DeployedImage[],
   if (cleanupPolicyDryRun === true) return []; // dry run: policies are evaluated and logged, nothing is deleted
   const computed = firstUnknown(cleanupPolicies, ["cleanupPolicies"]);
   if (computed) {
-    ctx.unverified?.({ resource: repository.name, type: repository.type, path: formatPath(computed) });
+    unverifiedReporter(repository, ctx)(computed);
     return [];
   }
   if (!Array.isArray(cleanupPolicies)) return [];
