@@ -3,7 +3,7 @@
  * header, with timeouts, bounded retries, and refusals explained.
  */
 import { InvokeError } from "./errors";
-import { withTimeout } from "./timeout";
+import { sleepFor, withTimeout } from "./timeout";
 import { HeaderMode, withIdToken } from "./headers";
 import { GoogleTokenSource, IdTokenSource } from "./idTokens";
 import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
@@ -60,8 +60,6 @@ export function defaultTokenSource(): GoogleTokenSource {
 export function defaultAudience(url: string | URL): string {
   return new URL(url).origin;
 }
-
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Calls a private Cloud Run service. Resolves with the Response (2xx, or any

@@ -7,7 +7,7 @@ import { JobError, UsageError } from "./errors";
 import { AccessTokenSource } from "./idTokens";
 import { redact } from "./redact";
 import { nextDelayMs, resolveRetryOptions, retryAfterMs, RetryOptions, TRANSIENT_STATUSES } from "./retry";
-import { withTimeout } from "./timeout";
+import { sleepFor, withTimeout } from "./timeout";
 import { defaultTokenSource } from "./invoke";
 
 /** Cloud Run Admin API base. Tests point it at the emulator. */
@@ -116,7 +116,7 @@ export async function runJob(job: JobRef, options: RunJobOptions = {}): Promise<
     if (Date.now() - began >= bound) {
       throw new JobError(`${resource}: execution still running after ${Math.round(bound / 1000)}s`, "raise the wait bound (--timeout) or follow it with gcloud run jobs executions list", undefined, operation.name);
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleepFor(interval);
     const polled = await request("GET", `${api}/v2/${operation.name}`);
     if (!polled.ok) throw refusal("poll", polled.status, polled.body, resource, operation.name);
     operation = polled.body as Operation;
@@ -140,8 +140,6 @@ interface ApiResponse {
 
 /** Statuses after which a `:run` POST is safe to repeat: the API refused before acting. */
 const NOT_ACTED_ON: ReadonlySet<number> = new Set([429, 503]);
-
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function requester(options: RunJobOptions, tokens: AccessTokenSource) {
   const doFetch = options.fetch ?? globalThis.fetch;

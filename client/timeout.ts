@@ -15,3 +15,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what = "an
     clearTimeout(timer);
   }
 }
+
+/** Resolves after `ms` milliseconds: the default wait between retries and polls. */
+export const sleepFor = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
