@@ -4,6 +4,7 @@
  * that a private service's owner can point at endpoints to watch.
  */
 import { ConfigError, intFromEnv } from "./env";
+import { fetchFailureCode } from "./fetchFailure";
 import { redactQuery } from "./log";
 
 /** One probe's outcome. `url` is the logged form (credential-looking query values redacted). */
@@ -72,12 +73,6 @@ export async function probe(url: URL, timeoutMs: number, cancel?: AbortSignal): 
       ? { ...base, ok: true, status: response.status, latencyMs }
       : { ...base, ok: false, status: response.status, latencyMs, failure: `HTTP ${response.status}` };
   } catch (error) {
-    return { ...base, ok: false, status: null, latencyMs: Math.round(performance.now() - started), failure: failureCode(error) };
+    return { ...base, ok: false, status: null, latencyMs: Math.round(performance.now() - started), failure: fetchFailureCode(error) };
   }
-}
-
-function failureCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } })?.cause;
-  if (typeof cause?.code === "string") return cause.code;
-  return (error as Error)?.name ?? "unknown error";
 }

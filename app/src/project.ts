@@ -3,6 +3,7 @@
  * set it in the environment, so outside an explicit `GOOGLE_CLOUD_PROJECT` the
  * app asks the metadata server, which every Cloud Run instance has.
  */
+import { fetchFailureCode } from "./fetchFailure";
 
 /** How long the metadata lookup may take before the app gives up on trace correlation. */
 export const METADATA_TIMEOUT_MS = 1000;
@@ -54,13 +55,6 @@ async function fetchProjectIdFromMetadata(host: string): Promise<ProjectIdLookup
     }
     return { projectId: body, source: "metadata" };
   } catch (error) {
-    return { source: "none", reason: `metadata server at ${host} unreachable: ${errorCode(error)}` };
+    return { source: "none", reason: `metadata server at ${host} unreachable: ${fetchFailureCode(error)}` };
   }
-}
-
-/** A short, secret-free description of a fetch failure (e.g. ENOTFOUND, TimeoutError). */
-function errorCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } })?.cause;
-  if (typeof cause?.code === "string") return cause.code;
-  return (error as Error)?.name ?? "unknown error";
 }
