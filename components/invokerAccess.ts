@@ -53,19 +53,24 @@ export class InvokerAccess extends pulumi.ComponentResource {
   readonly resources: pulumi.CustomResource[];
   /** The members granted: canonical (emails in lower case), deduplicated, sorted. */
   readonly members: string[];
+  /** The mode in effect (the default applied). */
+  readonly mode: InvokerMode;
+  /** The role granted (the default applied). */
+  readonly role: string;
 
   constructor(name: string, args: InvokerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, the component itself included.
     const members = canonicalMembers(name, args.kind, args.members);
     super("private-cloud-run:index:InvokerAccess", name, {}, opts);
     this.members = members;
-    const target = { name: args.workload.name, location: args.workload.location, project: args.workload.project, role: args.role ?? "roles/run.invoker" };
+    this.mode = args.mode ?? "authoritative";
+    this.role = args.role ?? "roles/run.invoker";
+    const target = { name: args.workload.name, location: args.workload.location, project: args.workload.project, role: this.role };
     // IAM follows a replaced workload: when the service/job is replaced, its
     // grants are replaced too (a new resource starts with an empty policy).
     const self: pulumi.CustomResourceOptions = { parent: this, replaceWith: [args.workload] };
-    const mode = args.mode ?? "authoritative";
     this.resources =
-      mode === "authoritative"
+      this.mode === "authoritative"
         ? [this.binding(name, args.kind, { ...target, members }, self)]
         : members.map((member) => this.member(`${name}-${memberSlug(member)}`, args.kind, { ...target, member }, self));
     this.registerOutputs({});

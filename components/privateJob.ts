@@ -7,7 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { InvokerAccess } from "./invokerAccess";
 import { buildJobSmokeTest, type JobOutputs } from "./smokeTest";
-import { invokerSettings, runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
+import { runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
 
 export interface PrivateJobArgs extends PrivateWorkloadArgs {
   /**
@@ -49,7 +49,6 @@ export class PrivateJob extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("private-cloud-run:index:PrivateJob", name, {}, opts);
     const self = { parent: this };
-    const { invokerMode, invokerRole } = invokerSettings(args);
 
     this.serviceAccount = runtimeServiceAccount("job", name, args, this);
     this.job = new gcp.cloudrunv2.Job(
@@ -73,10 +72,10 @@ export class PrivateJob extends pulumi.ComponentResource {
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
-      { kind: "job", workload: this.job, members: args.invokers, mode: invokerMode, role: invokerRole },
+      { kind: "job", workload: this.job, members: args.invokers, mode: args.invokerMode, role: args.invokerRole },
       self,
     );
-    const invokers = this.invokerAccess.members;
+    const { members: invokers, mode: invokerMode, role: invokerRole } = this.invokerAccess;
     this.outputs = pulumi.all([this.serviceAccount.email, pulumi.output(args.image)]).apply(([serviceAccountEmail, image]) => ({
       audiences: [],
       serviceAccountEmail,

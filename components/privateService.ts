@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_INGRESS, type Ingress } from "./ingress";
 import { InvokerAccess } from "./invokerAccess";
 import { buildServiceSmokeTest, serviceAudiences, type ServiceOutputs } from "./smokeTest";
-import { invokerSettings, runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
+import { runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
 
 export interface PrivateServiceArgs extends PrivateWorkloadArgs {
   /**
@@ -47,7 +47,6 @@ export class PrivateService extends pulumi.ComponentResource {
     const port = args.port ?? 8080;
     const smokePath = args.smokePath ?? "/health/";
     const customAudiences = [...(args.customAudiences ?? [])];
-    const { invokerMode, invokerRole } = invokerSettings(args);
 
     this.serviceAccount = runtimeServiceAccount("service", name, args, this);
     const probe = { httpGet: { path: smokePath, port } };
@@ -79,10 +78,10 @@ export class PrivateService extends pulumi.ComponentResource {
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
-      { kind: "service", workload: this.service, members: args.invokers, mode: invokerMode, role: invokerRole },
+      { kind: "service", workload: this.service, members: args.invokers, mode: args.invokerMode, role: args.invokerRole },
       self,
     );
-    const invokers = this.invokerAccess.members;
+    const { members: invokers, mode: invokerMode, role: invokerRole } = this.invokerAccess;
     this.outputs = pulumi
       .all([this.service.uri, this.serviceAccount.email, pulumi.output(args.image)])
       .apply(([url, serviceAccountEmail, image]) => ({

@@ -37,11 +37,6 @@ export interface PrivateWorkloadArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The defaults of the invoker settings, resolved once for a workload. */
-export function invokerSettings(args: PrivateWorkloadArgs): { invokerMode: InvokerMode; invokerRole: string } {
-  return { invokerMode: args.invokerMode ?? "authoritative", invokerRole: args.invokerRole ?? "roles/run.invoker" };
-}
-
 /**
  * The workload's own runtime service account, with NO project roles: a
  * compromised container can do nothing beyond what it is explicitly granted
