@@ -225,7 +225,7 @@ async function route(state: GoogleApisState, req: http.IncomingMessage, res: htt
   const run = RUN_ROUTE.exec(path);
   if (method === "POST" && run) {
     const caller = authenticate(state, req);
-    return sendJson(res, 200, runJob(state, caller, `projects/${run[1]}/locations/${run[2]}/jobs/${run[3]}`, await readJson(req)));
+    return sendJson(res, 200, runJob(state, caller, jobPath({ project: run[1], region: run[2], name: run[3] }), await readJson(req)));
   }
   const operation = OPERATION_ROUTE.exec(path);
   if (method === "GET" && operation) return sendJson(res, 200, getOperation(state, authenticate(state, req), operation[1]));
