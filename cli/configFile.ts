@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { stackFilePath } from "../offline/stackFile";
 import type { ConfigProblem } from "./run";
 
 /**
@@ -13,16 +14,6 @@ export class ConfigFileError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
     super(problems.map((problem) => `${problem.path}: ${problem.message}`).join("; "));
   }
-}
-
-/**
- * Where `--stack NAME` / `--config FILE` points: a path (it ends in .yaml/.yml or holds a
- * path separator, resolved against `cwd`) or `Pulumi.NAME.yaml` in `projectDir`. The same
- * rule as offline/evaluate.ts's loadStackConfig, which reads the file after this check.
- */
-export function stackFilePath(stackOrFile: string, projectDir: string, cwd: string = process.cwd()): { file: string; isPath: boolean } {
-  const isPath = /\.ya?ml$/i.test(stackOrFile) || stackOrFile.includes("/") || stackOrFile.includes(sep);
-  return { file: isPath ? resolve(cwd, stackOrFile) : join(projectDir, `Pulumi.${stackOrFile}.yaml`), isPath };
 }
 
 /**

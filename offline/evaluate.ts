@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, NAMESPACE, parseStackConfig } from "../config";
 import { containsSecret, createMocks, unwrapSecrets } from "./mocks";
+import { stackFilePath } from "./stackFile";
 import type { Evaluation, RegisteredResource, StackConfig } from "./types";
 
 export { ConfigError };
@@ -30,8 +31,7 @@ export const PROJECT_NAME = NAMESPACE;
  * as Pulumi does.
  */
 export function loadStackConfig(stackOrFile: string, cwd: string = process.cwd()): { stack: string; config: StackConfig } {
-  const isFile = /\.ya?ml$/i.test(stackOrFile) || stackOrFile.includes("/") || stackOrFile.includes(path.sep);
-  const file = isFile ? path.resolve(cwd, stackOrFile) : path.join(PROJECT_DIR, `Pulumi.${stackOrFile}.yaml`);
+  const { file, isPath: isFile } = stackFilePath(stackOrFile, PROJECT_DIR, cwd);
   const stack = isFile ? /^Pulumi\.(.+)\.ya?ml$/i.exec(path.basename(file))?.[1] : stackOrFile;
   if (!stack) throw new Error(`${stackOrFile}: cannot tell the stack name; name the file Pulumi.<stack>.yaml`);
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist; create it or pick a stack that has a Pulumi.<stack>.yaml`);
