@@ -1,6 +1,7 @@
 /**
- * Runs the BUILT app (app/dist) as real child processes, for app/test and for
- * anyone else who needs the real server (e.g. the local rehearsal).
+ * Runs the BUILT app (app/dist) as real child processes, for app/test. (The local
+ * rehearsal starts the app itself, in cli/localApp.ts: it keeps the caller's
+ * environment and stops the app with SIGTERM and a grace period.)
  *
  * Port choice: the server is started with PORT=0 and HOST=127.0.0.1, so the OS
  * picks a free port at bind time and the server reports it in its "listening"
