@@ -16,17 +16,31 @@ export interface BootstrapSettings {
   githubRepository: string;
   /** Numeric repository id; when set, the provider also requires it (survives renames, cannot be re-registered). */
   githubRepositoryId?: string;
-  /** Suffix of the GitHub variables this bootstrap fills, e.g. "DEV" → GCP_DEPLOY_SERVICE_ACCOUNT_DEV. */
+  /** The GitHub environment whose jobs, and only those, may use the deploy account (e.g. "prod"). */
   githubEnvironment: string;
+  /** Suffix of the GitHub variables this bootstrap fills: the environment in capitals ("prod" → GCP_DEPLOY_SERVICE_ACCOUNT_PROD). */
+  variableSuffix: string;
+  /** The repository's default branch: the deploy account accepts only it unless `deployFromAnyBranch`; the drift check runs there. */
+  defaultBranch: string;
+  /** True lets the environment's jobs deploy from any branch (dev: the per-PR stacks deploy from PR branches). */
+  deployFromAnyBranch: boolean;
   stateBucket: string;
   /** Days a replaced state file version is kept (bucket versioning). */
   stateVersionRetentionDays: number;
+  /** Days a deleted or overwritten state file stays restorable and cannot be purged (soft delete, 7 to 90). */
+  stateSoftDeleteDays: number;
   keyRing: string;
   cryptoKey: string;
   workloadIdentityPool: string;
   workloadIdentityProvider: string;
   /** Account id (the part before @) of the deploy service account. */
   deployServiceAccount: string;
+  /** Account id of the read-only account pull-request previews and the drift check use. */
+  previewServiceAccount: string;
+  /** Account id of the smoke account: no project role, listed as an invoker of every workload. */
+  smokeServiceAccount: string;
+  /** Account id of the outsider: no grant anywhere, so every workload must refuse it. */
+  outsiderServiceAccount: string;
   /** The stack's Artifact Registry repository once it exists: writer there instead of admin on the project. */
   artifactRepository?: string;
 }
@@ -61,23 +75,41 @@ function keyOf(setting: string): string {
   return setting === "project" ? "gcp:project" : setting === "region" ? "gcp:region" : ns(setting);
 }
 
+const accountId = (key: string, example: string) =>
+  id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a service account id (6-30 of a-z 0-9 -)", ns(key), example).optional();
+
 const schema = z.object({
   project: id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id", "gcp:project", "my-project"),
   region: id(/^[a-z]+-[a-z]+[0-9]+$/, "a GCP region", "gcp:region", "asia-east1"),
   githubRepository: id(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "a GitHub repository written OWNER/REPO", ns("githubRepository"), "my-org/my-repo"),
   githubRepositoryId: id(/^[1-9][0-9]{0,19}$/, "a numeric repository id", ns("githubRepositoryId"), '"$(gh api repos/OWNER/REPO --jq .id)"').optional(),
-  githubEnvironment: id(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, "a GitHub environment name", ns("githubEnvironment"), "dev").optional(),
+  githubEnvironment: id(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, "a GitHub environment name (letters, digits, _ and -)", ns("githubEnvironment"), "prod").optional(),
+  defaultBranch: id(/^(?!.*\.\.)(?!\/)[A-Za-z0-9._/-]{1,100}(?<![./])$/, "a branch name", ns("defaultBranch"), "main").optional(),
+  deployFromAnyBranch: z
+    .preprocess((value) => (typeof value === "boolean" ? String(value) : value), z.enum(["true", "false"], { error: `must be true or false${set(ns("deployFromAnyBranch"), "true")}` }))
+    .transform((value) => value === "true")
+    .optional(),
   stateBucket: id(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "a Cloud Storage bucket name", ns("stateBucket"), "my-project-pulumi-state").optional(),
   stateVersionRetentionDays: z.coerce
     .number({ error: `must be a number of days${set(ns("stateVersionRetentionDays"), "90")}` })
     .int({ error: `must be a whole number of days${set(ns("stateVersionRetentionDays"), "90")}` })
     .min(1, { error: `must be at least 1 day${set(ns("stateVersionRetentionDays"), "90")}` })
     .optional(),
+  // Cloud Storage accepts a soft-delete retention of 7 to 90 days.
+  stateSoftDeleteDays: z.coerce
+    .number({ error: `must be a number of days${set(ns("stateSoftDeleteDays"), "90")}` })
+    .int({ error: `must be a whole number of days${set(ns("stateSoftDeleteDays"), "90")}` })
+    .min(7, { error: `must be 7 to 90 days (Cloud Storage's soft-delete range)${set(ns("stateSoftDeleteDays"), "90")}` })
+    .max(90, { error: `must be 7 to 90 days (Cloud Storage's soft-delete range)${set(ns("stateSoftDeleteDays"), "90")}` })
+    .optional(),
   keyRing: id(/^[A-Za-z0-9_-]{1,63}$/, "a KMS key ring name", ns("keyRing"), "pulumi").optional(),
   cryptoKey: id(/^[A-Za-z0-9_-]{1,63}$/, "a KMS key name", ns("cryptoKey"), "pulumi-state").optional(),
   workloadIdentityPool: id(/^(?!gcp-)[a-z0-9-]{4,32}$/, "a workload identity pool id (4-32 of a-z 0-9 -, not gcp-…)", ns("workloadIdentityPool"), "github").optional(),
   workloadIdentityProvider: id(/^(?!gcp-)[a-z0-9-]{4,32}$/, "a workload identity provider id (4-32 of a-z 0-9 -)", ns("workloadIdentityProvider"), "github-actions").optional(),
-  deployServiceAccount: id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a service account id (6-30 of a-z 0-9 -)", ns("deployServiceAccount"), "pulumi-deploy").optional(),
+  deployServiceAccount: accountId("deployServiceAccount", "pulumi-deploy"),
+  previewServiceAccount: accountId("previewServiceAccount", "pulumi-preview"),
+  smokeServiceAccount: accountId("smokeServiceAccount", "pulumi-smoke"),
+  outsiderServiceAccount: accountId("outsiderServiceAccount", "pulumi-outsider"),
   artifactRepository: id(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, "an Artifact Registry repository id", ns("artifactRepository"), "private-cloud-run").optional(),
 });
 
@@ -108,14 +140,21 @@ export function parseBootstrapConfig(raw: Record<string, unknown>, stack: string
     region: c.region,
     githubRepository: c.githubRepository,
     githubRepositoryId: c.githubRepositoryId,
-    githubEnvironment: (c.githubEnvironment ?? stack).toUpperCase().replace(/-/g, "_"),
+    githubEnvironment: c.githubEnvironment ?? stack,
+    variableSuffix: (c.githubEnvironment ?? stack).toUpperCase().replace(/-/g, "_"),
+    defaultBranch: c.defaultBranch ?? "main",
+    deployFromAnyBranch: c.deployFromAnyBranch ?? false,
     stateBucket: c.stateBucket ?? `${c.project}-pulumi-state`,
     stateVersionRetentionDays: c.stateVersionRetentionDays ?? 90,
+    stateSoftDeleteDays: c.stateSoftDeleteDays ?? 90,
     keyRing: c.keyRing ?? "pulumi",
     cryptoKey: c.cryptoKey ?? "pulumi-state",
     workloadIdentityPool: c.workloadIdentityPool ?? "github",
     workloadIdentityProvider: c.workloadIdentityProvider ?? "github-actions",
     deployServiceAccount: c.deployServiceAccount ?? "pulumi-deploy",
+    previewServiceAccount: c.previewServiceAccount ?? "pulumi-preview",
+    smokeServiceAccount: c.smokeServiceAccount ?? "pulumi-smoke",
+    outsiderServiceAccount: c.outsiderServiceAccount ?? "pulumi-outsider",
     artifactRepository: c.artifactRepository,
   };
 }

@@ -1,17 +1,21 @@
 /**
- * The bootstrap, wired: APIs → state backend → GitHub identity → deploy
- * account. Returns the stack outputs, including the GitHub repository variables
- * the workflows read and the `gh` commands that set them.
+ * The bootstrap, wired: APIs → state backend → GitHub identity → the CI
+ * identities (deploy, preview, smoke, outsider). Returns the stack outputs,
+ * including the GitHub repository variables the workflows read and the `gh`
+ * commands that set them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ProjectApis } from "../components/projectApis";
+import { ProjectApis, REQUIRED_APIS } from "../components/projectApis";
 import { DeployServiceAccount } from "./components/deployServiceAccount";
-import { GithubWorkloadIdentity } from "./components/githubWorkloadIdentity";
+import { GithubWorkloadIdentity, githubSubject } from "./components/githubWorkloadIdentity";
+import { PreviewServiceAccount } from "./components/previewServiceAccount";
 import { StateBackend } from "./components/stateBackend";
+import { TestIdentities } from "./components/testIdentities";
 import type { BootstrapSettings } from "./config";
+import { TEST_IDENTITY_TOKEN_CREATOR } from "./roles";
 
-/** APIs the bootstrap itself needs (the stack enables run and artifactregistry with the deploy account). */
-export const BOOTSTRAP_APIS = [
+/** APIs the bootstrap itself needs. */
+export const BOOTSTRAP_OWN_APIS = [
   "iam.googleapis.com",
   "iamcredentials.googleapis.com",
   "sts.googleapis.com",
@@ -21,13 +25,24 @@ export const BOOTSTRAP_APIS = [
   "serviceusage.googleapis.com",
 ];
 
+/**
+ * Every API enabled here: the bootstrap's own and the stack's (run,
+ * artifactregistry, …). Enabling the stack's APIs now, long before the first
+ * `pulumi up`, means that `up` does not race the enablement or the creation of
+ * Cloud Run's service agent in a fresh project.
+ */
+export const BOOTSTRAP_APIS = [...new Set([...BOOTSTRAP_OWN_APIS, ...REQUIRED_APIS])];
+
 /** Names of the GitHub repository variables, for one environment suffix ("DEV"). */
-export function githubVariableNames(environment: string) {
+export function githubVariableNames(suffix: string) {
   return {
-    provider: `GCP_WORKLOAD_IDENTITY_PROVIDER_${environment}`,
-    serviceAccount: `GCP_DEPLOY_SERVICE_ACCOUNT_${environment}`,
-    backendUrl: `PULUMI_BACKEND_URL_${environment}`,
-    secretsProvider: `PULUMI_SECRETS_PROVIDER_${environment}`,
+    provider: `GCP_WORKLOAD_IDENTITY_PROVIDER_${suffix}`,
+    serviceAccount: `GCP_DEPLOY_SERVICE_ACCOUNT_${suffix}`,
+    previewServiceAccount: `GCP_PREVIEW_SERVICE_ACCOUNT_${suffix}`,
+    smokeServiceAccount: `GCP_SMOKE_SERVICE_ACCOUNT_${suffix}`,
+    outsiderServiceAccount: `GCP_OUTSIDER_SERVICE_ACCOUNT_${suffix}`,
+    backendUrl: `PULUMI_BACKEND_URL_${suffix}`,
+    secretsProvider: `PULUMI_SECRETS_PROVIDER_${suffix}`,
   };
 }
 
@@ -42,16 +57,19 @@ export function createBootstrap(settings: BootstrapSettings) {
     region: settings.region,
     bucketName: settings.stateBucket,
     retentionDays: settings.stateVersionRetentionDays,
+    softDeleteDays: settings.stateSoftDeleteDays,
     keyRing: settings.keyRing,
     cryptoKey: settings.cryptoKey,
   }, afterApis);
 
+  const repository = settings.githubRepository;
   const github = new GithubWorkloadIdentity("github", {
     project: settings.project,
     poolId: settings.workloadIdentityPool,
     providerId: settings.workloadIdentityProvider,
-    repository: settings.githubRepository,
+    repository,
     repositoryId: settings.githubRepositoryId,
+    deployRestriction: settings.deployFromAnyBranch ? undefined : { environment: settings.githubEnvironment, branch: settings.defaultBranch },
   }, afterApis);
 
   const deployer = new DeployServiceAccount("deploy", {
@@ -60,16 +78,39 @@ export function createBootstrap(settings: BootstrapSettings) {
     accountId: settings.deployServiceAccount,
     stateBucket: backend.bucket.name,
     cryptoKeyId: backend.key.id,
-    repositoryPrincipalSet: github.repositoryPrincipalSet,
+    environmentPrincipal: github.principal(githubSubject.environment(repository, settings.githubEnvironment)),
     artifactRepository: settings.artifactRepository,
   }, afterApis);
 
-  const names = githubVariableNames(settings.githubEnvironment);
+  const previewer = new PreviewServiceAccount("preview", {
+    project: settings.project,
+    region: settings.region,
+    accountId: settings.previewServiceAccount,
+    stateBucket: backend.bucket.name,
+    cryptoKeyId: backend.key.id,
+    principals: [
+      github.principal(githubSubject.pullRequest(repository)),
+      github.principal(githubSubject.branch(repository, settings.defaultBranch)),
+    ],
+    artifactRepository: settings.artifactRepository,
+  }, afterApis);
+
+  const testers = new TestIdentities("test", {
+    project: settings.project,
+    smokeAccountId: settings.smokeServiceAccount,
+    outsiderAccountId: settings.outsiderServiceAccount,
+    tokenMinter: deployer.member,
+  }, afterApis);
+
+  const names = githubVariableNames(settings.variableSuffix);
   const githubVariables = pulumi
-    .all([github.providerName, deployer.email, backend.backendUrl, backend.secretsProvider])
-    .apply(([provider, email, backendUrl, secretsProvider]) => ({
+    .all([github.providerName, deployer.email, previewer.email, testers.smoke.email, testers.outsider.email, backend.backendUrl, backend.secretsProvider])
+    .apply(([provider, deploy, preview, smoke, outsider, backendUrl, secretsProvider]) => ({
       [names.provider]: provider,
-      [names.serviceAccount]: email,
+      [names.serviceAccount]: deploy,
+      [names.previewServiceAccount]: preview,
+      [names.smokeServiceAccount]: smoke,
+      [names.outsiderServiceAccount]: outsider,
       [names.backendUrl]: backendUrl,
       [names.secretsProvider]: secretsProvider,
     }));
@@ -77,11 +118,16 @@ export function createBootstrap(settings: BootstrapSettings) {
   return {
     project: settings.project,
     region: settings.region,
+    githubEnvironment: settings.githubEnvironment,
     backendUrl: backend.backendUrl,
     secretsProvider: backend.secretsProvider,
     workloadIdentityProvider: github.providerName,
     deployServiceAccount: deployer.email,
-    deployRoles: deployer.grants.map(({ role, scope }) => ({ role, scope })),
+    previewServiceAccount: previewer.email,
+    smokeServiceAccount: testers.smoke.email,
+    outsiderServiceAccount: testers.outsider.email,
+    deployRoles: [...deployer.grants, TEST_IDENTITY_TOKEN_CREATOR].map(({ role, scope }) => ({ role, scope })),
+    previewRoles: previewer.grants.map(({ role, scope }) => ({ role, scope })),
     githubVariables,
     /** Paste into a shell in a clone of the repository. */
     ghCommands: githubVariables.apply((vars) =>

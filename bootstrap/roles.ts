@@ -1,29 +1,37 @@
 /**
- * What the deploy service account may do, and why: the single list the
- * bootstrap grants from and docs/deploy.md explains. Pure data, no Pulumi.
+ * What each CI identity may do, and why: the single list the bootstrap grants
+ * from and docs/deploy.md explains. Pure data, no Pulumi.
  */
 
 /** One role grant and the reason the stack needs it. */
 export interface RoleGrant {
   role: string;
   /** Where it is granted: the project, or one named resource. */
-  scope: "project" | "state bucket" | "KMS key" | "repository" | "deploy service account";
+  scope: "project" | "state bucket" | "KMS key" | "repository" | "deploy service account" | "preview service account" | "smoke and outsider accounts";
   why: string;
 }
 
-/** Project-level roles, always granted. */
+/** Deploy account, project level, always granted. */
 export const PROJECT_ROLES: readonly RoleGrant[] = [
   {
     role: "roles/run.admin",
     scope: "project",
     why:
       "create, update and delete the Cloud Run services and jobs AND set their IAM policy (the invoker bindings); " +
-      "roles/run.developer cannot set IAM policy. It also holds run.routes.invoke and run.jobs.run, which the smoke test uses.",
+      "roles/run.developer cannot set IAM policy. It also holds run.routes.invoke and run.jobs.run, which is why the smoke test never calls as this account.",
   },
   {
-    role: "roles/iam.serviceAccountAdmin",
+    role: "roles/iam.serviceAccountCreator",
     scope: "project",
-    why: "create and delete the per-workload runtime service accounts, which the stack creates (they do not exist at bootstrap time).",
+    why:
+      "create the per-workload runtime service accounts, which the stack creates (they do not exist at bootstrap time). " +
+      "Not roles/iam.serviceAccountAdmin: that role also holds iam.serviceAccounts.setIamPolicy on every account in the project, " +
+      "so the deploy account could grant itself (or anyone) the right to become any account, a foothold that outlives the workflow.",
+  },
+  {
+    role: "roles/iam.serviceAccountDeleter",
+    scope: "project",
+    why: "delete a runtime service account when its workload is removed from the config, again without setIamPolicy.",
   },
   {
     role: "roles/iam.serviceAccountUser",
@@ -36,7 +44,7 @@ export const PROJECT_ROLES: readonly RoleGrant[] = [
   {
     role: "roles/serviceusage.serviceUsageAdmin",
     scope: "project",
-    why: "enable the APIs the stack declares (run, artifactregistry, iam, iamcredentials) with projects.Service.",
+    why: "the stack declares the APIs it uses (run, artifactregistry, iam, iamcredentials) with projects.Service; the bootstrap enables them first.",
   },
 ];
 
@@ -45,7 +53,7 @@ export const REGISTRY_ADMIN: RoleGrant = {
   role: "roles/artifactregistry.admin",
   scope: "project",
   why:
-    "the stack creates its Docker repository and cleanup policies (artifactregistry.repositories.create exists only at the project level, in this role). " +
+    "dev's stack creates its Docker repository and cleanup policies (artifactregistry.repositories.create exists only at the project level, in this role). " +
     "Set `artifactRepository` once the repository exists to replace it with writer on that repository only.",
 };
 
@@ -53,15 +61,18 @@ export const REGISTRY_ADMIN: RoleGrant = {
 export const REGISTRY_WRITER: RoleGrant = {
   role: "roles/artifactregistry.writer",
   scope: "repository",
-  why: "push the images the stack builds, to that one repository (changing the repository's own settings then needs an admin).",
+  why: "push the images the stack builds to that one repository (changing the repository's own settings then needs an admin).",
 };
 
-/** Grants on single resources, always made. */
+/** Deploy account, grants on single resources, always made. */
 export const RESOURCE_ROLES: readonly RoleGrant[] = [
   {
     role: "roles/storage.objectAdmin",
     scope: "state bucket",
-    why: "read and write the Pulumi state files and their lock files in the gs:// backend, and nothing else in Cloud Storage.",
+    why:
+      "read and write the Pulumi state files and their lock files in the gs:// backend, and nothing else in Cloud Storage. " +
+      "It cannot destroy the history: every overwritten or deleted state file is kept (versioning, then soft delete), " +
+      "and changing those bucket settings needs storage.buckets.update, which it does not hold.",
   },
   {
     role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
@@ -71,19 +82,65 @@ export const RESOURCE_ROLES: readonly RoleGrant[] = [
   {
     role: "roles/iam.workloadIdentityUser",
     scope: "deploy service account",
-    why: "granted to the repository's principalSet only: lets workflows of that one repository impersonate the deploy account (no key).",
+    why:
+      "granted to ONE GitHub subject: jobs of this repository that run in this GitHub environment " +
+      "(`repo:OWNER/REPO:environment:NAME`); no other job, branch or repository can become the deploy account.",
   },
   {
     role: "roles/iam.serviceAccountOpenIdTokenCreator",
     scope: "deploy service account",
     why:
-      "granted to the deploy account on itself: the smoke test mints ID tokens as the deploy account through IAM Credentials generateIdToken " +
-      "(google-auth-library's Impersonated, since federated credentials cannot fetch ID tokens directly).",
+      "granted to the deploy account on itself: a caller that still runs the smoke test as the deploy account mints its ID tokens through " +
+      "IAM Credentials generateIdToken (federated credentials cannot fetch ID tokens directly).",
   },
 ];
 
-/** Roles that must never be granted by the bootstrap: basic roles and anything broader than needed. */
-export const FORBIDDEN_ROLES = ["roles/owner", "roles/editor", "roles/viewer", "roles/iam.securityAdmin", "roles/resourcemanager.projectIamAdmin"];
+/** Deploy account, on the smoke and outsider accounts (granted where those are created). */
+export const TEST_IDENTITY_TOKEN_CREATOR: RoleGrant = {
+  role: "roles/iam.serviceAccountTokenCreator",
+  scope: "smoke and outsider accounts",
+  why:
+    "mint ID and access tokens as the smoke account (an invoker with no project role) and as the outsider (no grant at all), " +
+    "so the deploy workflow can prove that an invoker gets in and that everyone else is refused.",
+};
+
+/** The read-only preview account: what `pulumi preview` (with refresh) reads, and nothing it could change. */
+export const PREVIEW_PROJECT_ROLES: readonly RoleGrant[] = [
+  { role: "roles/run.viewer", scope: "project", why: "read the services, jobs and their IAM policies (the invoker bindings) that a preview or a refresh compares." },
+  { role: "roles/iam.serviceAccountViewer", scope: "project", why: "read the runtime service accounts the stack manages." },
+  { role: "roles/serviceusage.serviceUsageViewer", scope: "project", why: "read the state of the APIs the stack declares." },
+];
+
+/** Preview account, Artifact Registry: project-wide until the repository is named, then that repository only. */
+export const PREVIEW_REGISTRY_READER: RoleGrant = {
+  role: "roles/artifactregistry.reader",
+  scope: "repository",
+  why: "read the Docker repository and its cleanup policies (on the project until `artifactRepository` names the repository). Previews never build or push: `buildOnPreview: false`.",
+};
+
+/** Preview account, single resources. */
+export const PREVIEW_RESOURCE_ROLES: readonly RoleGrant[] = [
+  { role: "roles/storage.objectViewer", scope: "state bucket", why: "read the stacks' state; a preview takes no lock and writes nothing to the backend." },
+  { role: "roles/cloudkms.cryptoKeyDecrypter", scope: "KMS key", why: "decrypt the stack's data key to read secret config; it cannot encrypt." },
+  {
+    role: "roles/iam.workloadIdentityUser",
+    scope: "preview service account",
+    why:
+      "granted to pull-request jobs without an environment (`repo:OWNER/REPO:pull_request`) and to jobs on the default branch without an environment " +
+      "(`repo:OWNER/REPO:ref:refs/heads/BRANCH`: the scheduled drift check).",
+  },
+];
+
+/** Roles that must never be granted by the bootstrap: basic roles and anything that manages IAM. */
+export const FORBIDDEN_ROLES = [
+  "roles/owner",
+  "roles/editor",
+  "roles/viewer",
+  "roles/iam.securityAdmin",
+  "roles/resourcemanager.projectIamAdmin",
+  "roles/iam.serviceAccountAdmin",
+  "roles/storage.admin",
+];
 
 /** Members that would make anything public. */
 export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];

@@ -1,11 +1,13 @@
 /**
- * The identity every workflow deploys as: a service account with exactly the
- * roles in bootstrap/roles.ts, each granted on the narrowest resource that
- * works, impersonable only by the one GitHub repository (no key exists).
+ * The identity the deploy jobs of ONE GitHub environment run as: a service
+ * account with exactly the roles in bootstrap/roles.ts, each granted on the
+ * narrowest resource that works, impersonable only by that environment's jobs
+ * (no key exists).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_ROLES, REGISTRY_ADMIN, REGISTRY_WRITER, RESOURCE_ROLES, type RoleGrant } from "../roles";
+import { slug } from "./slug";
 
 /** Arguments of {@link DeployServiceAccount}. */
 export interface DeployServiceAccountArgs {
@@ -17,8 +19,8 @@ export interface DeployServiceAccountArgs {
   stateBucket: pulumi.Input<string>;
   /** KMS key id: encrypter/decrypter on it only. */
   cryptoKeyId: pulumi.Input<string>;
-  /** principalSet:// of the GitHub repository allowed to impersonate it. */
-  repositoryPrincipalSet: pulumi.Input<string>;
+  /** principal:// of the one GitHub subject allowed to impersonate it (`repo:OWNER/REPO:environment:NAME`). */
+  environmentPrincipal: pulumi.Input<string>;
   /** Existing Artifact Registry repository: writer there instead of admin on the project. */
   artifactRepository?: string;
 }
@@ -27,7 +29,9 @@ export interface DeployServiceAccountArgs {
 export class DeployServiceAccount extends pulumi.ComponentResource {
   readonly account: gcp.serviceaccount.Account;
   readonly email: pulumi.Output<string>;
-  /** Every role granted, for the stack outputs and docs. */
+  /** `serviceAccount:<email>`, for grants made elsewhere. */
+  readonly member: pulumi.Output<string>;
+  /** Every role granted here, for the stack outputs and docs. */
   readonly grants: RoleGrant[];
 
   constructor(name: string, args: DeployServiceAccountArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -38,10 +42,11 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
       project: args.project,
       accountId: args.accountId,
       displayName: "Pulumi deploy (GitHub Actions)",
-      description: "Deploys private-cloud-run stacks from GitHub Actions via Workload Identity Federation. No keys.",
+      description: "Deploys private-cloud-run stacks from one GitHub environment via Workload Identity Federation. No keys.",
     }, self);
     this.email = this.account.email;
     const member = pulumi.interpolate`serviceAccount:${this.account.email}`;
+    this.member = member;
 
     // Project level: additive IAMMember per role, never an authoritative
     // project policy/binding (that would strip everyone else's grants).
@@ -67,11 +72,11 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
       member,
     }, self);
 
-    // Who may become this account: workflows of the one repository.
+    // Who may become this account: jobs of the one GitHub environment, never the whole repository.
     new gcp.serviceaccount.IAMMember(`${name}-github`, {
       serviceAccountId: this.account.name,
       role: "roles/iam.workloadIdentityUser",
-      member: args.repositoryPrincipalSet,
+      member: args.environmentPrincipal,
     }, self);
     // The smoke test mints ID tokens as this account via generateIdToken on itself.
     new gcp.serviceaccount.IAMMember(`${name}-self-id-tokens`, {
@@ -83,9 +88,4 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
     this.grants = [...projectRoles, ...(args.artifactRepository ? [REGISTRY_WRITER] : []), ...RESOURCE_ROLES];
     this.registerOutputs({ email: this.email });
   }
-}
-
-/** "roles/run.admin" → "run-admin": a readable, unique logical-name fragment. */
-function slug(role: string): string {
-  return role.replace(/^roles\//, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase();
 }

@@ -1,7 +1,7 @@
 /**
  * Where every stack keeps its state and how its secrets are encrypted: a
- * versioned, uniform-access, never-public Cloud Storage bucket (the `gs://`
- * backend) and a KMS key (the `gcpkms://` secrets provider).
+ * versioned, soft-deleting, uniform-access, never-public Cloud Storage bucket
+ * (the `gs://` backend) and a KMS key (the `gcpkms://` secrets provider).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +16,8 @@ export interface StateBackendArgs {
   bucketName: string;
   /** Days a replaced (noncurrent) state file version is kept before deletion. @default 90 */
   retentionDays: number;
+  /** Days a deleted or overwritten object stays restorable and cannot be purged (Cloud Storage soft delete, 7-90). @default 90 */
+  softDeleteDays: number;
   /** KMS key ring name. @example "pulumi" */
   keyRing: string;
   /** KMS key name. @example "pulumi-state" */
@@ -48,6 +50,10 @@ export class StateBackend extends pulumi.ComponentResource {
       // Every state write keeps the previous version: a bad update can be rolled back.
       versioning: { enabled: true },
       lifecycleRules: [{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: args.retentionDays } }],
+      // Whoever deletes a state file or version (the deploy account can) only
+      // soft-deletes it: it stays restorable and cannot be purged for this long,
+      // and turning this off needs storage.buckets.update, which no CI identity holds.
+      softDeletePolicy: { retentionDurationSeconds: args.softDeleteDays * 86_400 },
       forceDestroy: false,
     }, precious);
 

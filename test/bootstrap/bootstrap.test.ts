@@ -1,16 +1,27 @@
 /**
  * The bootstrap program, run for real under Pulumi's mocks on the example
  * config (bootstrap/Pulumi.dev.yaml) and on variants: what it creates, every
- * grant of the deploy account (role, member, and the resource it is on), the
- * repository restriction of the GitHub provider, and nothing public anywhere.
+ * grant of each CI identity (role, member, and the resource it is on), the
+ * repository and branch restriction of the GitHub provider, the GitHub
+ * subject each account is bound to, and nothing public anywhere.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BootstrapConfigError, parseBootstrapConfig } from "../../bootstrap/config";
 import { parseStackConfig } from "../../config";
 import { loadStackConfig } from "../../offline/evaluate";
-import { githubAttributeCondition, repositoryPrincipalSet } from "../../bootstrap/components/githubWorkloadIdentity";
-import { FORBIDDEN_ROLES, PROJECT_ROLES, PUBLIC_MEMBERS, REGISTRY_ADMIN, RESOURCE_ROLES } from "../../bootstrap/roles";
+import { githubAttributeCondition, githubSubject, subjectPrincipal } from "../../bootstrap/components/githubWorkloadIdentity";
+import {
+  FORBIDDEN_ROLES,
+  PREVIEW_PROJECT_ROLES,
+  PREVIEW_REGISTRY_READER,
+  PREVIEW_RESOURCE_ROLES,
+  PROJECT_ROLES,
+  PUBLIC_MEMBERS,
+  REGISTRY_ADMIN,
+  RESOURCE_ROLES,
+  TEST_IDENTITY_TOKEN_CREATOR,
+} from "../../bootstrap/roles";
 import { BOOTSTRAP_DIR, EXAMPLE_STACKS, PROJECT_NUMBER, exampleConfig, ofType, programWith, runBootstrap, type BootstrapRun } from "./harness";
 
 const PROJECT = "my-gcp-project";
@@ -20,6 +31,15 @@ const DEPLOY_NAME = `projects/${PROJECT}/serviceAccounts/${DEPLOY_EMAIL}`;
 const POOL = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github`;
 const REPO = "example-org/private-cloud-run";
 const KEY_ID = `projects/${PROJECT}/locations/asia-east1/keyRings/pulumi/cryptoKeys/pulumi-state`;
+const account = (id: string) => ({
+  email: `${id}@${PROJECT}.iam.gserviceaccount.com`,
+  member: `serviceAccount:${id}@${PROJECT}.iam.gserviceaccount.com`,
+  name: `projects/${PROJECT}/serviceAccounts/${id}@${PROJECT}.iam.gserviceaccount.com`,
+});
+const PREVIEW = account("pulumi-preview");
+const SMOKE = account("pulumi-smoke");
+const OUTSIDER = account("pulumi-outsider");
+const subject = (sub: string) => subjectPrincipal(POOL, sub);
 
 /** Every IAM grant registered, whatever the resource kind. */
 function grants(run: BootstrapRun) {
@@ -33,12 +53,13 @@ describe("bootstrap on the example config", () => {
   beforeAll(async () => {
     run = await runBootstrap(exampleConfig());
   });
+  const grantsTo = (member: string) => grants(run).filter((grant) => grant.member === member);
 
   it("uses the main dev stack's example project", () => {
     expect(exampleConfig()["gcp:project"]).toBe(PROJECT);
   });
 
-  it("creates a versioned, uniform-access, never-public state bucket", () => {
+  it("creates a versioned, soft-deleting, uniform-access, never-public state bucket", () => {
     const [bucket] = ofType(run, "storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
       name: `${PROJECT}-pulumi-state`,
@@ -46,6 +67,8 @@ describe("bootstrap on the example config", () => {
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       forceDestroy: false,
+      // 90 days, Cloud Storage's maximum: a deleted or overwritten state file stays restorable.
+      softDeletePolicy: { retentionDurationSeconds: 90 * 86_400 },
     });
     expect(bucket.inputs.lifecycleRules).toEqual([{ action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 90 } }]);
   });
@@ -59,7 +82,7 @@ describe("bootstrap on the example config", () => {
     expect(run.outputs.backendUrl).toBe(`gs://${PROJECT}-pulumi-state`);
   });
 
-  it("creates a GitHub OIDC provider that only accepts this repository (name and id)", () => {
+  it("creates a GitHub OIDC provider that only accepts this repository (name and id) and maps the subject", () => {
     const [pool] = ofType(run, "workloadIdentityPool:WorkloadIdentityPool");
     const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(pool.inputs).toMatchObject({ workloadIdentityPoolId: "github", disabled: false });
@@ -67,52 +90,86 @@ describe("bootstrap on the example config", () => {
       workloadIdentityPoolId: "github",
       workloadIdentityPoolProviderId: "github-actions",
       oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
+      // Dev deploys PR stacks from PR branches (deployFromAnyBranch): no branch clause.
       attributeCondition: `assertion.repository == "${REPO}" && assertion.repository_id == "123456789"`,
     });
     expect(provider.inputs.attributeMapping).toMatchObject({ "google.subject": "assertion.sub", "attribute.repository": "assertion.repository" });
     expect(run.outputs.workloadIdentityProvider).toBe(`${POOL}/providers/github-actions`);
   });
 
-  it("lets only that repository's principalSet impersonate the deploy account (workloadIdentityUser on the account)", () => {
-    const wif = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser");
+  it("lets only jobs of the dev GitHub environment impersonate the deploy account, never the whole repository", () => {
+    const wif = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser" && grant.inputs.serviceAccountId === DEPLOY_NAME);
     expect(wif).toEqual([
       {
         type: "serviceaccount/iAMMember",
         role: "roles/iam.workloadIdentityUser",
-        member: `principalSet://iam.googleapis.com/${POOL}/attribute.repository/${REPO}`,
+        member: `principal://iam.googleapis.com/${POOL}/subject/repo:${REPO}:environment:dev`,
         inputs: expect.objectContaining({ serviceAccountId: DEPLOY_NAME }),
       },
     ]);
+    // No identity of this bootstrap can be assumed by "any workflow of the repository".
+    expect(grants(run).filter((grant) => grant.member?.startsWith("principalSet://"))).toEqual([]);
   });
 
-  it("grants the deploy account exactly the documented project roles, additively", () => {
-    const project = grants(run).filter((grant) => grant.type === "projects/iAMMember");
+  it("grants the deploy account exactly the documented project roles, additively, and no setIamPolicy on service accounts", () => {
+    const project = grantsTo(DEPLOY_MEMBER).filter((grant) => grant.type === "projects/iAMMember");
     expect(project.map((grant) => grant.role).sort()).toEqual([...PROJECT_ROLES, REGISTRY_ADMIN].map((grant) => grant.role).sort());
     for (const grant of project) expect(grant.inputs).toMatchObject({ project: PROJECT, member: DEPLOY_MEMBER });
     // run.admin, not run.developer: only run.admin may set the services' IAM policy.
     expect(project.map((grant) => grant.role)).toContain("roles/run.admin");
     expect(project.map((grant) => grant.role)).not.toContain("roles/run.developer");
+    // Creator + deleter, not serviceAccountAdmin (which holds iam.serviceAccounts.setIamPolicy).
+    expect(project.map((grant) => grant.role)).toEqual(expect.arrayContaining(["roles/iam.serviceAccountCreator", "roles/iam.serviceAccountDeleter"]));
+    expect(grants(run).map((grant) => grant.role)).not.toContain("roles/iam.serviceAccountAdmin");
   });
 
-  it("grants storage.objectAdmin on the state bucket only", () => {
+  it("grants storage roles on the state bucket only: objectAdmin to deploy, objectViewer to preview", () => {
     const storage = grants(run).filter((grant) => grant.role.startsWith("roles/storage."));
     expect(storage).toEqual([
       { type: "storage/bucketIAMMember", role: "roles/storage.objectAdmin", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ bucket: `${PROJECT}-pulumi-state` }) },
+      { type: "storage/bucketIAMMember", role: "roles/storage.objectViewer", member: PREVIEW.member, inputs: expect.objectContaining({ bucket: `${PROJECT}-pulumi-state` }) },
     ]);
   });
 
-  it("grants cryptoKeyEncrypterDecrypter on the key only", () => {
+  it("grants KMS roles on the key only: encrypt/decrypt to deploy, decrypt to preview", () => {
     const kms = grants(run).filter((grant) => grant.role.startsWith("roles/cloudkms."));
     expect(kms).toEqual([
       { type: "kms/cryptoKeyIAMMember", role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ cryptoKeyId: KEY_ID }) },
+      { type: "kms/cryptoKeyIAMMember", role: "roles/cloudkms.cryptoKeyDecrypter", member: PREVIEW.member, inputs: expect.objectContaining({ cryptoKeyId: KEY_ID }) },
     ]);
   });
 
-  it("lets the deploy account mint ID tokens as itself (the smoke test), on itself only", () => {
+  it("lets the deploy account mint ID tokens as itself, on itself only", () => {
     const openId = grants(run).filter((grant) => grant.role === "roles/iam.serviceAccountOpenIdTokenCreator");
     expect(openId).toEqual([
       { type: "serviceaccount/iAMMember", role: "roles/iam.serviceAccountOpenIdTokenCreator", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ serviceAccountId: DEPLOY_NAME }) },
     ]);
+  });
+
+  it("creates a read-only preview account, bound to pull-request jobs and default-branch jobs without an environment", () => {
+    const preview = grantsTo(PREVIEW.member);
+    expect(preview.map((grant) => grant.role).sort()).toEqual(
+      [...PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, ...PREVIEW_RESOURCE_ROLES.filter((grant) => grant.role !== "roles/iam.workloadIdentityUser")].map((grant) => grant.role).sort(),
+    );
+    // Nothing that writes: every role is a viewer, a reader or decrypt-only.
+    for (const grant of preview) expect(grant.role).toMatch(/\.(viewer|reader|serviceAccountViewer|serviceUsageViewer|objectViewer|cryptoKeyDecrypter)$/);
+    const wif = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser" && grant.inputs.serviceAccountId === PREVIEW.name);
+    expect(wif.map((grant) => grant.member).sort()).toEqual([subject(`repo:${REPO}:pull_request`), subject(`repo:${REPO}:ref:refs/heads/main`)].sort());
+    expect(run.outputs.previewServiceAccount).toBe(PREVIEW.email);
+  });
+
+  it("creates a smoke account with no role at all and an outsider with no grant at all; only the deploy account mints their tokens", () => {
+    expect(grantsTo(SMOKE.member)).toEqual([]);
+    expect(grantsTo(OUTSIDER.member)).toEqual([]);
+    expect(JSON.stringify(run.resources.map((resource) => resource.inputs.member ?? resource.inputs.members ?? null))).not.toContain("pulumi-outsider");
+    const minting = grants(run).filter((grant) => grant.inputs.serviceAccountId === SMOKE.name || grant.inputs.serviceAccountId === OUTSIDER.name);
+    expect(minting.map((grant) => [grant.role, grant.member, grant.inputs.serviceAccountId]).sort()).toEqual(
+      [
+        [TEST_IDENTITY_TOKEN_CREATOR.role, DEPLOY_MEMBER, OUTSIDER.name],
+        [TEST_IDENTITY_TOKEN_CREATOR.role, DEPLOY_MEMBER, SMOKE.name],
+      ],
+    );
+    expect([run.outputs.smokeServiceAccount, run.outputs.outsiderServiceAccount]).toEqual([SMOKE.email, OUTSIDER.email]);
   });
 
   it("grants no invoker role: run.admin already holds run.routes.invoke, and the stack grants invokers per service", () => {
@@ -120,12 +177,14 @@ describe("bootstrap on the example config", () => {
   });
 
   it("grants nothing else: every grant is in roles.ts, none is basic or IAM-admin", () => {
-    const documented = new Set([...PROJECT_ROLES, REGISTRY_ADMIN, ...RESOURCE_ROLES].map((grant) => grant.role));
+    const documented = new Set([...PROJECT_ROLES, REGISTRY_ADMIN, ...RESOURCE_ROLES, TEST_IDENTITY_TOKEN_CREATOR, ...PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, ...PREVIEW_RESOURCE_ROLES].map((grant) => grant.role));
     for (const grant of grants(run)) {
       expect({ role: grant.role, documented: documented.has(grant.role) }).toEqual({ role: grant.role, documented: true });
       expect(FORBIDDEN_ROLES).not.toContain(grant.role);
     }
-    expect(grants(run)).toHaveLength(PROJECT_ROLES.length + 1 + RESOURCE_ROLES.length);
+    const deploy = PROJECT_ROLES.length + 1 + RESOURCE_ROLES.length + 2;
+    const preview = PREVIEW_PROJECT_ROLES.length + 1 + PREVIEW_RESOURCE_ROLES.length + 1;
+    expect(grants(run)).toHaveLength(deploy + preview);
   });
 
   it("makes nothing public and never sets an authoritative IAM policy or binding", () => {
@@ -134,37 +193,43 @@ describe("bootstrap on the example config", () => {
     expect(run.resources.filter((resource) => /IAM(Policy|Binding)|Iam(Policy|Binding)/.test(resource.type))).toEqual([]);
   });
 
-  it("enables the APIs it needs without disabling them on destroy", () => {
+  it("enables its own APIs and the stack's (so the first up does not race them) without disabling them on destroy", () => {
     const apis = ofType(run, "projects/service:Service");
-    expect(apis.map((api) => api.inputs.service)).toEqual(expect.arrayContaining(["iam.googleapis.com", "sts.googleapis.com", "cloudkms.googleapis.com", "iamcredentials.googleapis.com"]));
+    expect(apis.map((api) => api.inputs.service)).toEqual(
+      expect.arrayContaining(["iam.googleapis.com", "sts.googleapis.com", "cloudkms.googleapis.com", "iamcredentials.googleapis.com", "run.googleapis.com", "artifactregistry.googleapis.com"]),
+    );
     for (const api of apis) expect(api.inputs.disableOnDestroy).toBe(false);
+    // Everything else waits for them.
+    expect(apis.length).toBe(new Set(apis.map((api) => api.inputs.service)).size);
   });
 
   it("puts every resource under its component", () => {
-    const parentOf = (token: string) => ofType(run, token)[0].urn.split("::")[2].split("$")[0];
+    const parentOf = (token: string, name?: string) => (name ? run.resources.find((r) => r.type.endsWith(token) && r.name === name) : ofType(run, token)[0])!.urn.split("::")[2].split("$")[0];
     expect(parentOf("storage/bucket:Bucket")).toBe("private-cloud-run-bootstrap:index:StateBackend");
     expect(parentOf("workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")).toBe("private-cloud-run-bootstrap:index:GithubWorkloadIdentity");
-    expect(parentOf("projects/iAMMember:IAMMember")).toBe("private-cloud-run-bootstrap:index:DeployServiceAccount");
+    expect(parentOf("projects/iAMMember:IAMMember", "deploy-run-admin")).toBe("private-cloud-run-bootstrap:index:DeployServiceAccount");
+    expect(parentOf("projects/iAMMember:IAMMember", "preview-run-viewer")).toBe("private-cloud-run-bootstrap:index:PreviewServiceAccount");
+    expect(parentOf("serviceaccount/account:Account", "test-smoke")).toBe("private-cloud-run-bootstrap:index:TestIdentities");
   });
 
   it("outputs the GitHub repository variables the workflows read, and the gh commands that set them", () => {
     expect(run.outputs.githubVariables).toEqual({
       GCP_WORKLOAD_IDENTITY_PROVIDER_DEV: `${POOL}/providers/github-actions`,
       GCP_DEPLOY_SERVICE_ACCOUNT_DEV: DEPLOY_EMAIL,
+      GCP_PREVIEW_SERVICE_ACCOUNT_DEV: PREVIEW.email,
+      GCP_SMOKE_SERVICE_ACCOUNT_DEV: SMOKE.email,
+      GCP_OUTSIDER_SERVICE_ACCOUNT_DEV: OUTSIDER.email,
       PULUMI_BACKEND_URL_DEV: `gs://${PROJECT}-pulumi-state`,
       PULUMI_SECRETS_PROVIDER_DEV: `gcpkms://${KEY_ID}`,
     });
     expect(run.outputs.ghCommands).toContain(`gh variable set GCP_DEPLOY_SERVICE_ACCOUNT_DEV --repo ${REPO} --body '${DEPLOY_EMAIL}'`);
-    // Every variable the workflows read for DEV is one the bootstrap outputs.
-    const workflows = ["deploy.yml", "pr-stack.yml"].map((file) => readFileSync(join(BOOTSTRAP_DIR, "..", ".github/workflows", file), "utf8")).join("\n");
-    const read = new Set([...workflows.matchAll(/vars\.([A-Z_]+_DEV)\b/g)].map((match) => match[1]));
-    expect([...read].sort()).toEqual(Object.keys(run.outputs.githubVariables as object).sort());
   });
 });
 
 /** Every repository variable the workflows read, as it is named for one stack suffix ("DEV"). */
 function variablesReadFor(suffix: string): string[] {
-  const workflows = ["deploy.yml", "pr-stack.yml", "pull-request.yml"].map((file) => readFileSync(join(BOOTSTRAP_DIR, "..", ".github/workflows", file), "utf8")).join("\n");
+  const dir = join(BOOTSTRAP_DIR, "..", ".github/workflows");
+  const workflows = readdirSync(dir).map((file) => readFileSync(join(dir, file), "utf8")).join("\n");
   const direct = [...workflows.matchAll(/vars\.([A-Z_]+)\b/g)].map((match) => match[1]).filter((name) => name.endsWith(`_${suffix}`));
   const perStack = [...workflows.matchAll(/vars\[format\('([A-Z_]+)_\{0\}'/g)].map((match) => `${match[1]}_${suffix}`);
   return [...new Set([...direct, ...perStack])].sort();
@@ -182,13 +247,17 @@ describe.each(EXAMPLE_STACKS)("the %s bootstrap example, beside the main stack o
     expect(exampleConfig(stack)["private-cloud-run-bootstrap:githubRepository"]).toMatch(/^example-/);
   });
 
-  it("bootstraps the project that the main Pulumi.<stack>.yaml deploys to", () => {
+  it("bootstraps the project that the main Pulumi.<stack>.yaml deploys to, for the GitHub environment of that name", () => {
     expect(exampleConfig(stack)["gcp:project"]).toBe(loadStackConfig(stack).config["gcp:project"]);
     expect(run.outputs.project).toBe(loadStackConfig(stack).config["gcp:project"]);
+    expect(run.outputs.githubEnvironment).toBe(stack);
   });
 
-  it("outputs exactly the repository variables the workflows read for this stack", () => {
-    expect(Object.keys(run.outputs.githubVariables as object).sort()).toEqual(variablesReadFor(stack.toUpperCase()));
+  it("outputs every repository variable the workflows read for this stack", () => {
+    const output = Object.keys(run.outputs.githubVariables as object);
+    const read = variablesReadFor(stack.toUpperCase());
+    expect(read.length).toBeGreaterThanOrEqual(5);
+    expect(output).toEqual(expect.arrayContaining(read));
   });
 
   it("creates the deploy account that the main stack lists as an invoker of every service and job (the smoke test runs as it)", () => {
@@ -201,17 +270,42 @@ describe.each(EXAMPLE_STACKS)("the %s bootstrap example, beside the main stack o
   });
 });
 
+describe("the prod bootstrap: only the prod environment on the default branch may deploy", () => {
+  let run: BootstrapRun;
+  const PROD_POOL = POOL;
+  beforeAll(async () => {
+    run = await runBootstrap(exampleConfig("prod"), "prod");
+  });
+
+  it("refuses, at the token exchange, a prod-environment token from any ref but refs/heads/main", () => {
+    const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(provider.inputs.attributeCondition).toBe(
+      `assertion.repository == "${REPO}" && assertion.repository_id == "123456789" && ` +
+        `(assertion.sub != "repo:${REPO}:environment:prod" || assertion.ref == "refs/heads/main")`,
+    );
+  });
+
+  it("binds the prod deploy account to the prod environment's subject only", () => {
+    const prodDeploy = `projects/${PROJECT}-prod/serviceAccounts/pulumi-deploy@${PROJECT}-prod.iam.gserviceaccount.com`;
+    const wif = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser" && grant.inputs.serviceAccountId === prodDeploy);
+    expect(wif.map((grant) => grant.member)).toEqual([subjectPrincipal(PROD_POOL, `repo:${REPO}:environment:prod`)]);
+    // Pull-request jobs get the read-only preview account, never this one.
+    expect(wif.map((grant) => grant.member)).not.toContain(subjectPrincipal(PROD_POOL, `repo:${REPO}:pull_request`));
+  });
+
+  it("fills the …_PROD variables", () => {
+    expect(Object.keys(run.outputs.githubVariables as object).every((name) => name.endsWith("_PROD"))).toBe(true);
+  });
+});
+
 describe("bootstrap variants", () => {
-  it("with artifactRepository: writer on that repository only, no artifactregistry.admin on the project", async () => {
+  it("with artifactRepository: writer (deploy) and reader (preview) on that repository only, nothing on the project", async () => {
     const run = await runBootstrap({ ...exampleConfig(), "private-cloud-run-bootstrap:artifactRepository": "private-cloud-run" });
     const registry = grants(run).filter((grant) => grant.role.startsWith("roles/artifactregistry."));
+    const onRepository = expect.objectContaining({ repository: "private-cloud-run", location: "asia-east1", project: PROJECT });
     expect(registry).toEqual([
-      {
-        type: "artifactregistry/repositoryIamMember",
-        role: "roles/artifactregistry.writer",
-        member: DEPLOY_MEMBER,
-        inputs: expect.objectContaining({ repository: "private-cloud-run", location: "asia-east1", project: PROJECT }),
-      },
+      { type: "artifactregistry/repositoryIamMember", role: "roles/artifactregistry.writer", member: DEPLOY_MEMBER, inputs: onRepository },
+      { type: "artifactregistry/repositoryIamMember", role: "roles/artifactregistry.reader", member: PREVIEW.member, inputs: onRepository },
     ]);
   });
 
@@ -221,6 +315,15 @@ describe("bootstrap variants", () => {
     const run = await runBootstrap(config, "prod");
     const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(provider.inputs.attributeCondition).toBe(`assertion.repository == "${REPO}"`);
+  });
+
+  it("restricts the deploy environment to another default branch when told, and binds previews on that branch", async () => {
+    const config = { ...exampleConfig(), "private-cloud-run-bootstrap:deployFromAnyBranch": "false", "private-cloud-run-bootstrap:defaultBranch": "trunk" };
+    const run = await runBootstrap(config);
+    const [provider] = ofType(run, "workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(provider.inputs.attributeCondition).toContain(`(assertion.sub != "repo:${REPO}:environment:dev" || assertion.ref == "refs/heads/trunk")`);
+    const previewSubjects = grants(run).filter((grant) => grant.role === "roles/iam.workloadIdentityUser" && grant.inputs.serviceAccountId === PREVIEW.name);
+    expect(previewSubjects.map((grant) => grant.member)).toContain(subject(`repo:${REPO}:ref:refs/heads/trunk`));
   });
 
   it("names the variables after githubEnvironment, or the stack", async () => {
@@ -274,14 +377,21 @@ describe("bootstrap config and helpers (pure)", () => {
       region: "asia-east1",
       githubRepository: REPO,
       githubRepositoryId: undefined,
-      githubEnvironment: "DEV",
+      githubEnvironment: "dev",
+      variableSuffix: "DEV",
+      defaultBranch: "main",
+      deployFromAnyBranch: false,
       stateBucket: "example-project-pulumi-state",
       stateVersionRetentionDays: 90,
+      stateSoftDeleteDays: 90,
       keyRing: "pulumi",
       cryptoKey: "pulumi-state",
       workloadIdentityPool: "github",
       workloadIdentityProvider: "github-actions",
       deployServiceAccount: "pulumi-deploy",
+      previewServiceAccount: "pulumi-preview",
+      smokeServiceAccount: "pulumi-smoke",
+      outsiderServiceAccount: "pulumi-outsider",
       artifactRepository: undefined,
     });
   });
@@ -294,6 +404,12 @@ describe("bootstrap config and helpers (pure)", () => {
     ["private-cloud-run-bootstrap:deployServiceAccount", "x", /is not a service account id/],
     ["private-cloud-run-bootstrap:stateVersionRetentionDays", "1.5", /must be a whole number of days/],
     ["private-cloud-run-bootstrap:artifactRepository", "Images", /is not an Artifact Registry repository id/],
+    ["private-cloud-run-bootstrap:stateSoftDeleteDays", "5", /must be 7 to 90 days \(Cloud Storage's soft-delete range\)/],
+    ["private-cloud-run-bootstrap:stateSoftDeleteDays", "91", /must be 7 to 90 days/],
+    ["private-cloud-run-bootstrap:deployFromAnyBranch", "yes", /must be true or false; set it with `pulumi config set private-cloud-run-bootstrap:deployFromAnyBranch true`/],
+    ["private-cloud-run-bootstrap:defaultBranch", 'main" || true', /is not a branch name/],
+    ["private-cloud-run-bootstrap:githubEnvironment", 'prod" || true', /is not a GitHub environment name/],
+    ["private-cloud-run-bootstrap:smokeServiceAccount", "Smoke", /is not a service account id/],
   ])("rejects %s = %p", (key, value, message) => {
     const raw: Record<string, unknown> = { ...minimal, [key]: value };
     if (value === undefined) delete raw[key];
@@ -305,11 +421,19 @@ describe("bootstrap config and helpers (pure)", () => {
     }
   });
 
-  it("builds the provider condition and the repository principal set", () => {
+  it("builds the provider condition, GitHub's subjects and the subject principal", () => {
     expect(githubAttributeCondition("o/r")).toBe('assertion.repository == "o/r"');
     expect(githubAttributeCondition("o/r", "42")).toBe('assertion.repository == "o/r" && assertion.repository_id == "42"');
-    expect(repositoryPrincipalSet("projects/1/locations/global/workloadIdentityPools/p", "o/r")).toBe(
-      "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/attribute.repository/o/r",
+    expect(githubAttributeCondition("o/r", undefined, { environment: "prod", branch: "main" })).toBe(
+      'assertion.repository == "o/r" && (assertion.sub != "repo:o/r:environment:prod" || assertion.ref == "refs/heads/main")',
+    );
+    expect([githubSubject.environment("o/r", "prod"), githubSubject.pullRequest("o/r"), githubSubject.branch("o/r", "main")]).toEqual([
+      "repo:o/r:environment:prod",
+      "repo:o/r:pull_request",
+      "repo:o/r:ref:refs/heads/main",
+    ]);
+    expect(subjectPrincipal("projects/1/locations/global/workloadIdentityPools/p", "repo:o/r:environment:prod")).toBe(
+      "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/repo:o/r:environment:prod",
     );
   });
 });

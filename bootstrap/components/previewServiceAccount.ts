@@ -1,0 +1,80 @@
+/**
+ * The identity pull-request previews and the scheduled drift check run as:
+ * read-only everywhere the stack reads (Cloud Run, IAM, service accounts, APIs,
+ * Artifact Registry, the state bucket) and decrypt-only on the KMS key. It can
+ * change nothing, so running a pull request's code as it cannot change the
+ * cloud either.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, PREVIEW_RESOURCE_ROLES, type RoleGrant } from "../roles";
+import { slug } from "./slug";
+
+/** Arguments of {@link PreviewServiceAccount}. */
+export interface PreviewServiceAccountArgs {
+  project: string;
+  region: string;
+  /** Account id (before the @). @default "pulumi-preview" */
+  accountId: string;
+  /** State bucket name: objectViewer there only. */
+  stateBucket: pulumi.Input<string>;
+  /** KMS key id: decrypter on it only. */
+  cryptoKeyId: pulumi.Input<string>;
+  /** principal:// of the GitHub subjects allowed to impersonate it (pull requests, the default branch). */
+  principals: pulumi.Input<string>[];
+  /** Existing Artifact Registry repository: reader there instead of on the project. */
+  artifactRepository?: string;
+}
+
+/** The read-only preview account and its grants. */
+export class PreviewServiceAccount extends pulumi.ComponentResource {
+  readonly account: gcp.serviceaccount.Account;
+  readonly email: pulumi.Output<string>;
+  /** Every role granted, for the stack outputs and docs. */
+  readonly grants: RoleGrant[];
+
+  constructor(name: string, args: PreviewServiceAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("private-cloud-run-bootstrap:index:PreviewServiceAccount", name, {}, opts);
+    const self = { parent: this };
+
+    this.account = new gcp.serviceaccount.Account(`${name}-sa`, {
+      project: args.project,
+      accountId: args.accountId,
+      displayName: "Pulumi preview (GitHub Actions, read-only)",
+      description: "Previews private-cloud-run stacks for pull requests and the drift check. Reads only; no keys.",
+    }, self);
+    this.email = this.account.email;
+    const member = pulumi.interpolate`serviceAccount:${this.account.email}`;
+
+    for (const grant of PREVIEW_PROJECT_ROLES) {
+      new gcp.projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
+    }
+    if (args.artifactRepository) {
+      new gcp.artifactregistry.RepositoryIamMember(`${name}-registry-reader`, {
+        project: args.project,
+        location: args.region,
+        repository: args.artifactRepository,
+        role: PREVIEW_REGISTRY_READER.role,
+        member,
+      }, self);
+    } else {
+      // No repository to name yet: read-only on the project's repositories.
+      new gcp.projects.IAMMember(`${name}-registry-reader`, { project: args.project, role: PREVIEW_REGISTRY_READER.role, member }, self);
+    }
+
+    new gcp.storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectViewer", member }, self);
+    new gcp.kms.CryptoKeyIAMMember(`${name}-state-key`, { cryptoKeyId: args.cryptoKeyId, role: "roles/cloudkms.cryptoKeyDecrypter", member }, self);
+
+    args.principals.forEach((principal, index) => {
+      new gcp.serviceaccount.IAMMember(`${name}-github-${index}`, {
+        serviceAccountId: this.account.name,
+        role: "roles/iam.workloadIdentityUser",
+        member: principal,
+      }, self);
+    });
+
+    const registry: RoleGrant = { ...PREVIEW_REGISTRY_READER, scope: args.artifactRepository ? "repository" : "project" };
+    this.grants = [...PREVIEW_PROJECT_ROLES, registry, ...PREVIEW_RESOURCE_ROLES];
+    this.registerOutputs({ email: this.email });
+  }
+}
