@@ -10,6 +10,7 @@ import { PrivateService } from "./components/privateService";
 import { ProjectApis } from "./components/projectApis";
 import type { StackOutputs } from "./components/smokeTest";
 import { readStackConfig } from "./config";
+import { requirePulumiCli } from "./pulumiVersion";
 import type * as pulumi from "@pulumi/pulumi";
 
 type Outputs = Omit<StackOutputs, "services" | "jobs"> & {
@@ -18,6 +19,8 @@ type Outputs = Omit<StackOutputs, "services" | "jobs"> & {
 };
 
 export = async function privateCloudRun(): Promise<Outputs> {
+  // An engine older than .pulumi-version stops here, with the version to install.
+  await requirePulumiCli();
   // Validates everything first: an invalid config registers no resource.
   const cfg = readStackConfig();
   const { project, region } = cfg;
