@@ -72,6 +72,9 @@ export class ArtifactRepository extends pulumi.ComponentResource {
   }
 }
 
+/** Tag of the registry build cache, beside each image's own tags. */
+export const BUILD_CACHE_TAG = "buildcache";
+
 export interface ArtifactImageArgs {
   /** Where to push. */
   repository: ArtifactRepository;
@@ -104,6 +107,9 @@ export class ArtifactImage extends pulumi.ComponentResource {
     // The provider's own OAuth access token, kept in memory and marked secret:
     // no `gcloud auth configure-docker`, nothing written to ~/.docker/config.json.
     const accessToken = pulumi.secret(gcp.organizations.getClientConfigOutput(self).accessToken);
+    // BuildKit's layer cache, kept in the registry beside the image: a CI
+    // runner starts empty, so without it every deploy rebuilds every layer.
+    const cache = pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`;
     this.image = new dockerBuild.Image(
       `${name}-image`,
       {
@@ -112,6 +118,14 @@ export class ArtifactImage extends pulumi.ComponentResource {
         push: true,
         tags: [pulumi.interpolate`${repository}:${args.tag ?? "latest"}`],
         registries: [{ address: args.repository.registryHost, username: "oauth2accesstoken", password: accessToken }],
+        cacheFrom: [{ registry: { ref: cache } }],
+        // mode max caches every stage's layers; an OCI image manifest is the
+        // cache format registries accept most widely. A failed cache export
+        // must not fail a deploy whose image was built and pushed.
+        cacheTo: [{ registry: { ref: cache, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true, ignoreError: true } }],
+        // A preview neither builds nor pushes: it runs as the read-only preview
+        // account, and the digest is only known after the real build.
+        buildOnPreview: false,
       },
       { ...self, dependsOn: [args.repository.repository] },
     );

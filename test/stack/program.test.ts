@@ -101,6 +101,19 @@ describe.each(names)("every registered resource (%s)", (name) => {
     }
   });
 
+  test("builds reuse a registry layer cache beside each image, and previews neither build nor push", () => {
+    const images = ofType(ev(), TYPES.image);
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) {
+      const [tag] = image.inputs.tags as string[];
+      const cache = tag.replace(/:latest$/, ":buildcache");
+      expect(cache).toMatch(/^asia-east1-docker\.pkg\.dev\/[a-z0-9-]+\/private-cloud-run\/[a-z0-9-]+:buildcache$/);
+      expect(image.inputs.cacheFrom).toEqual([{ registry: { ref: cache } }]);
+      expect(image.inputs.cacheTo).toEqual([{ registry: { ref: cache, mode: "max", imageManifest: true, ociMediaTypes: true, ignoreError: true } }]);
+      expect(image.inputs.buildOnPreview).toBe(false);
+    }
+  });
+
   test("the access token never reaches the outputs", () => {
     expect(JSON.stringify(ev().outputs)).not.toMatch(/ya29\./);
   });
