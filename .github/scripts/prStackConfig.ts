@@ -13,9 +13,14 @@
  *   the PR can destroy it;
  * - `--invoker` (the deploy identity) is added to every workload's invokers, so
  *   the smoke test, which runs as that identity, is allowed through;
- * - `--project` (optional; empty means "keep dev's") moves it to a sandbox project.
- * Top-level keys such as `secretsprovider`/`encryptedkey` are kept, so the PR
- * stack decrypts with the same KMS key as dev.
+ * - `--project` (optional; empty means "keep dev's") moves it to a sandbox project;
+ * - dev's secrets settings (`secretsprovider`, `encryptedkey`, `encryptionsalt`)
+ *   are dropped: the PR stack is created with the KMS provider the workflow
+ *   passes, and every later run reads the provider from the stack's own state
+ *   (PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER). A copied `encryptedkey` is dev's
+ *   data key, which matches the PR stack's only by luck, so none is carried.
+ *   For the same reason dev's `secure:` values cannot be carried over: they are
+ *   refused, naming the keys.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -62,8 +67,12 @@ export function parsePrNumber(raw: string | undefined): number {
   return Number(raw);
 }
 
+/** Stack-file keys that tie a stack to its own data key: never copied from dev's. */
+export const SECRETS_SETTINGS = ["secretsprovider", "encryptedkey", "encryptionsalt"] as const;
+
 /** Dev's config with the PR overrides applied; the input is not modified. */
 export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): StackFile {
+  refuseSecureValues(dev.config ?? {});
   const config = { ...(dev.config ?? {}) };
   for (const kind of ["services", "jobs"] as const) {
     const key = `${NAMESPACE}:${kind}`;
@@ -74,7 +83,26 @@ export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): Stac
   config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
   config[`${NAMESPACE}:deletionProtection`] = false;
   if (overrides.project) config["gcp:project"] = overrides.project;
-  return { ...dev, config };
+  const file: StackFile = { ...dev, config };
+  for (const key of SECRETS_SETTINGS) delete file[key];
+  return file;
+}
+
+/** Secret config is encrypted with dev's data key, which a PR stack does not have. */
+function refuseSecureValues(config: Record<string, unknown>): void {
+  const secure = Object.keys(config).filter((key) => containsSecure(config[key]));
+  if (secure.length > 0) {
+    throw new Error(
+      `Pulumi.dev.yaml: ${secure.join(", ")} hold${secure.length === 1 ? "s" : ""} a secure: value, encrypted with dev's own data key, which a PR stack cannot decrypt; ` +
+        "keep secrets out of the stack config (e.g. in Secret Manager, referenced by name) so PR stacks can copy dev's config",
+    );
+  }
+}
+
+function containsSecure(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(containsSecure);
+  if (!isRecord(value)) return false;
+  return Object.keys(value).length === 1 && typeof value.secure === "string" ? true : Object.values(value).some(containsSecure);
 }
 
 function workloadList(value: unknown, key: string): Record<string, unknown>[] {

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allJobs, effectiveShell, loadWorkflow, loadWorkflows, runnerShellCommand, type Step } from "./workflowModel";
+import { REPO_ROOT, allJobs, effectiveShell, loadWorkflow, loadWorkflows, runnerShellCommand, type Step } from "./workflowModel";
 
 describe("run: steps", () => {
   it("run under bash with pipefail in every workflow (defaults.run.shell: bash, no step opts out)", () => {
@@ -68,5 +68,80 @@ describe.each(["dev", "prod"])("deploy.yml: the %s smoke step, under the workflo
     const run = runStep(1);
     expect(run.status).toBe(1);
     expect(run.report).toBe('{"ok":false}\n');
+  });
+});
+
+// Fake pulumi and gh: `stack ls --json` prints FAKE_STACKS, `destroy` logs its arguments and
+// fails for the stack named in FAKE_FAIL; gh prints FAKE_OPEN. npx is the real one (tsx).
+const FAKE_PULUMI = `#!/usr/bin/env bash
+if [ "$1 $2" = "stack ls" ]; then echo "$FAKE_STACKS"; exit 0; fi
+echo "pulumi $*" >> "$FAKE_LOG"
+if [ "$1" = destroy ] && [ "$3" = "\${FAKE_FAIL:-none}" ]; then exit 1; fi
+`;
+const FAKE_GH = `#!/usr/bin/env bash
+echo "$FAKE_OPEN"
+`;
+
+describe("PR stack clean-up steps, under the workflow's shell with a fake pulumi and gh", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "pr-stack-steps-"));
+    for (const sub of ["bin", "runner"]) mkdirSync(join(dir, sub));
+    for (const [name, text] of [["pulumi", FAKE_PULUMI], ["gh", FAKE_GH]]) {
+      writeFileSync(join(dir, "bin", name), text);
+      chmodSync(join(dir, "bin", name), 0o755);
+    }
+    writeFileSync(join(dir, "log"), "");
+    writeFileSync(join(dir, "output"), "");
+    writeFileSync(join(dir, "summary"), "");
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const STACKS = JSON.stringify([{ name: "dev" }, { name: "pr-7" }, { name: "pr-9" }, { name: "pr-42" }]);
+
+  function runWorkflowStep(file: string, jobId: string, match: (step: Step) => boolean, env: Record<string, string>) {
+    const workflow = loadWorkflow(file);
+    const job = workflow.jobs[jobId];
+    const step = job.steps.find(match) as Step;
+    writeFileSync(join(dir, "step.sh"), step.run as string);
+    const [command, ...args] = runnerShellCommand(effectiveShell(workflow, job, step), join(dir, "step.sh"));
+    const result = spawnSync(command, args, {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: {
+        PATH: `${join(dir, "bin")}:${join(REPO_ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+        HOME: process.env.HOME ?? dir,
+        RUNNER_TEMP: join(dir, "runner"),
+        GITHUB_OUTPUT: join(dir, "output"),
+        GITHUB_STEP_SUMMARY: join(dir, "summary"),
+        GITHUB_REPOSITORY: "example-org/private-cloud-run",
+        FAKE_LOG: join(dir, "log"),
+        FAKE_STACKS: STACKS,
+        ...env,
+      },
+    });
+    return { status: result.status, stdout: result.stdout, log: readFileSync(join(dir, "log"), "utf8").trim().split("\n").filter(Boolean), output: readFileSync(join(dir, "output"), "utf8") };
+  }
+
+  it("pr-stack destroy: the existence check says false for a stack that was never created, true for one that was", () => {
+    const check = (stack: string) => runWorkflowStep("pr-stack.yml", "destroy", (s) => s.id === "exists", { STACK: stack }).output;
+    expect(check("pr-8")).toBe("exists=false\n");
+    writeFileSync(join(dir, "output"), "");
+    expect(check("pr-42")).toBe("exists=true\n");
+  });
+
+  it("janitor: destroys and removes the stacks of closed pull requests only, and fails naming one that could not be destroyed", () => {
+    const env = { FAKE_OPEN: JSON.stringify([{ number: 42 }]), GH_TOKEN: "unused" };
+    const list = runWorkflowStep("pr-stack-janitor.yml", "sweep", (s) => typeof s.run === "string" && s.run.includes("gh pr list"), env);
+    expect(list.status).toBe(0);
+    expect(readFileSync(join(dir, "runner", "closed.txt"), "utf8")).toBe("pr-7\npr-9\n");
+    const sweep = runWorkflowStep("pr-stack-janitor.yml", "sweep", (s) => typeof s.run === "string" && s.run.includes("pulumi destroy"), { ...env, FAKE_FAIL: "pr-7" });
+    expect(sweep.log).toEqual([
+      "pulumi destroy --stack pr-7 --yes --remove --non-interactive --suppress-progress",
+      "pulumi destroy --stack pr-9 --yes --remove --non-interactive --suppress-progress",
+    ]);
+    // pr-9 was still attempted after pr-7 failed; the step fails and names pr-7.
+    expect(sweep.status).toBe(1);
+    expect(sweep.stdout).toContain("::error title=PR stack janitor::pr-7 could not be destroyed");
   });
 });

@@ -57,15 +57,31 @@ describe("prStackConfig", () => {
     expect(job.invokers).toEqual(["team", DEPLOY_SA]);
   });
 
-  it("keeps dev's project, region, principals and encryption settings unless a project is given", () => {
+  it("keeps dev's project, region and principals unless a project is given", () => {
     const same = prStackConfig(devFile(), { pr: 1 });
-    expect(same.secretsprovider).toBe(devFile().secretsprovider);
-    expect(same.encryptedkey).toBe(devFile().encryptedkey);
     expect(same.config?.["gcp:project"]).toBe("example-project");
     expect(same.config?.["private-cloud-run:principals"]).toEqual({ team: ["user:alice@example.com"] });
     expect(prStackConfig(devFile(), { pr: 1, project: "example-project-sandbox" }).config?.["gcp:project"]).toBe(
       "example-project-sandbox",
     );
+  });
+
+  it("carries none of dev's secrets settings: the PR stack's provider comes from its creation, then from its state", () => {
+    const file = prStackConfig({ ...devFile(), encryptionsalt: "v1:abc" }, { pr: 1 });
+    for (const key of ["secretsprovider", "encryptedkey", "encryptionsalt"]) expect(Object.keys(file)).not.toContain(key);
+    // Written and read back: still none (the workflow regenerates the file on every run).
+    expect(Object.keys(parse(renderStackFile(file, 1)) as object)).toEqual(["config"]);
+  });
+
+  it("refuses dev's secure: values, naming the keys: they are encrypted with dev's data key", () => {
+    const dev = devFile();
+    dev.config = { ...dev.config, "private-cloud-run:apiKey": { secure: "v1:c2VjcmV0" }, "private-cloud-run:nested": { a: [{ secure: "v1:eA==" }] } };
+    expect(() => prStackConfig(dev, { pr: 1 })).toThrow(
+      /^Pulumi\.dev\.yaml: private-cloud-run:apiKey, private-cloud-run:nested hold a secure: value, encrypted with dev's own data key, which a PR stack cannot decrypt; keep secrets out of the stack config/,
+    );
+    // A plain object that merely has a "secure" key beside others is not a secret.
+    dev.config = { ...devFile().config, "private-cloud-run:labels": { secure: "yes", tier: "web" } };
+    expect(() => prStackConfig(dev, { pr: 1 })).not.toThrow();
   });
 
   it("does not modify dev's config", () => {

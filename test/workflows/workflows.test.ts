@@ -38,9 +38,9 @@ function runs(job: Job, pattern: RegExp): boolean {
 describe("every workflow", () => {
   const workflows = loadWorkflows();
 
-  it("exists: pull-request, deploy and pr-stack", () => {
+  it("exists: pull-request, deploy, pr-stack, drift and pr-stack-janitor", () => {
     expect(workflows.map((workflow) => workflow.file)).toEqual(
-      expect.arrayContaining(["deploy.yml", "pr-stack.yml", "pull-request.yml"]),
+      expect.arrayContaining(["deploy.yml", "drift.yml", "pr-stack-janitor.yml", "pr-stack.yml", "pull-request.yml"]),
     );
   });
 
@@ -93,13 +93,14 @@ describe("every workflow", () => {
     }
   });
 
-  it("asks for pull-requests: write only in jobs that comment on the PR", () => {
+  it("asks for pull-requests: write only in jobs that comment on the PR, read only in jobs that list them", () => {
     for (const { workflow, id, job } of allJobs()) {
       const comments =
         stepsUsing(job, "marocchino/sticky-pull-request-comment").length > 0 ||
         stepsUsing(job, "pulumi/actions").some((step) => step.with?.["comment-on-pr"] === true);
+      const lists = runs(job, /\bgh pr list\b/);
       const label = `${workflow.file}#${id}`;
-      expect({ label, pr: permissionsOf(job)["pull-requests"] }).toEqual({ label, pr: comments ? "write" : undefined });
+      expect({ label, pr: permissionsOf(job)["pull-requests"] }).toEqual({ label, pr: comments ? "write" : lists ? "read" : undefined });
       const others = Object.entries(permissionsOf(job)).filter(([scope]) => !["contents", "id-token", "pull-requests"].includes(scope));
       expect({ label, others }).toEqual({ label, others: [] });
     }
@@ -132,6 +133,52 @@ describe("every workflow", () => {
     for (const { job } of allJobs()) {
       for (const step of stepsUsing(job, "actions/setup-node")) expect(step.with).toEqual({ "node-version": 22, cache: "npm" });
       if (stepsUsing(job, "actions/setup-node").length > 0) expect(runs(job, /^npm ci\b/)).toBe(true);
+    }
+  });
+
+  it("installs the Pulumi CLI pinned in .pulumi-version in every pulumi/actions step (one place, no other pin)", () => {
+    const steps = allJobs().flatMap(({ job }) => stepsUsing(job, "pulumi/actions"));
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    for (const step of steps) {
+      expect(step.with?.["pulumi-version-file"]).toBe(".pulumi-version");
+      expect(step.with?.["pulumi-version"]).toBeUndefined();
+    }
+    expect(readFileSync(join(WORKFLOW_DIR, "..", "..", ".pulumi-version"), "utf8")).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it("refreshes before every up, so a grant added by hand is seen and removed", () => {
+    const ups = allJobs().flatMap(({ job }) => stepsUsing(job, "pulumi/actions").filter((step) => step.with?.command === "up"));
+    expect(ups.length).toBe(3);
+    for (const up of ups) expect(up.with?.refresh).toBe(true);
+  });
+
+  it("gives a deploy account only to jobs of that account's GitHub environment", () => {
+    let deployJobs = 0;
+    for (const { workflow, id, job } of allJobs()) {
+      for (const auth of stepsUsing(job, "google-github-actions/auth")) {
+        const account = String(auth.with?.service_account);
+        const label = `${workflow.file}#${id}`;
+        const deploy = /GCP_DEPLOY_SERVICE_ACCOUNT_(DEV|PROD)\b/.exec(account);
+        if (deploy) {
+          deployJobs++;
+          expect({ label, environment: environmentOf(job) }).toEqual({ label, environment: deploy[1].toLowerCase() });
+          // The provider is the same environment's.
+          expect(String(auth.with?.workload_identity_provider)).toContain(`GCP_WORKLOAD_IDENTITY_PROVIDER_${deploy[1]}`);
+        } else {
+          // Every other identity is a read-only preview account.
+          expect({ label, account }).toEqual({ label, account: expect.stringMatching(/GCP_PREVIEW_SERVICE_ACCOUNT_/) });
+        }
+      }
+    }
+    expect(deployJobs).toBe(5);
+  });
+
+  it("gives no pull_request-triggered job the prod deploy account", () => {
+    for (const { workflow, id, job } of allJobs()) {
+      if (!("pull_request" in workflow.on)) continue;
+      const text = JSON.stringify(job);
+      expect({ id: `${workflow.file}#${id}`, prod: /GCP_DEPLOY_SERVICE_ACCOUNT_PROD|GCP_DEPLOY_SERVICE_ACCOUNT_\{0\}/.test(text) }).toEqual({ id: `${workflow.file}#${id}`, prod: false });
+      expect(environmentOf(job)).not.toBe("prod");
     }
   });
 
@@ -174,6 +221,12 @@ describe("pull-request.yml", () => {
     expect(step?.env?.BASE_REF).toBe("${{ github.event.pull_request.base.ref }}");
     expect(script).not.toContain("${{");
     expect(test.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"]).toBe(0);
+  });
+
+  it("previews as each environment's read-only preview account, never a deploy account", () => {
+    expect(environmentOf(preview)).toBeUndefined();
+    const [auth] = stepsUsing(preview, "google-github-actions/auth");
+    expect(auth.with?.service_account).toBe("${{ vars[format('GCP_PREVIEW_SERVICE_ACCOUNT_{0}', matrix.vars_suffix)] }}");
   });
 
   it("previews every environment stack with a PR comment and the policy pack", () => {
@@ -276,8 +329,82 @@ describe("pr-stack.yml", () => {
     expect(step.with?.["exclude-protected"]).toBeUndefined();
   });
 
+  it("destroys with the base branch's code: no PR code runs with the deploy account, and a gone merge ref does not matter", () => {
+    const [checkout] = stepsUsing(destroy, "actions/checkout");
+    expect(checkout.with?.ref).toBe("${{ github.event.pull_request.base.ref }}");
+    // Nothing from the PR is generated or run: destroy reads the state only.
+    expect(runs(destroy, /prStackConfig\.ts/)).toBe(false);
+    expect(runs(destroy, /npm run/)).toBe(false);
+  });
+
+  it("tolerates a stack that never existed: the destroy runs only if the stack is listed", () => {
+    const exists = stepIndex(destroy, (s) => s.id === "exists");
+    expect(destroy.steps[exists].run).toContain('npx tsx .github/scripts/prStacks.ts exists --stacks "$RUNNER_TEMP/stacks.json" --stack "$STACK" >> "$GITHUB_OUTPUT"');
+    const step = pulumiStep(destroy, "destroy");
+    expect(step.if).toBe("steps.exists.outputs.exists == 'true'");
+    expect(destroy.steps.indexOf(step)).toBeGreaterThan(exists);
+    // The comment still says the stack is gone.
+    expect(stepsUsing(destroy, "marocchino/sticky-pull-request-comment")[0].if).toBeUndefined();
+  });
+
+  it("takes every PR stack's secrets provider from its state after creation (the generated file carries none)", () => {
+    expect(workflow.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER).toBe("true");
+    expect(pulumiStep(up, "up").with?.["secrets-provider"]).toBe("${{ vars.PULUMI_SECRETS_PROVIDER_DEV }}");
+  });
+
+  it("runs both jobs in the dev environment, whose deploy account they use", () => {
+    expect([environmentOf(up), environmentOf(destroy)]).toEqual(["dev", "dev"]);
+  });
+
   it("shares one non-cancelling group between up and destroy of the same PR", () => {
     expect(concurrencyOf(up)).toEqual({ group: "pr-stack-${{ github.event.pull_request.number }}", cancelInProgress: false });
     expect(concurrencyOf(destroy)).toEqual(concurrencyOf(up));
+  });
+});
+
+describe("drift.yml", () => {
+  const workflow = loadWorkflow("drift.yml");
+  const job = workflow.jobs.drift;
+
+  it("runs daily and on demand", () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    const [{ cron }] = workflow.on.schedule as { cron: string }[];
+    // minute hour * * *: once a day.
+    expect(cron).toMatch(/^\d{1,2} \d{1,2} \* \* \*$/);
+  });
+
+  it("previews every environment after a refresh, expecting no changes, as the read-only preview account", () => {
+    expect(job.strategy?.matrix?.include?.map((entry) => entry.stack).sort()).toEqual(["dev", "prod"]);
+    expect(environmentOf(job)).toBeUndefined();
+    const step = pulumiStep(job, "preview");
+    expect(step.with).toMatchObject({ "stack-name": "${{ matrix.stack }}", refresh: true, "expect-no-changes": true, policyPacks: "policy" });
+    expect(stepsUsing(job, "google-github-actions/auth")[0].with?.service_account).toContain("GCP_PREVIEW_SERVICE_ACCOUNT_");
+    expect(permissionsOf(job)).toEqual({ contents: "read", "id-token": "write" });
+  });
+
+  it("names what drifted when the check fails", () => {
+    const report = job.steps[stepIndex(job, (s) => typeof s.run === "string" && s.run.includes("driftReport.ts"))];
+    expect(report.if).toBe("failure() && steps.preview.outcome == 'failure'");
+    expect(report.run).toContain('pulumi preview --stack "$STACK" --refresh --json --non-interactive > "$RUNNER_TEMP/preview.json"');
+    expect(report.run).toContain("--annotate");
+    expect(report.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(report.run).toMatch(/exit "\$status"\s*$/);
+  });
+});
+
+describe("pr-stack-janitor.yml", () => {
+  const workflow = loadWorkflow("pr-stack-janitor.yml");
+  const job = workflow.jobs.sweep;
+
+  it("runs daily and on demand, in the dev environment", () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(environmentOf(job)).toBe("dev");
+    expect(job.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER).toBe("true");
+  });
+
+  it("destroys and removes exactly the pr-<N> stacks whose pull request is not open", () => {
+    expect(runs(job, /gh pr list --repo "\$GITHUB_REPOSITORY" --state open --limit 1000 --json number/)).toBe(true);
+    expect(runs(job, /prStacks\.ts closed --stacks "\$RUNNER_TEMP\/stacks\.json" --open "\$RUNNER_TEMP\/open\.json"/)).toBe(true);
+    expect(runs(job, /pulumi destroy --stack "\$stack" --yes --remove --non-interactive/)).toBe(true);
   });
 });
