@@ -9,6 +9,7 @@ import { GoogleTokenSource, IdTokenSource } from "./idTokens";
 import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
 import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "./retry";
 import { redact } from "./redact";
+import { MAX_REDIRECTS, isRedirectStatus, nextHop } from "./redirect";
 
 /** One attempt's outcome, for progress displays. Never contains the token. */
 export interface AttemptInfo {
@@ -69,6 +70,9 @@ export function defaultAudience(url: string | URL): string {
  * Retries re-send `init.body`, so pass a string, Buffer, or URLSearchParams;
  * a stream body disables retries.
  *
+ * Redirects are followed only within the URL's origin, the one the ID token is for;
+ * a redirect elsewhere is returned unfollowed (see redirect.ts).
+ *
  * @example
  * const res = await invoke("https://hello-abc-de.a.run.app/health/");
  * @example
@@ -79,7 +83,8 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
   const target = new URL(url);
   const audience = options.audience ?? defaultAudience(target);
   const tokens = options.tokens ?? defaultTokenSource();
-  const policy = resolveRetryOptions(isStream(init.body) ? { ...options.retry, maxAttempts: 1 } : options.retry);
+  const bodyIsStream = isStream(init.body);
+  const policy = resolveRetryOptions(bodyIsStream ? { ...options.retry, maxAttempts: 1 } : options.retry);
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? sleepFor;
   // The retry deadline counts from the first token in hand: a slow first mint
@@ -97,7 +102,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
       token = await withTimeout(tokens.getIdToken(audience), options.timeoutMs ?? 30_000);
       started ??= Date.now();
       const headers = withIdToken(init.headers, token, options.headerMode ?? "auto");
-      response = await doFetch(target, { ...init, headers, signal });
+      response = await fetchWithinOrigin(doFetch, target, { ...init, headers, signal }, init.redirect, bodyIsStream, attempt);
     } catch (error) {
       if (!isNetworkFailure(error) || init.signal?.aborted) throw error;
       failure = redact(describeNetworkError(error));
@@ -113,6 +118,34 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
     if (delay === undefined) return finish({ response, failure, token, audience, target, attempt, elapsedMs, onRefusal: options.onRefusal });
     await response?.body?.cancel().catch(() => undefined); // free the socket before waiting
     await sleep(delay);
+  }
+}
+
+/**
+ * One attempt: the request, then any redirects that stay on the target's origin (the
+ * token was minted for it), each re-sent with the same headers. A redirect to another
+ * origin comes back as the response, unfollowed; see redirect.ts.
+ */
+async function fetchWithinOrigin(doFetch: typeof fetch, target: URL, init: RequestInit, mode: RequestInit["redirect"], bodyIsStream: boolean, attempt: number): Promise<Response> {
+  let url = target;
+  let request: RequestInit = { ...init, redirect: "manual" };
+  for (let hops = 0; ; hops++) {
+    const response = await doFetch(url, request);
+    if (mode === "manual" || !isRedirectStatus(response.status)) return response;
+    const where = `${url.origin}${url.pathname}`;
+    if (mode === "error") {
+      await response.body?.cancel().catch(() => undefined);
+      throw new InvokeError(`${response.status} redirect from ${where} refused (redirect: "error")`, 'pass redirect: "follow" to follow same-origin redirects, or call the final URL', response.status, where, attempt);
+    }
+    const hop = nextHop(response, url, request, target.origin, bodyIsStream);
+    if (!hop) return response;
+    if (hops >= MAX_REDIRECTS) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new InvokeError(`more than ${MAX_REDIRECTS} redirects from ${where}`, "the service redirects in a loop: call the final URL, or fix the service's redirects", response.status, where, attempt);
+    }
+    await response.body?.cancel().catch(() => undefined); // free the socket before the next hop
+    url = hop.url;
+    request = hop.init;
   }
 }
 

@@ -154,6 +154,9 @@ function requester(options: RunJobOptions, tokens: AccessTokenSource) {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // The access token is for the Admin API's origin only, and the API does not
+        // redirect: a 3xx comes back as a refusal instead of carrying the token on.
+        redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -174,7 +177,8 @@ function requester(options: RunJobOptions, tokens: AccessTokenSource) {
           throw new JobError(`${method} ${url} failed after ${attempt} attempt(s): ${outcome}`, "check the network and the API endpoint (PCR_RUN_API)", undefined);
         }
         const text = await outcome.text();
-        return { ok: outcome.ok, status: outcome.status, body: parseJson(text) ?? text };
+        const location = outcome.headers.get("location");
+        return { ok: outcome.ok, status: outcome.status, body: location === null ? (parseJson(text) ?? text) : { redirectedTo: location } };
       }
       if (typeof outcome !== "string") await outcome.body?.cancel().catch(() => undefined);
       await sleep(delay);
@@ -200,6 +204,8 @@ export function refusal(phase: "run" | "poll", status: number, body: unknown, jo
     hint = "the job started, but waiting on it needs run.operations.get, which roles/run.invoker lacks: grant roles/run.viewer on the project, or run without waiting";
   else if (status === 403) hint = "the caller lacks run.jobs.run on this job: add it to the job's invokers (roles/run.invoker or roles/run.jobsExecutor) and run pulumi up; grants take a few minutes to propagate";
   else if (status === 404) hint = `no such job: check project, region and name (${listJobsCommand(job)})`;
+  else if (status >= 300 && status < 400)
+    hint = "the API answered with a redirect, which is not followed (the access token goes to the API's own origin only): check the API base (PCR_RUN_API)";
   else if (status === 429) hint = "the Cloud Run Admin API is rate-limiting this project (retried with backoff): retry later, or raise the quota (Cloud Run Admin API requests per minute)";
   else hint = "retry later; if it persists, check the Cloud Run status dashboard";
   return new JobError(prefix, hint, status, operation);
