@@ -20,7 +20,12 @@ export interface JobRef {
   name: string;
 }
 
-/** Container overrides for one execution (needs roles/run.jobsExecutorWithOverrides or roles/run.invoker). */
+/**
+ * Container overrides for one execution. Needs run.jobs.runWithOverrides on the job
+ * (roles/run.jobsExecutorWithOverrides, or roles/run.developer); roles/run.invoker and
+ * roles/run.jobsExecutor only give run.jobs.run. Overriding env or args lets the caller
+ * run code of its choosing as the job's service account.
+ */
 export interface JobOverrides {
   containerOverrides?: { name?: string; args?: string[]; env?: { name: string; value: string }[]; clearArgs?: boolean }[];
   taskCount?: number;
@@ -104,7 +109,7 @@ export async function runJob(job: JobRef, options: RunJobOptions = {}): Promise<
   const request = requester(options, tokens);
 
   const started = await request("POST", `${api}/v2/${resource}:run`, options.overrides ? { overrides: options.overrides } : {});
-  if (!started.ok) throw refusal("run", started.status, started.body, resource);
+  if (!started.ok) throw refusal("run", started.status, started.body, resource, undefined, options.overrides !== undefined);
   let operation = started.body as Operation;
   if (!options.wait) return { job: resource, operation: operation.name, done: operation.done === true, ...outcomeOf(operation) };
 
@@ -195,13 +200,17 @@ function parseJson(text: string): unknown {
 }
 
 /** Explains a refusal of the Admin API, by phase and status. */
-export function refusal(phase: "run" | "poll", status: number, body: unknown, job: string, operation?: string): JobError {
+export function refusal(phase: "run" | "poll", status: number, body: unknown, job: string, operation?: string, withOverrides = false): JobError {
   const apiMessage = redact(typeof body === "object" && body !== null ? String((body as { error?: { message?: string } }).error?.message ?? JSON.stringify(body)) : String(body)).slice(0, 300);
   const prefix = `${phase === "run" ? "starting" : "waiting on"} ${job}: HTTP ${status}${apiMessage ? ` (${apiMessage})` : ""}`;
   let hint: string;
   if (status === 401) hint = "the access token was rejected: refresh your credentials (gcloud auth application-default login) and use an OAuth access token, not an ID token";
   else if (status === 403 && phase === "poll")
     hint = "the job started, but waiting on it needs run.operations.get, which roles/run.invoker lacks: grant roles/run.viewer on the project, or run without waiting";
+  else if (status === 403 && withOverrides)
+    hint =
+      "overrides need run.jobs.runWithOverrides on the job (roles/run.jobsExecutorWithOverrides, or roles/run.developer); roles/run.invoker and roles/run.jobsExecutor do not include it. " +
+      "Run without overrides, or set the job's invokerRole to roles/run.jobsExecutorWithOverrides, knowing that it lets the caller set env and args, i.e. run code as the job's service account";
   else if (status === 403) hint = "the caller lacks run.jobs.run on this job: add it to the job's invokers (roles/run.invoker or roles/run.jobsExecutor) and run pulumi up; grants take a few minutes to propagate";
   else if (status === 404) hint = `no such job: check project, region and name (${listJobsCommand(job)})`;
   else if (status >= 300 && status < 400)

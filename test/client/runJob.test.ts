@@ -2,6 +2,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { TokenIssuer, startGoogleApis, startMetadataServer } from "../../emulator";
 import type { GoogleApis, MetadataServer } from "../../emulator";
 import { GoogleTokenSource, JobError, runJob, checkJob, StaticTokenSource, UsageError } from "../../client";
@@ -80,6 +82,25 @@ test("403 on run says to grant run.jobs.run", async () => {
   const error = (await runJob(job("not-mine"), base()).catch((e: unknown) => e)) as JobError;
   expect(error.status).toBe(403);
   expect(error.hint).toMatch(/lacks run\.jobs\.run.*roles\/run\.invoker/);
+});
+
+test("403 on a run WITH overrides names run.jobs.runWithOverrides, which roles/run.invoker and roles/run.jobsExecutor lack", async () => {
+  // The emulator does not model the overrides permission: a stand-in API answers as Cloud Run does.
+  const api = http.createServer((_req, res) => {
+    res.writeHead(403, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: 403, status: "PERMISSION_DENIED", message: "Permission 'run.jobs.runWithOverrides' denied on resource 'projects/jobs-test/locations/asia-east1/jobs/nightly' (or resource may not exist)." } }));
+  });
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+  try {
+    const overrides = { containerOverrides: [{ env: [{ name: "MODE", value: "full" }] }] };
+    const apiBase = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const error = (await runJob(job("nightly"), { tokens: new StaticTokenSource({ accessToken: "ya29.stand-in" }), apiBase, overrides }).catch((e: unknown) => e)) as JobError;
+    expect(error.status).toBe(403);
+    expect(error.hint).toMatch(/overrides need run\.jobs\.runWithOverrides.*roles\/run\.jobsExecutorWithOverrides/);
+    expect(error.hint).toMatch(/roles\/run\.invoker and roles\/run\.jobsExecutor do not include it/);
+  } finally {
+    await new Promise<void>((resolve) => api.close(() => resolve()));
+  }
 });
 
 test("404 for an unknown job says how to list jobs", async () => {
