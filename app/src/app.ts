@@ -166,9 +166,20 @@ function httpRequestFields(req: IncomingMessage, res: ServerResponse, started: b
     latency: `${seconds.toFixed(6)}s`,
     responseSize: String(res.getHeader("content-length") ?? 0),
     userAgent: headerValue(req.headers, "user-agent"),
-    remoteIp: headerValue(req.headers, "x-forwarded-for")?.split(",")[0]?.trim() || req.socket.remoteAddress,
+    remoteIp: remoteIpOf(headerValue(req.headers, "x-forwarded-for"), req.socket.remoteAddress),
     protocol: `HTTP/${req.httpVersion}`,
   };
+}
+
+/**
+ * The caller's address: the LAST X-Forwarded-For entry, the one Google's front end
+ * appended. Entries before it are whatever the client sent (anyone can write
+ * "X-Forwarded-For: 1.2.3.4"), so the first one is not evidence of anything. Without
+ * the header (not behind Cloud Run), the socket's peer.
+ */
+export function remoteIpOf(forwardedFor: string | undefined, socketAddress: string | undefined): string | undefined {
+  const last = forwardedFor?.slice(forwardedFor.lastIndexOf(",") + 1).trim();
+  return last || socketAddress;
 }
 
 function logAccess(log: Logger, req: IncomingMessage, res: ServerResponse, started: bigint, trace: Record<string, unknown>): void {

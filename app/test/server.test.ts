@@ -206,6 +206,19 @@ describe("structured logs", () => {
     expect(line).not.toHaveProperty(["logging.googleapis.com/trace"]);
   });
 
+  test("remoteIp is the hop Cloud Run's front end appended (the last X-Forwarded-For entry), never one the client wrote", async () => {
+    await send(server.url, { path: "/health/", headers: { "User-Agent": "xff-1", "X-Forwarded-For": "6.6.6.6, 10.0.0.1,203.0.113.7" } });
+    await send(server.url, { path: "/health/", headers: { "User-Agent": "xff-2", "X-Forwarded-For": "203.0.113.8" } });
+    await send(server.url, { path: "/health/", headers: { "User-Agent": "xff-3" } });
+    await send(server.url, { path: "/health/", headers: { "User-Agent": "xff-4", "X-Forwarded-For": "6.6.6.6," } });
+    const remoteIp = async (marker: string) => ((await accessLogFor(marker)).httpRequest as { remoteIp?: string }).remoteIp;
+    expect(await remoteIp("xff-1")).toBe("203.0.113.7");
+    expect(await remoteIp("xff-2")).toBe("203.0.113.8");
+    // No header (not behind Cloud Run): the socket's peer. An empty last entry: nothing trustworthy, so the peer too.
+    expect(await remoteIp("xff-3")).toBe("127.0.0.1");
+    expect(await remoteIp("xff-4")).toBe("127.0.0.1");
+  });
+
   test("a token in the query string or the path is redacted in the log", async () => {
     await send(server.url, { path: `/whoami?access_token=${queryToken}&x=1`, headers: { "User-Agent": "redact-1" } });
     await send(server.url, { path: `/files/${pathToken}`, headers: { "User-Agent": "redact-2" } });
