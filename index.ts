@@ -8,7 +8,7 @@ import { imageNameForSource, normalizeSource } from "./components/naming";
 import { PrivateJob } from "./components/privateJob";
 import { PrivateService } from "./components/privateService";
 import { ProjectApis } from "./components/projectApis";
-import type { StackOutputs } from "./components/smokeTest";
+import type { StackOutputs } from "./contract";
 import { readStackConfig } from "./config";
 import { requirePulumiCli } from "./pulumiVersion";
 import type * as pulumi from "@pulumi/pulumi";

@@ -11,9 +11,10 @@
 import { planDocument } from "../cli/json";
 import { renderMermaid } from "../cli/mermaid";
 import { renderTree } from "../cli/tree";
-import { evaluateStack, loadStackConfig } from "../offline/evaluate";
+import { evaluateStack } from "../offline/evaluate";
+import { loadStackConfig } from "../config/stackFile";
 import { evaluatePolicies } from "../policy/rules";
-import type { StackConfig } from "../offline/types";
+import type { StackConfig } from "../contract";
 
 interface Case {
   label: string;

@@ -1,10 +1,8 @@
-import type { Evaluation, RegisteredResource } from "../offline/types";
-import { flatten, isScalarArray, sameValue, showValue } from "./inputs";
+import { show, TYPES, type Evaluation, type RegisteredResource } from "../contract";
+import { flatten, isScalarArray, sameValue } from "./inputs";
 import { SECRET_PLACEHOLDER } from "./secrets";
 import { compareResources } from "./tree";
 import { stackOutputs } from "./workloads";
-
-const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Principals granted or revoked on one workload. */
 export interface PrincipalChange {
@@ -99,7 +97,7 @@ export function diffResources(before: RegisteredResource[], after: RegisteredRes
  */
 export function resourceKey(resource: RegisteredResource): string {
   // The stack resource is named after the stack ("private-cloud-run-dev"): one per evaluation.
-  if (resource.type === STACK_TYPE) return STACK_TYPE;
+  if (resource.type === TYPES.stack) return TYPES.stack;
   const match = /^urn:pulumi:[^:]*::(.*)$/.exec(resource.urn);
   return match ? match[1] : `${resource.type}::${resource.parent ?? ""}::${resource.name}`;
 }
@@ -152,16 +150,16 @@ export function renderDiff(diff: PlanDiff): string[] {
 /** Lists of names (members, tags) read best as "+ added - removed"; anything else as "before → after". */
 function describeChange({ before, after }: InputChange): string {
   if (isScalarArray(before) && isScalarArray(after)) {
-    const added = after.filter((item) => !before.includes(item)).map((item) => `+ ${showValue(item)}`);
-    const removed = before.filter((item) => !after.includes(item)).map((item) => `- ${showValue(item)}`);
+    const added = after.filter((item) => !before.includes(item)).map((item) => `+ ${show(item, { bare: true, max: 100 })}`);
+    const removed = before.filter((item) => !after.includes(item)).map((item) => `- ${show(item, { bare: true, max: 100 })}`);
     const moves = [...added, ...removed];
-    return moves.length > 0 ? moves.join("  ") : `reordered ${showValue(after, DIFF_VALUE_WIDTH)}`;
+    return moves.length > 0 ? moves.join("  ") : `reordered ${show(after, { bare: true, max: DIFF_VALUE_WIDTH })}`;
   }
   return `${shown(before)} → ${shown(after)}`;
 }
 
 function shown(value: unknown): string {
-  return value === undefined ? "(unset)" : showValue(value, DIFF_VALUE_WIDTH);
+  return value === undefined ? "(unset)" : show(value, { bare: true, max: DIFF_VALUE_WIDTH });
 }
 
 /** Wide enough for a digest-pinned image reference, so the digest that changed is visible. */

@@ -1,24 +1,4 @@
-/** Small helpers to read and show nested resource inputs. */
-
-/**
- * Reads a dotted path such as "template.containers[0].image" from nested inputs;
- * undefined when any step is missing.
- */
-export function valueAt(source: unknown, path: string): unknown {
-  const steps = path.split(/\.|\[(\d+)\]/).filter((step) => step !== undefined && step !== "");
-  let current: unknown = source;
-  for (const step of steps) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[step];
-  }
-  return current;
-}
-
-/** A value on one line: strings bare, everything else as compact JSON, cut at `max` characters. */
-export function showValue(value: unknown, max = 100): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** Comparing nested resource inputs, for the diff (reading and showing them: contract/values.ts). */
 
 /** Deep equality of JSON-like values (what resource inputs are). */
 export function sameValue(a: unknown, b: unknown): boolean {

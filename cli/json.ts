@@ -1,4 +1,4 @@
-import type { Evaluation } from "../offline/types";
+import type { Evaluation } from "../contract";
 import { maskedInputs } from "./secrets";
 import { compareResources } from "./tree";
 import { sortViolations, type Violation } from "./policyTypes";

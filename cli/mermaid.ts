@@ -1,5 +1,4 @@
-import type { RegisteredResource } from "../offline/types";
-import { valueAt } from "./inputs";
+import { readPath, runtimeAccountPath, TYPES, type RegisteredResource } from "../contract";
 import { buildTree, compareResources, type TreeNode } from "./tree";
 
 /** One "principal → resource" grant read from an IAM resource's inputs. */
@@ -49,7 +48,7 @@ function policyBindings(policyData: unknown): { member: string; role: string }[]
       return [];
     }
   }
-  const bindings = valueAt(policy, "bindings");
+  const bindings = readPath(policy, ["bindings"]);
   if (!Array.isArray(bindings)) return [];
   return bindings.flatMap((binding) => {
     const role = typeof binding?.role === "string" ? binding.role : "";
@@ -99,7 +98,7 @@ export function renderMermaid(resources: RegisteredResource[]): string {
   const ids = nodeIds(resources);
   const lines = ["flowchart LR"];
   // The stack resource would be one box around everything: draw its children instead.
-  const tops = buildTree(resources).flatMap((root) => (root.resource.type === "pulumi:pulumi:Stack" ? root.children : [root]));
+  const tops = buildTree(resources).flatMap((root) => (root.resource.type === TYPES.stack ? root.children : [root]));
   for (const top of tops) lines.push(...subgraphLines(top, ids, "  "));
   lines.push(...principalLines(resources, ids));
   lines.push(...runsAsLines(resources, ids));
@@ -189,13 +188,8 @@ function runsAsLines(resources: RegisteredResource[], ids: Map<RegisteredResourc
 
 /** The runtime service account a Cloud Run service or job is set to run as. */
 export function runtimeAccount(resource: RegisteredResource): string | undefined {
-  const path =
-    resource.type === "gcp:cloudrunv2/service:Service"
-      ? "template.serviceAccount"
-      : resource.type === "gcp:cloudrunv2/job:Job"
-        ? "template.template.serviceAccount"
-        : undefined;
-  const email = path === undefined ? undefined : valueAt(resource.inputs, path);
+  const path = resource.type === TYPES.service || resource.type === TYPES.job ? runtimeAccountPath(resource.type) : undefined;
+  const email = path === undefined ? undefined : readPath(resource.inputs, path);
   return typeof email === "string" ? email : undefined;
 }
 
@@ -209,7 +203,7 @@ function accountFor(email: string, resources: RegisteredResource[]): RegisteredR
   const project = /^(.+)\.iam\.gserviceaccount\.com$/.exec(domain)?.[1];
   return resources.find(
     (resource) =>
-      resource.type === "gcp:serviceaccount/account:Account" &&
+      resource.type === TYPES.account &&
       resource.inputs.accountId === local &&
       (typeof resource.inputs.project !== "string" || resource.inputs.project === project),
   );

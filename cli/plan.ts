@@ -4,17 +4,13 @@
  * the invocation path (issue 5). Usage and exit codes: cli/args.ts, docs/plan.md.
  */
 import { safeMessage } from "../client/redact";
-import { checkStackFile } from "./configFile";
+import { loadStackConfig } from "../config/stackFile";
 import { EXIT, runPlan, type PlanDeps, type PlanIO } from "./run";
 
 /** The real collaborators, loaded lazily so `--help` and usage errors stay instant. */
 const deps: PlanDeps = {
-  loadStackConfig: async (stackOrFile) => {
-    const { loadStackConfig, PROJECT_DIR } = await import("../offline/evaluate");
-    // Missing file, directory, YAML syntax, wrong shape: named with the file and the fix first.
-    checkStackFile(stackOrFile, PROJECT_DIR);
-    return loadStackConfig(stackOrFile);
-  },
+  // No Pulumi in the loader: a bad stack file is reported before the program is loaded.
+  loadStackConfig: (stackOrFile) => loadStackConfig(stackOrFile),
   evaluateStack: async (input) => (await import("../offline/evaluate")).evaluateStack(input),
   evaluatePolicies: async (resources, options) => (await import("../policy/rules")).evaluatePolicies(resources, options),
   rehearse: async (evaluation, io) => (await import("./rehearsal")).rehearse(evaluation, io),

@@ -4,7 +4,7 @@ import { invoke } from "../client/invoke";
 import { safeMessage } from "../client/redact";
 import { checkService, type ServiceReport } from "../client/smoke";
 import { startFrontEnd, startMetadataServer, TokenIssuer } from "../emulator";
-import type { Evaluation } from "../offline/types";
+import type { Evaluation } from "../contract";
 import { appNeedsBuild, buildApp, startApp } from "./localApp";
 import type { PlanIO, RehearsalOutcome } from "./run";
 import { stackOutputs } from "./workloads";

@@ -1,4 +1,4 @@
-import type { Evaluation } from "../offline/types";
+import type { Evaluation } from "../contract";
 import { sortViolations, type Violation } from "./policyTypes";
 import { renderTree } from "./tree";
 import { summarizeWorkloads, type WorkloadSummary } from "./workloads";

@@ -1,5 +1,5 @@
 import { safeMessage } from "../client/redact";
-import type { Evaluation, RegisteredResource, StackConfig } from "../offline/types";
+import { ConfigError, show, type ConfigProblem, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
 import { parsePlanArgs, USAGE, UsageError, type PlanOptions } from "./args";
 import { diffEvaluations, renderDiff } from "./diff";
 import { planDocument } from "./json";
@@ -14,13 +14,6 @@ export const EXIT = { clean: 0, mandatoryPolicy: 1, invalidConfig: 2, rehearsalF
 export interface PlanIO {
   stdout(text: string): void;
   stderr(text: string): void;
-}
-
-/** One problem of an invalid config, as the stack's ConfigError lists them. */
-export interface ConfigProblem {
-  path: string;
-  value?: unknown;
-  message: string;
 }
 
 /** What the rehearsal reports back: its table lines and whether every check passed. */
@@ -141,27 +134,20 @@ async function evaluate(target: string, deps: PlanDeps): Promise<Evaluation> {
   try {
     loaded = await deps.loadStackConfig(target);
   } catch (error) {
-    // A missing or unreadable file: its message already names the file and the fix.
-    throw new InvalidConfig(target, problemsOf(error) ?? [{ path: "", message: safeMessage(error) }]);
+    // The loader names the file, the place and the fix; an I/O error says what the OS said.
+    throw new InvalidConfig(target, error instanceof ConfigError ? error.problems : [{ path: "", message: safeMessage(error) }]);
   }
   try {
     return await deps.evaluateStack(loaded);
   } catch (error) {
-    const problems = problemsOf(error);
-    if (problems) throw new InvalidConfig(target, problems);
+    if (error instanceof ConfigError) throw new InvalidConfig(target, error.problems);
     throw error;
   }
 }
 
-/** ConfigError (offline/evaluate.ts) carries `problems`; recognise it by shape, not by class identity. */
-function problemsOf(error: unknown): ConfigProblem[] | undefined {
-  const problems = (error as { problems?: unknown } | null)?.problems;
-  return Array.isArray(problems) && problems.length > 0 ? (problems as ConfigProblem[]) : undefined;
-}
-
 function renderProblems(error: InvalidConfig): string {
   const lines = error.problems.map((problem) => {
-    const value = problem.value === undefined ? "" : ` ${JSON.stringify(problem.value)}`;
+    const value = problem.value === undefined ? "" : ` ${show(problem.value)}`;
     return problem.path === "" ? `  ${problem.message}` : `  ${problem.path}:${value} ${problem.message}`;
   });
   return `error: ${error.message}: ${error.problems.length} problem(s), nothing was planned\n${lines.join("\n")}\n`;

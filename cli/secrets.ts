@@ -1,4 +1,4 @@
-import type { RegisteredResource } from "../offline/types";
+import type { RegisteredResource } from "../contract";
 
 /** What every secret input is replaced with, in every view the plan prints. */
 export const SECRET_PLACEHOLDER = "[secret]";

@@ -1,22 +1,26 @@
-import type { RegisteredResource } from "../offline/types";
-import { showValue, valueAt } from "./inputs";
+import { firstImagePath, formatPath, readPath, runtimeAccountPath, show, TYPES, type RegisteredResource } from "../contract";
 import { maskedInputs } from "./secrets";
 
 /**
- * Inputs worth a glance, per resource type (a regex on the type token). The rest is
+ * Inputs worth a glance, per resource type (its token, or a regex on it). The rest is
  * in `--json`; a type not listed shows its first few scalar inputs.
  */
-const KEY_INPUTS: [RegExp, string[]][] = [
-  [/^gcp:cloudrunv2\/service:Service$/, ["name", "location", "ingress", "deletionProtection", "invokerIamDisabled", "customAudiences", "template.serviceAccount", "template.containers[0].image"]],
-  [/^gcp:cloudrunv2\/job:Job$/, ["name", "location", "deletionProtection", "template.template.serviceAccount", "template.template.containers[0].image"]],
+const KEY_INPUTS: [string | RegExp, string[]][] = [
+  [TYPES.service, ["name", "location", "ingress", "deletionProtection", "invokerIamDisabled", "customAudiences", ...workloadPaths(TYPES.service)]],
+  [TYPES.job, ["name", "location", "deletionProtection", ...workloadPaths(TYPES.job)]],
   [/Iam(Binding)$/, ["name", "role", "members"]],
   [/Iam(Member)$/, ["name", "role", "member"]],
   [/Iam(Policy)$/, ["name", "policyData"]],
-  [/^gcp:serviceaccount\/account:Account$/, ["accountId", "displayName"]],
-  [/^gcp:artifactregistry\/repository:Repository$/, ["repositoryId", "location", "format", "cleanupPolicyDryRun"]],
-  [/^gcp:projects\/service:Service$/, ["service", "disableOnDestroy"]],
-  [/^docker-build:index:Image$/, ["tags", "platforms", "push"]],
+  [TYPES.account, ["accountId", "displayName"]],
+  [TYPES.repository, ["repositoryId", "location", "format", "cleanupPolicyDryRun"]],
+  [TYPES.api, ["service", "disableOnDestroy"]],
+  [TYPES.image, ["tags", "platforms", "push"]],
 ];
+
+/** "template.serviceAccount", "template.containers[0].image" (one level deeper for a job). */
+function workloadPaths(type: string): string[] {
+  return [runtimeAccountPath(type), firstImagePath(type)].map((steps) => formatPath(steps ?? []));
+}
 
 const GENERIC_INPUT_COUNT = 4;
 /** Wide enough for a whole digest-pinned image reference or a short member list: reviewers read them. */
@@ -25,11 +29,11 @@ const KEY_INPUT_WIDTH = 200;
 /** "key=value" pairs for one resource's key inputs, secrets masked. */
 export function keyInputs(resource: RegisteredResource): string[] {
   const inputs = maskedInputs(resource);
-  const paths = KEY_INPUTS.find(([pattern]) => pattern.test(resource.type))?.[1] ?? genericPaths(inputs);
+  const paths = KEY_INPUTS.find(([type]) => (typeof type === "string" ? type === resource.type : type.test(resource.type)))?.[1] ?? genericPaths(inputs);
   return paths
-    .map((path) => [path, valueAt(inputs, path)] as const)
+    .map((path) => [path, readPath(inputs, path)] as const)
     .filter(([, value]) => value !== undefined)
-    .map(([path, value]) => `${path}=${showValue(value, KEY_INPUT_WIDTH)}`);
+    .map(([path, value]) => `${path}=${show(value, { bare: true, max: KEY_INPUT_WIDTH })}`);
 }
 
 function genericPaths(inputs: Record<string, unknown>): string[] {

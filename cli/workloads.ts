@@ -1,5 +1,4 @@
-import type { Evaluation, RegisteredResource } from "../offline/types";
-import type { JobOutputs, ServiceOutputs, StackOutputs } from "../components/smokeTest";
+import { stackOutputsSchema, TYPES, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
 
 /** What the plan shows for each service and job. */
 export interface WorkloadSummary {
@@ -21,28 +20,22 @@ export interface WorkloadSummary {
   url?: string;
 }
 
-const SERVICE_TYPE = "gcp:cloudrunv2/service:Service";
-const JOB_TYPE = "gcp:cloudrunv2/job:Job";
-
-/** Reads the stack outputs defensively: a missing map is an empty one. */
+/**
+ * The evaluation's stack outputs, read with the contract's schema: a missing map is
+ * an empty one, a missing project or region falls back to the Pulumi project and "".
+ */
 export function stackOutputs(evaluation: Evaluation): StackOutputs {
-  const outputs = evaluation.outputs as Partial<StackOutputs>;
-  return {
-    project: outputs.project ?? evaluation.project,
-    region: outputs.region ?? "",
-    services: outputs.services ?? {},
-    jobs: outputs.jobs ?? {},
-  };
+  return stackOutputsSchema.parse({ project: evaluation.project, region: "", ...evaluation.outputs });
 }
 
 /** One summary per service then per job, from the outputs and the Cloud Run resources. */
 export function summarizeWorkloads(evaluation: Evaluation): WorkloadSummary[] {
   const outputs = stackOutputs(evaluation);
   const services = Object.entries(outputs.services).map(([name, service]) =>
-    summarize("service", name, service, outputs.region, cloudRunResource(evaluation.resources, SERVICE_TYPE, name)),
+    summarize("service", name, service, outputs.region, cloudRunResource(evaluation.resources, TYPES.service, name)),
   );
   const jobs = Object.entries(outputs.jobs).map(([name, job]) =>
-    summarize("job", name, job, outputs.region, cloudRunResource(evaluation.resources, JOB_TYPE, name)),
+    summarize("job", name, job, outputs.region, cloudRunResource(evaluation.resources, TYPES.job, name)),
   );
   return [...services, ...jobs];
 }

@@ -1,28 +1,16 @@
 /**
  * Reads the stack outputs (`pulumi stack output --json`) into smoke-test targets.
- * Only the fields the smoke test uses are required; the rest of StackOutputs
- * (components/smokeTest.ts) is ignored, so older or richer stacks still work.
+ * Only the fields the smoke test uses are required (picked from the contract's
+ * schema, contract/outputs.ts); the rest is ignored, so older or richer stacks still work.
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { JobSmokeTest, ServiceSmokeTest } from "../components/smokeTest";
+import { jobSmokeTestSchema, outputProblems, serviceSmokeTestSchema, type JobSmokeTest, type ServiceSmokeTest } from "../contract";
 import { UsageError } from "./errors";
 
-const serviceSmokeTest = z.object({
-  kind: z.literal("service"),
-  name: z.string().min(1),
-  url: z.url({ protocol: /^https?$/ }),
-  audience: z.string().min(1),
-  path: z.string().startsWith("/"),
-});
-
-const jobSmokeTest = z.object({
-  kind: z.literal("job"),
-  name: z.string().min(1),
-  project: z.string().min(1),
-  region: z.string().min(1),
-});
+const serviceSmokeTest = serviceSmokeTestSchema.pick({ kind: true, name: true, url: true, audience: true, path: true });
+const jobSmokeTest = jobSmokeTestSchema.pick({ kind: true, name: true, project: true, region: true });
 
 const stackOutputs = z.object({
   services: z.record(z.string(), z.object({ smokeTest: serviceSmokeTest })).default({}),
@@ -47,7 +35,7 @@ export interface SmokeTargets {
 export function targetsFromOutputs(json: unknown, source = "stack outputs"): SmokeTargets {
   const parsed = stackOutputs.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`).join("\n");
+    const problems = outputProblems(parsed.error).map((problem) => `  ${problem}`).join("\n");
     throw new UsageError(
       `${source} do not look like this stack's outputs:\n${problems}`,
       "pass the JSON of `pulumi stack output --json` for a stack of this project (services.*.smokeTest / jobs.*.smokeTest)",

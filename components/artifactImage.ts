@@ -6,6 +6,17 @@
 import * as dockerBuild from "@pulumi/docker-build";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../contract";
+
+/** What the repository gets when its args leave a setting out (stack config reads the same values). */
+export const REPOSITORY_DEFAULTS = {
+  repositoryId: "private-cloud-run",
+  keepRecentVersions: 10,
+  /** 7 days, in whole seconds: the API takes seconds, and a whole number avoids the provider's fractional-duration bug. */
+  deleteUntaggedOlderThan: "604800s",
+  /** False = the cleanup policies really delete. */
+  cleanupDryRun: false,
+};
 
 export interface ArtifactRepositoryArgs {
   /** GCP project id. */
@@ -14,22 +25,22 @@ export interface ArtifactRepositoryArgs {
   region: string;
   /**
    * Repository id.
-   * @default "private-cloud-run"
+   * @default REPOSITORY_DEFAULTS.repositoryId
    */
   repositoryId?: string;
   /**
    * KEEP policy: the N most recent versions of each image are never deleted.
-   * @default 10
+   * @default REPOSITORY_DEFAULTS.keepRecentVersions
    */
   keepRecentVersions?: number;
   /**
    * DELETE policy: untagged versions older than this, in whole seconds.
-   * @default "604800s" (7 days)
+   * @default REPOSITORY_DEFAULTS.deleteUntaggedOlderThan (7 days)
    */
   deleteUntaggedOlderThan?: string;
   /**
    * Only evaluate the cleanup policies, delete nothing.
-   * @default false
+   * @default REPOSITORY_DEFAULTS.cleanupDryRun
    */
   cleanupDryRun?: boolean;
   /** Resources to create first (e.g. the enabled APIs). Passed to the repository itself: children do not inherit a component's dependsOn. */
@@ -45,7 +56,7 @@ export class ArtifactRepository extends pulumi.ComponentResource {
   readonly imagePrefix: pulumi.Output<string>;
 
   constructor(name: string, args: ArtifactRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("private-cloud-run:index:ArtifactRepository", name, {}, opts);
+    super(COMPONENT_TYPES.artifactRepository, name, {}, opts);
     const self = { parent: this };
     this.registryHost = `${args.region}-docker.pkg.dev`;
     this.repository = new gcp.artifactregistry.Repository(
@@ -53,16 +64,16 @@ export class ArtifactRepository extends pulumi.ComponentResource {
       {
         project: args.project,
         location: args.region,
-        repositoryId: args.repositoryId ?? "private-cloud-run",
+        repositoryId: args.repositoryId ?? REPOSITORY_DEFAULTS.repositoryId,
         format: "DOCKER",
         description: "Images deployed by private-cloud-run (managed by Pulumi).",
         // Said explicitly: false = the policies below really delete.
-        cleanupPolicyDryRun: args.cleanupDryRun ?? false,
+        cleanupPolicyDryRun: args.cleanupDryRun ?? REPOSITORY_DEFAULTS.cleanupDryRun,
         cleanupPolicies: [
           // KEEP wins over DELETE: the deployed image is always among the most recent versions.
-          { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: args.keepRecentVersions ?? 10 } },
+          { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: args.keepRecentVersions ?? REPOSITORY_DEFAULTS.keepRecentVersions } },
           // Only UNTAGGED versions, never a prefix-only DELETE (that would delete the deployed digest).
-          { id: "delete-old-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: args.deleteUntaggedOlderThan ?? "604800s" } },
+          { id: "delete-old-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: args.deleteUntaggedOlderThan ?? REPOSITORY_DEFAULTS.deleteUntaggedOlderThan } },
         ],
       },
       { ...self, dependsOn: args.dependsOn },
@@ -101,7 +112,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
   readonly ref: pulumi.Output<string>;
 
   constructor(name: string, args: ArtifactImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("private-cloud-run:index:ArtifactImage", name, {}, opts);
+    super(COMPONENT_TYPES.artifactImage, name, {}, opts);
     const self = { parent: this };
     const repository = pulumi.interpolate`${args.repository.imagePrefix}/${args.imageName}`;
     // The provider's own OAuth access token, kept in memory and marked secret:

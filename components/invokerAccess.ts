@@ -4,10 +4,19 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, type InvokerMode } from "../contract";
 import { parsePrincipal } from "./principals";
 import { memberSlug } from "./naming";
 
-export type InvokerMode = "authoritative" | "additive";
+export type { InvokerMode };
+
+/** The mode and role when the args leave them out (stack config reads the same values). */
+export const INVOKER_DEFAULTS = {
+  /** The list is the single source of truth: out-of-band grants of the role are removed. */
+  mode: "authoritative" as InvokerMode,
+  /** Covers both kinds: calling a service's URL and running a job. */
+  role: "roles/run.invoker",
+};
 
 export interface InvokerAccessArgs {
   /** Which IAM resources to use. */
@@ -20,12 +29,12 @@ export interface InvokerAccessArgs {
    * "authoritative": one Binding, the list is the single source of truth and
    * out-of-band grants of the role are removed. "additive": one Member per
    * principal, other grants are left alone.
-   * @default "authoritative"
+   * @default INVOKER_DEFAULTS.mode
    */
   mode?: InvokerMode;
   /**
    * The role granted.
-   * @default "roles/run.invoker"
+   * @default INVOKER_DEFAULTS.role
    */
   role?: string;
 }
@@ -61,10 +70,10 @@ export class InvokerAccess extends pulumi.ComponentResource {
   constructor(name: string, args: InvokerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, the component itself included.
     const members = canonicalMembers(name, args.kind, args.members);
-    super("private-cloud-run:index:InvokerAccess", name, {}, opts);
+    super(COMPONENT_TYPES.invokerAccess, name, {}, opts);
     this.members = members;
-    this.mode = args.mode ?? "authoritative";
-    this.role = args.role ?? "roles/run.invoker";
+    this.mode = args.mode ?? INVOKER_DEFAULTS.mode;
+    this.role = args.role ?? INVOKER_DEFAULTS.role;
     const target = { name: args.workload.name, location: args.workload.location, project: args.workload.project, role: this.role };
     // IAM follows a replaced workload: when the service/job is replaced, its
     // grants are replaced too (a new resource starts with an empty policy).

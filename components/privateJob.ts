@@ -5,9 +5,18 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, type JobOutputs } from "../contract";
 import { InvokerAccess } from "./invokerAccess";
-import { buildJobSmokeTest, type JobOutputs } from "./smokeTest";
-import { runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
+import { buildJobSmokeTest } from "./smokeTestBuilders";
+import { runtimeServiceAccount, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
+
+/** What a job gets when its args leave a setting out (stack config reads the same values). */
+export const JOB_DEFAULTS = {
+  tasks: 1,
+  maxRetries: 3,
+  /** Whole seconds, as the API writes durations. */
+  timeout: "600s",
+};
 
 export interface PrivateJobArgs extends PrivateWorkloadArgs {
   /**
@@ -23,17 +32,17 @@ export interface PrivateJobArgs extends PrivateWorkloadArgs {
   args?: string[];
   /**
    * Tasks per execution.
-   * @default 1
+   * @default JOB_DEFAULTS.tasks
    */
   tasks?: number;
   /**
    * Retries per failed task.
-   * @default 3
+   * @default JOB_DEFAULTS.maxRetries
    */
   maxRetries?: number;
   /**
    * Task timeout, whole seconds.
-   * @default "600s"
+   * @default JOB_DEFAULTS.timeout
    */
   timeout?: string;
 }
@@ -47,7 +56,7 @@ export class PrivateJob extends pulumi.ComponentResource {
   readonly outputs: pulumi.Output<JobOutputs>;
 
   constructor(name: string, args: PrivateJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("private-cloud-run:index:PrivateJob", name, {}, opts);
+    super(COMPONENT_TYPES.privateJob, name, {}, opts);
     const self = { parent: this };
 
     this.serviceAccount = runtimeServiceAccount("job", name, args, this);
@@ -57,13 +66,13 @@ export class PrivateJob extends pulumi.ComponentResource {
         project: args.project,
         location: args.region,
         name,
-        deletionProtection: args.deletionProtection ?? true,
+        deletionProtection: args.deletionProtection ?? WORKLOAD_DEFAULTS.deletionProtection,
         template: {
-          taskCount: args.tasks ?? 1,
+          taskCount: args.tasks ?? JOB_DEFAULTS.tasks,
           template: {
             serviceAccount: this.serviceAccount.email,
-            maxRetries: args.maxRetries ?? 3,
-            timeout: args.timeout ?? "600s",
+            maxRetries: args.maxRetries ?? JOB_DEFAULTS.maxRetries,
+            timeout: args.timeout ?? JOB_DEFAULTS.timeout,
             containers: [{ image: args.image, commands: args.command, args: args.args }],
           },
         },

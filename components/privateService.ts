@@ -5,15 +5,24 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICE_INGRESS, type Ingress } from "./ingress";
+import { COMPONENT_TYPES, SERVICE_INGRESS, type Ingress, type ServiceOutputs } from "../contract";
 import { InvokerAccess } from "./invokerAccess";
-import { buildServiceSmokeTest, serviceAudiences, type ServiceOutputs } from "./smokeTest";
-import { runtimeServiceAccount, type PrivateWorkloadArgs } from "./workload";
+import { buildServiceSmokeTest, serviceAudiences } from "./smokeTestBuilders";
+import { runtimeServiceAccount, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
+
+/** What a service gets when its args leave a setting out (stack config reads the same values). */
+export const SERVICE_DEFAULTS = {
+  ingress: "all" as Ingress,
+  /** The app serves /health and /health/; paths ending in "z" are reserved on run.app (docs/stack.md). */
+  smokePath: "/health/",
+  /** Cloud Run's own default for $PORT. */
+  port: 8080,
+};
 
 export interface PrivateServiceArgs extends PrivateWorkloadArgs {
   /**
    * Who may reach the service at the network level; IAM applies in every case.
-   * @default "all"
+   * @default SERVICE_DEFAULTS.ingress
    */
   ingress?: Ingress;
   /**
@@ -23,12 +32,12 @@ export interface PrivateServiceArgs extends PrivateWorkloadArgs {
   customAudiences?: readonly string[];
   /**
    * Path of the startup and liveness probes and of the smoke test. Never a path ending in "z".
-   * @default "/health/"
+   * @default SERVICE_DEFAULTS.smokePath
    */
   smokePath?: string;
   /**
    * Container port ($PORT).
-   * @default 8080
+   * @default SERVICE_DEFAULTS.port
    */
   port?: number;
 }
@@ -42,10 +51,10 @@ export class PrivateService extends pulumi.ComponentResource {
   readonly outputs: pulumi.Output<ServiceOutputs>;
 
   constructor(name: string, args: PrivateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("private-cloud-run:index:PrivateService", name, {}, opts);
+    super(COMPONENT_TYPES.privateService, name, {}, opts);
     const self = { parent: this };
-    const port = args.port ?? 8080;
-    const smokePath = args.smokePath ?? "/health/";
+    const port = args.port ?? SERVICE_DEFAULTS.port;
+    const smokePath = args.smokePath ?? SERVICE_DEFAULTS.smokePath;
     const customAudiences = [...(args.customAudiences ?? [])];
 
     this.serviceAccount = runtimeServiceAccount("service", name, args, this);
@@ -56,11 +65,11 @@ export class PrivateService extends pulumi.ComponentResource {
         project: args.project,
         location: args.region,
         name,
-        ingress: SERVICE_INGRESS[args.ingress ?? "all"],
+        ingress: SERVICE_INGRESS[args.ingress ?? SERVICE_DEFAULTS.ingress],
         // Said explicitly: IAM is checked on every request. `true` would make the service public.
         invokerIamDisabled: false,
         customAudiences,
-        deletionProtection: args.deletionProtection ?? true,
+        deletionProtection: args.deletionProtection ?? WORKLOAD_DEFAULTS.deletionProtection,
         template: {
           serviceAccount: this.serviceAccount.email,
           containers: [

@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../contract";
 
 /** The Google APIs the stack needs. */
 export const REQUIRED_APIS = [
@@ -25,7 +26,7 @@ export class ProjectApis extends pulumi.ComponentResource {
   readonly services: gcp.projects.Service[];
 
   constructor(name: string, args: ProjectApisArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("private-cloud-run:index:ProjectApis", name, {}, opts);
+    super(COMPONENT_TYPES.projectApis, name, {}, opts);
     const self = { parent: this };
     this.services = (args.apis ?? REQUIRED_APIS).map(
       (api) =>

@@ -5,8 +5,14 @@
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import type { InvokerMode } from "./invokerAccess";
+import type { InvokerMode } from "../contract";
 import { runtimeAccountId } from "./naming";
+
+/** What a service or a job gets when its args leave a setting out (stack config reads the same values). */
+export const WORKLOAD_DEFAULTS = {
+  /** Protected until someone turns it off: a destroy or a replacement must be a decision. */
+  deletionProtection: true,
+} as const;
 
 /** Arguments common to `PrivateService` and `PrivateJob`. */
 export interface PrivateWorkloadArgs {
@@ -20,17 +26,17 @@ export interface PrivateWorkloadArgs {
   invokers: readonly string[];
   /**
    * Refuse `pulumi destroy` / replacement until turned off.
-   * @default true
+   * @default WORKLOAD_DEFAULTS.deletionProtection
    */
   deletionProtection?: boolean;
   /**
    * How invoker IAM is managed.
-   * @default "authoritative"
+   * @default INVOKER_DEFAULTS.mode (invokerAccess.ts)
    */
   invokerMode?: InvokerMode;
   /**
    * Role granted to the invokers (a job may choose the narrower `roles/run.jobsExecutor`).
-   * @default "roles/run.invoker"
+   * @default INVOKER_DEFAULTS.role (invokerAccess.ts)
    */
   invokerRole?: string;
   /** Resources to create first (e.g. the enabled APIs). */

@@ -11,37 +11,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { ConfigError, NAMESPACE, parseStackConfig } from "../config";
+import { parseStackConfig } from "../config";
+import { PROJECT_DIR } from "../config/stackFile";
+import { ConfigError, NAMESPACE, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
 import { containsSecret, createMocks, unwrapSecrets } from "./mocks";
-import { stackFilePath } from "./stackFile";
-import type { Evaluation, RegisteredResource, StackConfig } from "./types";
 
-export { ConfigError };
-export type { ConfigProblem } from "../config";
-
-/** The Pulumi project directory (where index.ts and Pulumi.<stack>.yaml live). */
-export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Project name, as in Pulumi.yaml. */
 export const PROJECT_NAME = NAMESPACE;
-
-/**
- * Loads "dev" → <repo>/Pulumi.dev.yaml, or a path to a Pulumi.<stack>.yaml
- * (stack name from the file name). Keys without a namespace get the project's,
- * as Pulumi does.
- */
-export function loadStackConfig(stackOrFile: string, cwd: string = process.cwd()): { stack: string; config: StackConfig } {
-  const { file, isPath: isFile } = stackFilePath(stackOrFile, PROJECT_DIR, cwd);
-  const stack = isFile ? /^Pulumi\.(.+)\.ya?ml$/i.exec(path.basename(file))?.[1] : stackOrFile;
-  if (!stack) throw new Error(`${stackOrFile}: cannot tell the stack name; name the file Pulumi.<stack>.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`${file} does not exist; create it or pick a stack that has a Pulumi.<stack>.yaml`);
-  const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const config: StackConfig = {};
-  for (const [key, value] of Object.entries(document.config ?? {})) {
-    config[key.includes(":") ? key : `${NAMESPACE}:${key}`] = value;
-  }
-  return { stack, config };
-}
 
 /** Options of one evaluation. */
 export interface EvaluateOptions {

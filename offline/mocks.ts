@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { TYPES } from "../contract";
 
 type Inputs = Record<string, unknown>;
 
@@ -129,22 +130,22 @@ function computeOutputs(type: string, name: string, inputs: Inputs, ctx: MockCon
   const project = (inputs.project as string | undefined) ?? ctx.project;
   const location = (inputs.location as string | undefined) ?? ctx.region;
   switch (type) {
-    case "gcp:projects/service:Service":
+    case TYPES.api:
       return { id: `${project}/${inputs.service}`, state: {} };
-    case "gcp:serviceaccount/account:Account": {
+    case TYPES.account: {
       const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
       return {
         id: `projects/${project}/serviceAccounts/${email}`,
         state: { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: numericId(email) },
       };
     }
-    case "gcp:artifactregistry/repository:Repository": {
+    case TYPES.repository: {
       const id = `projects/${project}/locations/${location}/repositories/${inputs.repositoryId}`;
       return { id, state: { name: inputs.repositoryId, registryUri: `${location}-docker.pkg.dev/${project}/${inputs.repositoryId}` } };
     }
-    case "docker-build:index:Image":
+    case TYPES.image:
       return imageOutputs(name, inputs, ctx);
-    case "gcp:cloudrunv2/service:Service": {
+    case TYPES.service: {
       const serviceName = (inputs.name as string | undefined) ?? name;
       const uri = `https://${serviceName}-${numericId(project, 10)}-${RUN_APP_REGION_CODES[location] ?? "xx"}.a.run.app`;
       return {
@@ -152,7 +153,7 @@ function computeOutputs(type: string, name: string, inputs: Inputs, ctx: MockCon
         state: { name: serviceName, uri, urls: [uri], uid: uidFrom(type, serviceName, location, project), project, location },
       };
     }
-    case "gcp:cloudrunv2/job:Job": {
+    case TYPES.job: {
       const jobName = (inputs.name as string | undefined) ?? name;
       return {
         id: `projects/${project}/locations/${location}/jobs/${jobName}`,

@@ -3,7 +3,7 @@
  * constructed here, so tests and `npm start` can import this module freely).
  * policy/index.ts wraps the same {@link rules} in a CrossGuard PolicyPack.
  */
-import type { RegisteredResource } from "../offline/types";
+import type { RegisteredResource } from "../contract";
 import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
 import { deletionProtectionOnProduction } from "./checks/deletionProtection";
 import { evaluateWith } from "./checks/evaluate";

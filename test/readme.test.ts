@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { renderMermaid } from "../cli/mermaid";
-import { evaluateStack, loadStackConfig } from "../offline/evaluate";
+import { evaluateStack } from "../offline/evaluate";
+import { loadStackConfig } from "../config/stackFile";
 
 const root = path.join(__dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { JobOutputs, ServiceOutputs, StackOutputs } from "../../components/smokeTest";
+import { outputProblems, stackOutputsSchema, type JobOutputs, type ServiceOutputs, type StackOutputs } from "../../contract";
 import { fileErrorReason, runScript } from "./cli";
 
 /** What the workflow knows about the smoke step (`steps.smoke.outcome`). */
@@ -29,8 +29,8 @@ export function renderPrStackComment(outputs: StackOutputs, stack: string, smoke
     "",
     `Project \`${outputs.project}\`, region \`${outputs.region}\`. ${SMOKE_LINE[smoke]}.`,
     "",
-    ...serviceSection(outputs.services ?? {}),
-    ...jobSection(outputs.jobs ?? {}),
+    ...serviceSection(outputs.services),
+    ...jobSection(outputs.jobs),
     "Closing this pull request (or removing the `pr-stack` label) destroys the stack.",
   ];
   return lines.join("\n") + "\n";
@@ -97,11 +97,17 @@ function main(argv: string[]): void {
 }
 
 function readOutputs(file: string): StackOutputs {
+  let json: unknown;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as StackOutputs;
+    json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     throw new Error(`--outputs: cannot read "${file}" as JSON (${fileErrorReason(error)}); write it with pulumi stack output --json --stack NAME > FILE`);
   }
+  const parsed = stackOutputsSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`--outputs: "${file}" is not this stack's outputs:\n${outputProblems(parsed.error).map((problem) => `  ${problem}`).join("\n")}\nwrite it with pulumi stack output --json --stack NAME > FILE`);
+  }
+  return parsed.data;
 }
 
 if (require.main === module) runScript(main);

@@ -25,13 +25,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
+import { REPOSITORY_DEFAULTS } from "../../components/artifactImage";
 import { isPublicPrincipal } from "../../components/principals";
+import { NAMESPACE } from "../../contract";
 import { fileErrorReason, runScript } from "./cli";
-
-/** Config namespace of the main program (its Pulumi.yaml `name`). */
-const NAMESPACE = "private-cloud-run";
-/** The stack's default repository id when `private-cloud-run:repository` is unset (config.ts). */
-const DEFAULT_REPOSITORY = "private-cloud-run";
 
 /** A Pulumi.<stack>.yaml document: `config` plus provider/encryption keys. */
 export interface StackFile {
@@ -79,7 +76,7 @@ export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): Stac
     if (config[key] === undefined) continue;
     config[key] = workloadList(config[key], key).map((workload) => prWorkload(workload, overrides));
   }
-  const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : DEFAULT_REPOSITORY;
+  const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : REPOSITORY_DEFAULTS.repositoryId;
   config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
   config[`${NAMESPACE}:deletionProtection`] = false;
   if (overrides.project) config["gcp:project"] = overrides.project;

@@ -20,12 +20,9 @@
  * case. mostRecentVersions with keepCount >= 1 is taken to cover the deployed
  * version: it is the newest build when it is deployed.
  */
-import { isPlainObject, isUnknown, PathStep, readPath, show, unverifiedReporter } from "./inputs";
-import { PolicyRule, ResourceUnderTest, RuleContext, StackFinding, UNKNOWN } from "./types";
-import { runtimeTemplatePath } from "./workloads";
-
-/** Type token of an Artifact Registry repository. */
-export const REPOSITORY_TYPE = "gcp:artifactregistry/repository:Repository";
+import { isPlainObject, isUnknown, readPath, runtimeTemplatePath, show, TYPES, UNKNOWN, type PathStep } from "../../contract";
+import { unverifiedReporter } from "./inputs";
+import { PolicyRule, ResourceUnderTest, RuleContext, StackFinding } from "./types";
 
 /** An Artifact Registry Docker image reference, split into the parts cleanup policies match on. */
 export interface ArtifactImageRef {
@@ -230,6 +227,6 @@ export const cleanupKeepsDeployedDigest: PolicyRule = {
   checkStack(resources, ctx) {
     const images = deployedImages(resources);
     if (images.length === 0) return [];
-    return resources.filter((r) => r.type === REPOSITORY_TYPE).flatMap((repository) => checkRepository(repository, images, ctx));
+    return resources.filter((r) => r.type === TYPES.repository).flatMap((repository) => checkRepository(repository, images, ctx));
   },
 };

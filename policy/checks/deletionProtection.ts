@@ -3,7 +3,8 @@
  * Cloud Run v2 services and jobs default to `deletionProtection: true`; an
  * explicit `false` is what lets `pulumi destroy` (or a replace) take prod down.
  */
-import { isUnknown, show, unverifiedReporter } from "./inputs";
+import { isUnknown, show } from "../../contract";
+import { unverifiedReporter } from "./inputs";
 import { PolicyRule } from "./types";
 
 /** Words that mark a stack as production when they appear as a whole token of its name. */

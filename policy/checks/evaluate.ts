@@ -3,7 +3,7 @@
  * `npm start` calls. The CrossGuard pack runs the same rules through
  * policy/crossguard.ts.
  */
-import type { RegisteredResource } from "../../offline/types";
+import type { RegisteredResource } from "../../contract";
 import { normalizeInputs } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext, UnverifiedInput, Violation } from "./types";
 

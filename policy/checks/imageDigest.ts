@@ -2,9 +2,9 @@
  * Mandatory: containers are deployed by digest. A tag can move under a running
  * service; a digest names exactly the bytes that were built and checked.
  */
-import { formatPath, isUnknown, PathStep, readPath, show, unverifiedReporter } from "./inputs";
+import { formatPath, isUnknown, readPath, runtimeTemplatePath, show, workloadKind, type PathStep } from "../../contract";
+import { unverifiedReporter } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext } from "./types";
-import { runtimeTemplatePath, workloadKind } from "./workloads";
 
 /** `…@sha256:` and exactly 64 lower-case hex digits, at the end of the reference. */
 const DIGEST_SUFFIX = /@sha256:[0-9a-f]{64}$/;

@@ -2,7 +2,8 @@
  * Reading resource inputs as plain data: turning every flavour of "computed"
  * into {@link UNKNOWN}, and walking paths without tripping over it.
  */
-import { ResourceUnderTest, RuleContext, UNKNOWN, Unknown } from "./types";
+import { formatPath, isPlainObject, UNKNOWN, type PathStep } from "../../contract";
+import { ResourceUnderTest, RuleContext } from "./types";
 
 /**
  * The engine's wire sentinels for unknown values (string, boolean, number,
@@ -17,11 +18,6 @@ const WIRE_UNKNOWNS: ReadonlySet<unknown> = new Set([
   "e48ece36-62e2-4504-bad9-02848725956a",
   "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
-
-/** True for {@link UNKNOWN}. */
-export function isUnknown(value: unknown): value is Unknown {
-  return value === UNKNOWN;
-}
 
 /**
  * True for any representation of a computed value that can reach the rules
@@ -51,54 +47,9 @@ export function normalizeInputs(value: unknown): unknown {
 }
 
 /**
- * True for `{}`-style objects (not arrays, not class instances). Compares the
- * prototype chain's shape, not `Object.prototype` itself, because values may
- * come from another realm (a vm context, `structuredClone` under jest).
- */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as object | null;
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-/** One step of a path: an object key or an array index. */
-export type PathStep = string | number;
-
-/** Renders a path the way messages show it: `template.containers[0].image`. */
-export function formatPath(steps: readonly PathStep[]): string {
-  return steps.reduce<string>((text, step) => (typeof step === "number" ? `${text}[${step}]` : text ? `${text}.${step}` : step), "");
-}
-
-/**
- * Reads `steps` from `root`. Returns {@link UNKNOWN} as soon as a step lands
- * on a computed value (a computed object hides everything below it), and
- * `undefined` when a step is absent.
- */
-export function readPath(root: unknown, steps: readonly PathStep[]): unknown {
-  let current: unknown = root;
-  for (const step of steps) {
-    if (isUnknown(current)) return UNKNOWN;
-    if (current === undefined || current === null) return undefined;
-    if (typeof step === "number") {
-      current = Array.isArray(current) ? current[step] : undefined;
-    } else {
-      current = isPlainObject(current) ? current[step] : undefined;
-    }
-  }
-  return current;
-}
-
-/**
  * Returns a function that reports a computed input of `resource` to the
  * context's `unverified` sink (a no-op when the caller gave none).
  */
 export function unverifiedReporter(resource: ResourceUnderTest, ctx: RuleContext): (steps: readonly PathStep[]) => void {
   return (steps) => ctx.unverified?.({ resource: resource.name, type: resource.type, path: formatPath(steps) });
-}
-
-/** Quotes a value for a message: strings in double quotes, anything else as JSON. */
-export function show(value: unknown): string {
-  if (value === undefined) return "(unset)";
-  if (isUnknown(value)) return "(computed)";
-  return JSON.stringify(value);
 }

@@ -3,9 +3,9 @@
  * who can reach the URL call the service, the same as `allUsers`
  * (DESIGN.md, "Public means…").
  */
-import { isPlainObject, isUnknown, readPath, show, unverifiedReporter } from "./inputs";
+import { isPlainObject, isUnknown, readPath, show, TYPES } from "../../contract";
+import { unverifiedReporter } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext } from "./types";
-import { SERVICE_TYPE, V1_SERVICE_TYPE } from "./workloads";
 
 /** The v1 (Knative) annotation that does what v2's `invokerIamDisabled` does. */
 export const V1_INVOKER_IAM_DISABLED_ANNOTATION = "run.googleapis.com/invoker-iam-disabled";
@@ -56,8 +56,8 @@ export const noInvokerIamDisabled: PolicyRule = {
   description: "No Cloud Run service sets invokerIamDisabled: true (v2) or the invoker-iam-disabled annotation (v1).",
   enforcementLevel: "mandatory",
   check(resource, ctx) {
-    if (resource.type === SERVICE_TYPE) return checkV2(resource, ctx);
-    if (resource.type === V1_SERVICE_TYPE) return checkV1(resource, ctx);
+    if (resource.type === TYPES.service) return checkV2(resource, ctx);
+    if (resource.type === TYPES.v1Service) return checkV1(resource, ctx);
     return [];
   },
 };

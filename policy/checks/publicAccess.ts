@@ -2,32 +2,9 @@
  * Mandatory: no Cloud Run IAM resource may name `allUsers` or
  * `allAuthenticatedUsers` (DESIGN.md, "Public means…"), whatever the role.
  */
-import { formatPath, isPlainObject, isUnknown, PathStep, show, unverifiedReporter } from "./inputs";
+import { formatPath, IAM_BINDING_TYPES, IAM_MEMBER_TYPES, IAM_POLICY_TYPES, isPlainObject, isUnknown, show, type PathStep } from "../../contract";
+import { unverifiedReporter } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext } from "./types";
-
-/** Cloud Run IAM resources holding one member in `member` (type tokens from @pulumi/gcp 9.x). */
-export const MEMBER_TYPES: ReadonlySet<string> = new Set([
-  "gcp:cloudrun/iamMember:IamMember",
-  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-  "gcp:cloudrunv2/jobIamMember:JobIamMember",
-  "gcp:cloudrunv2/workerPoolIamMember:WorkerPoolIamMember",
-]);
-
-/** Cloud Run IAM resources holding a list in `members`. */
-export const BINDING_TYPES: ReadonlySet<string> = new Set([
-  "gcp:cloudrun/iamBinding:IamBinding",
-  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
-  "gcp:cloudrunv2/jobIamBinding:JobIamBinding",
-  "gcp:cloudrunv2/workerPoolIamBinding:WorkerPoolIamBinding",
-]);
-
-/** Cloud Run IAM resources holding a whole policy as JSON in `policyData`. */
-export const POLICY_TYPES: ReadonlySet<string> = new Set([
-  "gcp:cloudrun/iamPolicy:IamPolicy",
-  "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
-  "gcp:cloudrunv2/jobIamPolicy:JobIamPolicy",
-  "gcp:cloudrunv2/workerPoolIamPolicy:WorkerPoolIamPolicy",
-]);
 
 /** The public principals, lower-cased (IAM itself is case-sensitive; we refuse every spelling). */
 const PUBLIC_PRINCIPALS = new Set(["allusers", "allauthenticatedusers"]);
@@ -114,9 +91,9 @@ export const noPublicCloudRun: PolicyRule = {
   enforcementLevel: "mandatory",
   check(resource: ResourceUnderTest, ctx: RuleContext): string[] {
     const report = unverifiedReporter(resource, ctx);
-    if (MEMBER_TYPES.has(resource.type)) return checkMember(resource, ["member"], resource.inputs.member, report);
-    if (BINDING_TYPES.has(resource.type)) return checkMembers(resource, ["members"], resource.inputs.members, report);
-    if (POLICY_TYPES.has(resource.type)) return checkPolicyData(resource, resource.inputs.policyData, report);
+    if (IAM_MEMBER_TYPES.has(resource.type)) return checkMember(resource, ["member"], resource.inputs.member, report);
+    if (IAM_BINDING_TYPES.has(resource.type)) return checkMembers(resource, ["members"], resource.inputs.members, report);
+    if (IAM_POLICY_TYPES.has(resource.type)) return checkPolicyData(resource, resource.inputs.policyData, report);
     return [];
   },
 };

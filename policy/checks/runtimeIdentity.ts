@@ -3,9 +3,9 @@
  * and job runs as a dedicated service account. Leaving `serviceAccount` unset runs it as the project's default
  * compute account, which usually holds Editor on the whole project.
  */
-import { formatPath, isUnknown, readPath, show, unverifiedReporter } from "./inputs";
+import { formatPath, isUnknown, readPath, runtimeAccountPath, show, workloadKind } from "../../contract";
+import { unverifiedReporter } from "./inputs";
 import { PolicyRule } from "./types";
-import { runtimeAccountKey, runtimeTemplatePath, workloadKind } from "./workloads";
 
 /** `<project number>-compute@developer.gserviceaccount.com`, any case. */
 const DEFAULT_COMPUTE_ACCOUNT = /^\d+-compute@developer\.gserviceaccount\.com$/i;
@@ -24,9 +24,8 @@ export const dedicatedRuntimeServiceAccount: PolicyRule = {
   description: "Every Cloud Run service (v1 and v2) and job sets a runtime service account that is not the default compute account.",
   enforcementLevel: "mandatory",
   check(resource, ctx) {
-    const template = runtimeTemplatePath(resource.type);
-    if (!template) return [];
-    const steps = [...template, runtimeAccountKey(resource.type)];
+    const steps = runtimeAccountPath(resource.type);
+    if (!steps) return [];
     const path = formatPath(steps);
     const account = readPath(resource.inputs, steps);
     if (isUnknown(account)) {

@@ -82,11 +82,5 @@ export interface Violation {
   unverified?: boolean;
 }
 
-/**
- * Marks a computed input (unknown until deploy) in the plain data rules read.
- * Both the offline plan's values (`pulumi.unknown`, or the engine's raw unknown
- * sentinel) and CrossGuard's unknowns are turned into this one marker first.
- */
-export const UNKNOWN: unique symbol = Symbol.for("private-cloud-run/policy/unknown");
-/** Type of {@link UNKNOWN}. */
-export type Unknown = typeof UNKNOWN;
+/** The marker of a computed input in the plain data rules read (contract/values.ts). */
+export { UNKNOWN, type Unknown } from "../../contract";

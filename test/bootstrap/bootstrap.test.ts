@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BootstrapConfigError, parseBootstrapConfig } from "../../bootstrap/config";
 import { parseStackConfig } from "../../config";
-import { loadStackConfig } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
 import { githubAttributeCondition, githubSubject, subjectPrincipal } from "../../bootstrap/components/githubWorkloadIdentity";
 import {
   FORBIDDEN_ROLES,

@@ -1,5 +1,5 @@
-import type { Evaluation, RegisteredResource } from "../../offline/types";
-import { buildJobSmokeTest, buildServiceSmokeTest, type StackOutputs } from "../../components/smokeTest";
+import type { Evaluation, RegisteredResource, StackOutputs } from "../../contract";
+import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTestBuilders";
 
 /** A resource as the mock engine would record it, for the plan's pure tests. */
 export function resource(

@@ -1,7 +1,6 @@
 import { planRehearsal, rehearse, renderRehearsal, type RehearsalPlan } from "../../cli/rehearsal";
 import { portFromLogLine } from "../../cli/localApp";
-import type { ServiceOutputs } from "../../components/smokeTest";
-import type { Evaluation } from "../../offline/types";
+import type { Evaluation, ServiceOutputs } from "../../contract";
 import { fixtureEvaluation } from "./fixtures";
 
 /** The fixture with the first service's invokers (and optionally its smoke path) replaced. */

@@ -1,6 +1,6 @@
 import { EXIT, runPlan, type PlanDeps, type RehearsalOutcome } from "../../cli/run";
 import type { Violation } from "../../cli/policyTypes";
-import type { Evaluation, StackConfig } from "../../offline/types";
+import { ConfigError, type Evaluation, type StackConfig } from "../../contract";
 import { fixtureEvaluation } from "./fixtures";
 
 /** Fake collaborators: stacks by name, policies by stack, a rehearsal that records its calls. */
@@ -17,12 +17,10 @@ function harness(options: { violations?: Record<string, Violation[]>; rehearsal?
     },
     evaluateStack: async ({ stack }) => {
       if (options.invalid?.includes(stack)) {
-        throw Object.assign(new Error("ConfigError"), {
-          problems: [
-            { path: "services[0].invokers[2]", value: "allUsers", message: "would make the service public; this stack never grants public access" },
-            { path: "gcp:region", value: "", message: "is required: set gcp:region" },
-          ],
-        });
+        throw new ConfigError([
+          { path: "services[0].invokers[2]", value: "allUsers", message: "would make the service public; this stack never grants public access" },
+          { path: "gcp:region", value: "", message: "is required: set gcp:region" },
+        ]);
       }
       return stacks[stack];
     },

@@ -2,8 +2,8 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { StackOutputs } from "../../components/smokeTest";
-import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTest";
+import type { StackOutputs } from "../../contract";
+import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTestBuilders";
 import { readOutputsFile, readStackOutputs, targetsFromOutputs } from "../../client/outputs";
 
 /** A full StackOutputs value, as the stack exports it (descriptors from the stack's own builders). */

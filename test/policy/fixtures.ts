@@ -5,7 +5,7 @@
  */
 import type * as gcp from "@pulumi/gcp";
 import type { Unwrap } from "@pulumi/pulumi";
-import type { RegisteredResource } from "../../offline/types";
+import type { RegisteredResource } from "../../contract";
 import type { ResourceUnderTest } from "../../policy/rules";
 
 export const DIGEST = "sha256:" + "ab12".repeat(16);

@@ -4,8 +4,9 @@
  * analyzer gRPC API on 127.0.0.1. We play the engine: ask for the pack's
  * policies, send resources, and compare its verdicts with evaluatePolicies'.
  */
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
-import type { RegisteredResource } from "../../offline/types";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
+import type { RegisteredResource } from "../../contract";
 import { evaluatePolicies, noPublicCloudRun, rules } from "../../policy/rules";
 import { DIGEST, job, repository, RUNTIME_SA, service, members, policies, policyJson } from "./fixtures";
 import { AnalysisResult, EngineResource, PolicyPackProcess, urnOf } from "./policyPackProcess";

@@ -4,8 +4,9 @@
  * resources with one deliberate fault each, which must be caught.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
-import type { Evaluation, RegisteredResource } from "../../offline/types";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
+import type { Evaluation, RegisteredResource } from "../../contract";
 import { evaluatePolicies, Violation } from "../../policy/rules";
 
 const SERVICE = "gcp:cloudrunv2/service:Service";

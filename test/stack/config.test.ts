@@ -6,9 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../config";
 import * as path from "node:path";
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
 import { createMocks } from "../../offline/mocks";
-import type { StackConfig } from "../../offline/types";
+import type { StackConfig } from "../../contract";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const svc = (extra: Record<string, unknown>) => ({ ...base, "private-cloud-run:services": [{ name: "hello", source: "./app", invokers: ["user:a@example.com"], ...extra }] });

@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { ConfigError, evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { ConfigError } from "../../contract";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
 import { createMocks, hashBuildContext } from "../../offline/mocks";
 import { TempSource, TYPES, isIamType } from "../support/stackHarness";
 

@@ -3,9 +3,9 @@
  * evaluator, on Pulumi.dev.yaml, Pulumi.prod.yaml and variants built here.
  * Evaluations are computed once (beforeAll) and shared by the assertions.
  */
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
-import type { Evaluation, StackConfig } from "../../offline/types";
-import type { StackOutputs } from "../../components/smokeTest";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
+import type { Evaluation, StackConfig, StackOutputs } from "../../contract";
 import { TempSource, TYPES, cloneConfig, iamFor, isIamType, ofType, publicExposures, workload } from "../support/stackHarness";
 
 const ALICE = "user:alice@example.com";

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadStackConfig } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
 import { PULUMI_CLI_VERSION, PulumiVersionError, requirePulumiCli } from "../../pulumiVersion";
 
 const REPO_ROOT = join(__dirname, "..", "..");

@@ -1,5 +1,5 @@
 /** Smoke-test descriptor builders and naming helpers: pure table tests. */
-import { buildJobSmokeTest, buildServiceSmokeTest, primaryAudience, SERVICE_ACCOUNT_PLACEHOLDER, serviceAudiences } from "../../components/smokeTest";
+import { buildJobSmokeTest, buildServiceSmokeTest, primaryAudience, SERVICE_ACCOUNT_PLACEHOLDER, serviceAudiences } from "../../components/smokeTestBuilders";
 import { imageNameForSource, memberSlug, normalizeSource, runtimeAccountId } from "../../components/naming";
 
 const url = "https://hello-123-de.a.run.app";

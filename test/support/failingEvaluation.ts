@@ -5,7 +5,8 @@
  * with that type's registration failing, then the plain dev stack; prints the
  * results as one JSON line.
  */
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
 
 async function main(): Promise<void> {
   const dev = loadStackConfig("dev");

@@ -5,20 +5,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Evaluation, RegisteredResource, StackConfig } from "../../offline/types";
+import { TYPES, type Evaluation, type RegisteredResource, type StackConfig } from "../../contract";
 
-export const TYPES = {
-  service: "gcp:cloudrunv2/service:Service",
-  job: "gcp:cloudrunv2/job:Job",
-  account: "gcp:serviceaccount/account:Account",
-  image: "docker-build:index:Image",
-  repository: "gcp:artifactregistry/repository:Repository",
-  api: "gcp:projects/service:Service",
-  serviceBinding: "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
-  serviceMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-  jobBinding: "gcp:cloudrunv2/jobIamBinding:JobIamBinding",
-  jobMember: "gcp:cloudrunv2/jobIamMember:JobIamMember",
-} as const;
+/** The type tokens, as the contract names them. */
+export { TYPES };
 
 /** IAM resource types (anything whose type mentions Iam). */
 export function isIamType(type: string): boolean {

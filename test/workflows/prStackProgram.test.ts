@@ -4,8 +4,9 @@
  * is off everywhere (so the close-time destroy can succeed), nothing collides
  * with dev by name, and the deploy identity is an invoker (so the smoke passes).
  */
-import { evaluateStack, loadStackConfig } from "../../offline/evaluate";
-import type { Evaluation, RegisteredResource } from "../../offline/types";
+import { evaluateStack } from "../../offline/evaluate";
+import { loadStackConfig } from "../../config/stackFile";
+import type { Evaluation, RegisteredResource } from "../../contract";
 import { prStackConfig } from "../../.github/scripts/prStackConfig";
 
 // Not dev's own deploy account (Pulumi.dev.yaml already lists that one as an

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { parsePrNumber, prStackConfig, prStackName, renderStackFile, type StackFile } from "../../.github/scripts/prStackConfig";
 import { renderPrStackComment } from "../../.github/scripts/prStackComment";
-import { buildJobSmokeTest, buildServiceSmokeTest, type StackOutputs } from "../../components/smokeTest";
+import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTestBuilders";
+import type { StackOutputs } from "../../contract";
 import { REPO_ROOT } from "./workflowModel";
 
 const DEPLOY_SA = "serviceAccount:pulumi-deploy@example-project.iam.gserviceaccount.com";

@@ -1,12 +1,13 @@
 /**
- * The stack-file check that runs before the program is evaluated: odd input a user
+ * The stack-file loader, which runs before the program is evaluated: odd input a user
  * really passes (a typo'd path, a folder, a YAML slip, a file of the wrong shape) must
  * name the file, the place and the fix.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkStackFile, ConfigFileError } from "../../cli/configFile";
+import { loadStackConfig } from "../../config/stackFile";
+import { ConfigError } from "../../contract";
 
 let project: string;
 
@@ -30,18 +31,18 @@ afterAll(() => {
   rmSync(project, { recursive: true, force: true });
 });
 
-/** The one-line problems checkStackFile throws, with the temporary directory written as <dir>. */
+/** The one-line problems the loader throws, with the temporary directory written as <dir>. */
 function problems(target: string): string[] {
   try {
-    checkStackFile(target, project, project);
+    loadStackConfig(target, project, project);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigFileError);
-    return (error as ConfigFileError).problems.map((p) => `${p.path}: ${p.message}`.split(project).join("<dir>"));
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.message}`.split(project).join("<dir>"));
   }
   return [];
 }
 
-describe("checkStackFile", () => {
+describe("loadStackConfig: the stack-file check", () => {
   it.each(["dev", "prod", "Pulumi.dev.yaml", "./Pulumi.prod.yaml", "empty", "noconfig"])("accepts %s", (target) => {
     expect(problems(target)).toEqual([]);
   });

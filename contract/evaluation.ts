@@ -1,12 +1,11 @@
 /**
- * The contract between the stack evaluated offline (under Pulumi's mocks) and
- * everything that reads it: the whole-program tests, the policy pack's
- * whole-program tests, and `npm start` (plan, --json, --diff, --graph).
+ * What one run of the real program under Pulumi's mock engine produces
+ * (offline/evaluate.ts), as the plan, the policy rules and the tests read it.
  */
 
 /** One resource the program registered, as the mock engine saw it. */
 export interface RegisteredResource {
-  /** Pulumi type token, e.g. "gcp:cloudrunv2/service:Service". */
+  /** Pulumi type token, e.g. "gcp:cloudrunv2/service:Service" (contract/resources.ts). */
   type: string;
   /** Logical name given to the resource, e.g. "hello-service". */
   name: string;
@@ -28,9 +27,6 @@ export interface Evaluation {
   stack: string;
   /** Every resource, in registration order. */
   resources: RegisteredResource[];
-  /** The stack's outputs, secrets unwrapped. Shape: StackOutputs (components/smokeTest.ts). */
+  /** The stack's outputs, secrets unwrapped. Shape: StackOutputs (contract/outputs.ts). */
   outputs: Record<string, unknown>;
 }
-
-/** Stack configuration as Pulumi holds it: fully-qualified keys ("gcp:project", "private-cloud-run:services") to values. */
-export type StackConfig = Record<string, unknown>;

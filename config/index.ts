@@ -1,0 +1,65 @@
+/**
+ * The one place that reads stack config. Everything is validated with zod
+ * BEFORE any resource is registered, and every problem is reported at once,
+ * each naming the key path, the bad value and the fix (docs/stack.md lists the keys).
+ *
+ * `parseStackConfig` is pure (a `StackConfig` record in, typed settings out);
+ * `readStackConfig` feeds it Pulumi's runtime config. The stack file itself is
+ * read by config/stackFile.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, NAMESPACE, type ConfigProblem, type StackConfig, type StackSettings } from "../contract";
+import type { PrincipalGroups } from "../components/principals";
+import { duplicateNameProblems, groupProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
+import { stackSchema } from "./schema";
+import { toSettings } from "./settings";
+
+export { ConfigError, NAMESPACE };
+export type { ConfigProblem, InvokerMode, JobSettings, RepositorySettings, ServiceSettings, StackConfig, StackSettings } from "../contract";
+export { JOB_ROLES, SERVICE_ROLES, toSeconds } from "./schema";
+
+/**
+ * Validates a stack config (fully qualified keys, values as YAML holds them or
+ * as JSON strings as Pulumi's runtime holds them) and returns typed settings
+ * with defaults applied. Throws ConfigError listing every problem.
+ */
+export function parseStackConfig(config: StackConfig): StackSettings {
+  const input = decodeValues(config);
+  const rawGroups = input[`${NAMESPACE}:principals`];
+  const groups: PrincipalGroups = isGroupMap(rawGroups) ? rawGroups : {};
+  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input)];
+  const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(sortProblems(problems));
+  return toSettings(parsed.data, groups);
+}
+
+/** Reads the current stack's config from Pulumi's runtime and validates it. */
+export function readStackConfig(): StackSettings {
+  return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/** Pulumi hands structured and typed values over as JSON strings; YAML files hold them as values. Accept both. */
+function decodeValues(config: StackConfig): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const stringKey = key === `${NAMESPACE}:repository` || key === `${NAMESPACE}:deleteUntaggedOlderThan` || !key.startsWith(`${NAMESPACE}:`);
+    decoded[key] = typeof value === "string" && !stringKey ? tryJson(value) : value;
+  }
+  return decoded;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Any mapping: its entries are checked one by one, so one bad group does not hide the good ones. */
+function isGroupMap(value: unknown): value is PrincipalGroups {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

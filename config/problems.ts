@@ -1,0 +1,85 @@
+/**
+ * Config problems zod alone cannot phrase: unknown keys (with "did you mean"),
+ * bad principal groups, names that would collide, and zod's own issues turned
+ * into `path: value message` with the fix.
+ */
+import type { z } from "zod";
+import { formatPath, NAMESPACE, readPath, type ConfigProblem } from "../contract";
+import { runtimeAccountId } from "../components/naming";
+import { validateGroups, type PrincipalGroups } from "../components/principals";
+import { didYouMean } from "./didYouMean";
+import { JOB_KEYS, KNOWN_KEYS, PUBLIC_SWITCHES, SERVICE_KEYS, WORKLOAD_NAME } from "./schema";
+
+export function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {
+  return Object.keys(input)
+    .filter((key) => key.startsWith(`${NAMESPACE}:`) && !KNOWN_KEYS.has(key))
+    .map((key) => ({ path: key, value: input[key], message: `is not a key this stack reads; ${didYouMean(key, [...KNOWN_KEYS], "check the spelling against docs/stack.md")}` }));
+}
+
+export function groupProblems(groups: PrincipalGroups): ConfigProblem[] {
+  return validateGroups(groups).map((p) => ({
+    path: `${NAMESPACE}:principals.${p.group}${p.index === null ? "" : `[${p.index}]`}`,
+    value: p.value,
+    message: p.message,
+  }));
+}
+
+/**
+ * Names must be unique per kind: they become Cloud Run names, service account
+ * ids and output keys. Distinct names can still map to one runtime service
+ * account id (short names are padded, long ones shortened: "x" and "run-x"
+ * both give "run-x-svc"), which GCP would refuse mid-deploy: say so now.
+ */
+export function duplicateNameProblems(input: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const kind of ["services", "jobs"] as const) {
+    const list = input[`${NAMESPACE}:${kind}`];
+    if (!Array.isArray(list)) continue;
+    const singular = kind === "services" ? "service" : "job";
+    const byName = new Map<string, number>();
+    const byAccountId = new Map<string, number>();
+    list.forEach((item, index) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name !== "string" || !WORKLOAD_NAME.test(name)) return;
+      const path = `${NAMESPACE}:${kind}[${index}].name`;
+      const sameName = byName.get(name);
+      const accountId = runtimeAccountId(singular, name);
+      const sameAccount = byAccountId.get(accountId);
+      if (sameName !== undefined) {
+        problems.push({ path, value: name, message: `is already used by ${NAMESPACE}:${kind}[${sameName}]; give each ${singular} a unique name` });
+      } else if (sameAccount !== undefined) {
+        problems.push({
+          path,
+          value: name,
+          message: `would get the same runtime service account id (${accountId}) as ${NAMESPACE}:${kind}[${sameAccount}]; rename one of them`,
+        });
+      }
+      byName.set(name, byName.get(name) ?? index);
+      byAccountId.set(accountId, byAccountId.get(accountId) ?? index);
+    });
+  }
+  return problems;
+}
+
+export function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem[] {
+  if (issue.code === "unrecognized_keys") {
+    // One problem per unknown key, at the key itself: `services[0].invoker: … is not a setting`.
+    const kind = issue.path[0] === `${NAMESPACE}:jobs` ? "job" : "service";
+    const known = kind === "job" ? JOB_KEYS : SERVICE_KEYS;
+    return issue.keys.map((key) => ({
+      path: formatPath([...issue.path, key]),
+      value: readPath(input, [...issue.path, key] as (string | number)[]),
+      message: PUBLIC_SWITCHES.has(key.toLowerCase())
+        ? `would make the ${kind} public; this stack never grants public access, so it has no such setting. List who may call it in invokers`
+        : `is not a setting this stack reads; ${didYouMean(key, known, `a ${kind} takes ${known.join(", ")} (docs/stack.md)`)}`,
+    }));
+  }
+  const value = readPath(input, issue.path as (string | number)[]);
+  // A missing key: say "is required" and keep the hint after the ";".
+  const message = value === undefined && issue.code === "invalid_type" ? `is required;${issue.message.split(";").slice(1).join(";") || " add it"}` : issue.message;
+  return [{ path: formatPath(issue.path), value, message }];
+}
+
+export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+}

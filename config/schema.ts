@@ -1,0 +1,197 @@
+/**
+ * The zod schema of a stack config: every key, its type, its limits, and the
+ * message that names the fix. Messages follow the key and its value
+ * ("services[0].port: 0 is not a TCP port; use 1-65535, e.g. 8080").
+ */
+import { z } from "zod";
+import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../contract";
+import { expandPrincipals, type PrincipalGroups } from "../components/principals";
+
+/** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
+export const SERVICE_ROLES = ["roles/run.invoker", "roles/run.servicesInvoker"] as const;
+export const JOB_ROLES = ["roles/run.invoker", "roles/run.jobsExecutor", "roles/run.jobsExecutorWithOverrides"] as const;
+
+/** Cloud Run names: lowercase letters, digits and dashes, starting with a letter, not ending with a dash. */
+export const WORKLOAD_NAME = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
+/** Cloud Run refuses longer names: services < 50 characters, jobs < 64. */
+const MAX_SERVICE_NAME = 49;
+const MAX_JOB_NAME = 63;
+const DURATION = /^(\d+)(s|m|h|d)$/;
+/** Cloud Run limits on jobs: tasks per execution, and the task timeout (168 hours). */
+const MAX_TASKS = 10000;
+const MAX_TASK_TIMEOUT_SECONDS = 168 * 3600;
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+const workloadName = (max: number) =>
+  z
+    .string({ error: "must be a string; write a lowercase name such as hello" })
+    .regex(WORKLOAD_NAME, {
+      error: "is not a name Cloud Run accepts; use lowercase letters, digits and dashes, starting with a letter and not ending with a dash",
+    })
+    .max(max, { error: `is too long for Cloud Run; use at most ${max} characters` });
+
+const source = z
+  .string({ error: "must be a string; write the build context directory, e.g. ./app" })
+  .min(1, { error: "is empty; write the build context directory, e.g. ./app" });
+
+const stringList = (what: string) =>
+  z.array(z.string({ error: `must be a string; ${what}` }).min(1, { error: `is empty; ${what}` }), {
+    error: `must be a list; ${what}`,
+  });
+
+const invokerMode = z.enum(INVOKER_MODES, {
+  error: "is not an invoker mode; use authoritative (the list is the single source of truth) or additive (grant each listed principal, leave others alone)",
+});
+
+/**
+ * The invoker role of a service or a job. A role of the other kind gets its own
+ * message: `roles/run.jobsExecutor` on a service would grant nothing a caller
+ * of its URL needs (no `run.routes.invoke`), `roles/run.servicesInvoker` on a
+ * job nothing that runs it (no `run.jobs.run`).
+ */
+const roleOf = (kind: "service" | "job") => {
+  const [roles, otherRoles] = kind === "service" ? [SERVICE_ROLES, JOB_ROLES] : [JOB_ROLES, SERVICE_ROLES];
+  const useOneOf = `use one of ${roles.join(", ")}`;
+  return z.enum(roles as readonly string[] as [string, ...string[]], {
+    error: (issue) =>
+      typeof issue.input === "string" && (otherRoles as readonly string[]).includes(issue.input)
+        ? kind === "service"
+          ? `is a jobs-only role (it lets a principal run a job, not call a service's URL); for a service ${useOneOf}`
+          : `is a services-only role (it lets a principal call a service's URL, not run a job); for a job ${useOneOf}`
+        : `is not an invoker role this stack grants; ${useOneOf}`,
+  });
+};
+
+/** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
+const invokerList = (groups: PrincipalGroups) =>
+  z
+    .array(z.unknown(), { error: `must be a list; write IAM members or group names, e.g. [team, "user:alice@example.com"]` })
+    .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
+    .superRefine((entries, ctx) => {
+      for (const problem of expandPrincipals(entries, groups).problems) {
+        ctx.addIssue({ code: "custom", path: problem.index === null ? [] : [problem.index], input: problem.value, message: problem.message });
+      }
+    });
+
+const smokePath = z
+  .string({ error: "must be a string; write an absolute path such as /health/" })
+  .startsWith("/", { error: "must start with /; write e.g. /health/" })
+  .regex(/^\S*$/, { error: "contains whitespace, which a probe path cannot hold; write e.g. /health/" })
+  .refine((path) => !path.endsWith("z"), {
+    error: "ends in z, and paths ending in z (like /healthz) are reserved on run.app and never reach the container; use /health or /health/",
+  });
+
+/** Audiences are compared exactly with a token's `aud`: a stray space would make one that no token ever matches. */
+const customAudiences = z.array(
+  z
+    .string({ error: "must be a string; write an audience such as https://api.example.com" })
+    .min(1, { error: "is empty; write an audience such as https://api.example.com, or remove the entry" })
+    .regex(/^\S*$/, { error: "contains whitespace, and audiences are matched exactly against the token's aud; remove it" }),
+  { error: "must be a list; write e.g. [https://api.example.com]" },
+);
+
+const duration = (example: string) =>
+  z.string({ error: `must be a duration string; write e.g. ${example}` }).regex(DURATION, {
+    error: `is not a whole-number duration; write a whole number followed by s, m, h or d, e.g. ${example}`,
+  });
+
+const commonWorkload = (groups: PrincipalGroups) => ({
+  source,
+  invokers: invokerList(groups),
+  invokerMode: invokerMode.optional(),
+  deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
+});
+
+export const serviceSchema = (groups: PrincipalGroups) =>
+  z.strictObject(
+    {
+      name: workloadName(MAX_SERVICE_NAME),
+      ...commonWorkload(groups),
+      ingress: z
+        .enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]], {
+          error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
+        })
+        .optional(),
+      invokerRole: roleOf("service").optional(),
+      customAudiences: customAudiences.optional(),
+      smokePath: smokePath.optional(),
+      port: z
+        .number({ error: "must be a number; write e.g. 8080" })
+        .int({ error: "must be a whole number; write e.g. 8080" })
+        .min(1, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+        .max(65535, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+        .optional(),
+    },
+    { error: unknownKeyMessage },
+  );
+
+export const jobSchema = (groups: PrincipalGroups) =>
+  z.strictObject(
+    {
+      name: workloadName(MAX_JOB_NAME),
+      ...commonWorkload(groups),
+      invokerRole: roleOf("job").optional(),
+      command: stringList("write the entrypoint as a list, e.g. [node, dist/job.js]")
+        .min(1, { error: "is empty; write the entrypoint, e.g. [node, dist/job.js], or remove the key to use the image's" })
+        .optional(),
+      args: stringList("write the arguments as a list of strings").optional(),
+      tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(MAX_TASKS, { error: `must be at most ${MAX_TASKS} (Cloud Run's limit)` }).optional(),
+      maxRetries: z.number({ error: "must be a number; write e.g. 3" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(10, { error: "must be at most 10" }).optional(),
+      timeout: duration("600s")
+        .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
+        .optional(),
+    },
+    { error: unknownKeyMessage },
+  );
+
+function unknownKeyMessage(issue: { code?: string }): string | undefined {
+  if (issue.code === "invalid_type") return "must be a mapping of settings (name, source, invokers, …)";
+  return undefined;
+}
+
+const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: 'must be a list of IAM members or group names; write e.g. [user:alice@example.com, group:eng@example.com]' }), {
+  error: "must be a mapping of group name to a list of IAM members; write e.g. team: [user:alice@example.com]",
+});
+
+export const stackSchema = (groups: PrincipalGroups) =>
+  z.object({
+    "gcp:project": z.string({ error: "is required; set it with `pulumi config set gcp:project YOUR_PROJECT_ID`" }).regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, {
+      error: "is not a GCP project id; use 6-30 lowercase letters, digits and dashes",
+    }),
+    "gcp:region": z.string({ error: "is required; set it with `pulumi config set gcp:region asia-east1`" }).regex(/^[a-z]+-[a-z]+\d+$/, {
+      error: "is not a GCP region; write e.g. asia-east1",
+    }),
+    [`${NAMESPACE}:principals`]: principalsSchema.optional(),
+    [`${NAMESPACE}:services`]: z.array(serviceSchema(groups), { error: "must be a list of services" }).optional(),
+    [`${NAMESPACE}:jobs`]: z.array(jobSchema(groups), { error: "must be a list of jobs" }).optional(),
+    [`${NAMESPACE}:deletionProtection`]: z.boolean({ error: "must be true or false" }).optional(),
+    [`${NAMESPACE}:repository`]: z
+      .string({ error: "must be a string" })
+      .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not an Artifact Registry repository id; use lowercase letters, digits and dashes" })
+      .optional(),
+    [`${NAMESPACE}:keepRecentVersions`]: z.number({ error: "must be a number; write e.g. 10" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1, or the deployed image could be deleted" }).optional(),
+    [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d")
+      .refine((d) => !DURATION.test(d) || seconds(d) >= 1, { error: "is zero; untagged versions need time to be rolled back to, write e.g. 7d" })
+      .optional(),
+    [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
+  });
+
+/** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
+export const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));
+export const SERVICE_KEYS = Object.keys(serviceSchema({}).shape);
+/** Settings other tools use to open a service to everyone (Cloud Run's API, gcloud's flag): refused by name. */
+export const PUBLIC_SWITCHES = new Set(["invokeriamdisabled", "allowunauthenticated", "allow-unauthenticated"]);
+export const JOB_KEYS = Object.keys(jobSchema({}).shape);
+
+/** "7d" → "604800s": the API takes whole seconds, and a whole number avoids the provider's fractional-duration bug. */
+export function toSeconds(duration: string): string {
+  const value = seconds(duration);
+  if (Number.isNaN(value)) throw new Error(`not a whole-number duration: ${JSON.stringify(duration)}`);
+  return `${value}s`;
+}
+
+/** "7d" → 604800; NaN for anything that is not a whole-number duration (the schema's regex reports those). */
+export function seconds(duration: string): number {
+  const match = DURATION.exec(duration);
+  return match ? Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT] : Number.NaN;
+}

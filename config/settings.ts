@@ -1,0 +1,73 @@
+/**
+ * Validated config → typed settings, each default taken from the component that
+ * applies it (components/*_DEFAULTS), so the config and the components cannot
+ * disagree on what an unset key means.
+ */
+import type { z } from "zod";
+import { NAMESPACE, type InvokerMode, type JobSettings, type ServiceSettings, type StackSettings, type WorkloadSettings } from "../contract";
+import { REPOSITORY_DEFAULTS } from "../components/artifactImage";
+import { INVOKER_DEFAULTS } from "../components/invokerAccess";
+import { expandPrincipals, type PrincipalGroups } from "../components/principals";
+import { JOB_DEFAULTS } from "../components/privateJob";
+import { SERVICE_DEFAULTS } from "../components/privateService";
+import { WORKLOAD_DEFAULTS } from "../components/workload";
+import { toSeconds, type jobSchema, type serviceSchema, type stackSchema } from "./schema";
+
+type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
+type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
+type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
+/** The keys services and jobs share, as the schema parsed them. */
+type ParsedWorkload = Pick<ParsedService, "name" | "source" | "invokers" | "invokerMode" | "deletionProtection"> & { invokerRole?: string };
+
+/** Settings from a config the schema accepted, defaults applied and groups expanded. */
+export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
+  const get = <T>(key: string) => (data as Record<string, unknown>)[`${NAMESPACE}:${key}`] as T | undefined;
+  const stackProtection = get<boolean>("deletionProtection") ?? WORKLOAD_DEFAULTS.deletionProtection;
+  const workload = (w: ParsedWorkload) => workloadSettings(w, groups, stackProtection);
+  return {
+    project: data["gcp:project"],
+    region: data["gcp:region"],
+    repository: {
+      id: get<string>("repository") ?? REPOSITORY_DEFAULTS.repositoryId,
+      keepRecentVersions: get<number>("keepRecentVersions") ?? REPOSITORY_DEFAULTS.keepRecentVersions,
+      deleteUntaggedOlderThan: toSeconds(get<string>("deleteUntaggedOlderThan") ?? REPOSITORY_DEFAULTS.deleteUntaggedOlderThan),
+      cleanupDryRun: get<boolean>("cleanupDryRun") ?? REPOSITORY_DEFAULTS.cleanupDryRun,
+    },
+    principals: Object.fromEntries(Object.keys(groups).map((name) => [name, expandPrincipals([name], groups).members])),
+    services: (get<ParsedService[]>("services") ?? []).map((s) => serviceSettings(s, workload(s))),
+    jobs: (get<ParsedJob[]>("jobs") ?? []).map((j) => jobSettings(j, workload(j))),
+  };
+}
+
+/** The keys services and jobs share, with the same defaults for both. */
+function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, stackProtection: boolean): WorkloadSettings {
+  return {
+    name: w.name,
+    source: w.source,
+    invokers: expandPrincipals(w.invokers, groups).members,
+    invokerMode: w.invokerMode ?? (INVOKER_DEFAULTS.mode as InvokerMode),
+    invokerRole: w.invokerRole ?? INVOKER_DEFAULTS.role,
+    deletionProtection: w.deletionProtection ?? stackProtection,
+  };
+}
+
+function serviceSettings(s: ParsedService, common: WorkloadSettings): ServiceSettings {
+  return {
+    ...common,
+    ingress: s.ingress ?? SERVICE_DEFAULTS.ingress,
+    customAudiences: [...new Set(s.customAudiences ?? [])],
+    smokePath: s.smokePath ?? SERVICE_DEFAULTS.smokePath,
+    port: s.port ?? SERVICE_DEFAULTS.port,
+  };
+}
+
+function jobSettings(j: ParsedJob, common: WorkloadSettings): JobSettings {
+  return {
+    ...common,
+    command: j.command,
+    args: j.args,
+    tasks: j.tasks ?? JOB_DEFAULTS.tasks,
+    maxRetries: j.maxRetries ?? JOB_DEFAULTS.maxRetries,
+    timeout: toSeconds(j.timeout ?? JOB_DEFAULTS.timeout),
+  };
+}

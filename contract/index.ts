@@ -1,0 +1,12 @@
+/**
+ * The contract: the facts every part of the project shares (config types and
+ * problems, the stack-output schema, the resource type tokens and input paths,
+ * the evaluation's shape, and how nested values are read and shown). Pure: it
+ * imports no Pulumi, so the plan, the policy pack, the client and the workflow
+ * scripts can all read it without loading the program.
+ */
+export * from "./config";
+export * from "./evaluation";
+export * from "./outputs";
+export * from "./resources";
+export * from "./values";

@@ -1,0 +1,86 @@
+/**
+ * The stack-output contract: what `pulumi stack output --json` prints, written
+ * once as a zod schema. The program builds these values (components/), and every
+ * reader parses them with this schema: the smoke CLI (client/outputs.ts), the
+ * offline plan (plan/workloads.ts) and the PR-stack comment (.github/scripts).
+ */
+import { z } from "zod";
+import { INVOKER_MODES } from "./config";
+
+const text = z.string().min(1);
+
+/** Everything a caller needs to prove a service is locked. */
+export const serviceSmokeTestSchema = z.object({
+  kind: z.literal("service"),
+  name: text,
+  /** The service's https://…run.app URL. */
+  url: z.url({ protocol: /^https?$/ }),
+  /** The audience to mint ID tokens for: the URL, or the first custom audience. */
+  audience: text,
+  /** Path the smoke test calls, e.g. "/health/". */
+  path: z.string().startsWith("/"),
+  /** What the front end must answer: no token → 403, an invoker's ID token → 2xx. */
+  expect: z.object({ anonymous: z.literal(403), invoker: z.literal("2xx") }),
+  /** Commands a person can paste. */
+  commands: z.object({
+    /** curl with `gcloud auth print-identity-token` (users who hold the role). */
+    user: z.string(),
+    /** curl with a token minted by impersonating a service account (`--impersonate-service-account`, `--audiences`). */
+    serviceAccount: z.string(),
+  }),
+});
+
+/** Everything a caller needs to prove a job runs for an invoker. */
+export const jobSmokeTestSchema = z.object({
+  kind: z.literal("job"),
+  name: text,
+  project: text,
+  region: text,
+  /** POST target: https://run.googleapis.com/v2/projects/P/locations/R/jobs/J:run */
+  runUrl: z.string(),
+  /** An execution started by an invoker must finish successfully. */
+  expect: z.object({ execution: z.literal("succeeded") }),
+  commands: z.object({
+    /** `gcloud run jobs execute J --region R --project P --wait` */
+    execute: z.string(),
+  }),
+});
+
+/** Outputs shared by services and jobs. */
+const workloadOutputs = {
+  /** Audiences an ID token may carry (services: URL + customAudiences; jobs: []). */
+  audiences: z.array(z.string()),
+  /** The workload's dedicated runtime service account. */
+  serviceAccountEmail: z.string(),
+  /** Digest-pinned image reference: <region>-docker.pkg.dev/<project>/<repo>/<image>@sha256:… */
+  image: z.string(),
+  /** The effective invoker list: groups expanded, duplicates merged, sorted. */
+  invokers: z.array(z.string()),
+  /** "authoritative" (Binding) or "additive" (Member per principal). */
+  invokerMode: z.enum(INVOKER_MODES),
+  /** The IAM role granted to the invokers. */
+  invokerRole: z.string(),
+};
+
+export const serviceOutputsSchema = z.object({ ...workloadOutputs, url: z.string(), smokeTest: serviceSmokeTestSchema });
+export const jobOutputsSchema = z.object({ ...workloadOutputs, smokeTest: jobSmokeTestSchema });
+
+/** The whole stack's outputs. A stack without services (or jobs) may leave that map out. */
+export const stackOutputsSchema = z.object({
+  project: z.string(),
+  region: z.string(),
+  services: z.record(z.string(), serviceOutputsSchema).default({}),
+  jobs: z.record(z.string(), jobOutputsSchema).default({}),
+});
+
+export type ServiceSmokeTest = z.infer<typeof serviceSmokeTestSchema>;
+export type JobSmokeTest = z.infer<typeof jobSmokeTestSchema>;
+export type SmokeTest = ServiceSmokeTest | JobSmokeTest;
+export type ServiceOutputs = z.infer<typeof serviceOutputsSchema>;
+export type JobOutputs = z.infer<typeof jobOutputsSchema>;
+export type StackOutputs = z.infer<typeof stackOutputsSchema>;
+
+/** Every problem of a value that is not this stack's outputs, one line each: `services.hello.smokeTest.url: Invalid URL`. */
+export function outputProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
