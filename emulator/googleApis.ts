@@ -128,7 +128,7 @@ class GoogleApisState {
 /**
  * Starts the Google APIs stand-in: OAuth2 `POST /token` (JWT bearer and
  * refresh-token grants), IAM Credentials generateIdToken/generateAccessToken,
- * Cloud Run Admin v2 `jobs/J:run` and `operations/ID`, and the issuer's
+ * Cloud Run Admin v2 `jobs/J:run`, `jobs/J:testIamPermissions` and `operations/ID`, and the issuer's
  * certificates at `/oauth2/v1/certs` (PEM) and `/oauth2/v3/certs` (JWKS).
  */
 export async function startGoogleApis(options: GoogleApisOptions): Promise<GoogleApis> {
@@ -207,6 +207,7 @@ function jobPath(job: Pick<EmulatedJob, "project" | "region" | "name">): string 
 
 const IAM_ROUTE = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):(generateIdToken|generateAccessToken)$/;
 const RUN_ROUTE = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/:]+):run$/;
+const TEST_PERMISSIONS_ROUTE = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/jobs\/([^/:]+):testIamPermissions$/;
 const OPERATION_ROUTE = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/operations\/[^/:]+)$/;
 
 async function route(state: GoogleApisState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -226,6 +227,11 @@ async function route(state: GoogleApisState, req: http.IncomingMessage, res: htt
   if (method === "POST" && run) {
     const caller = authenticate(state, req);
     return sendJson(res, 200, runJob(state, caller, jobPath({ project: run[1], region: run[2], name: run[3] }), await readJson(req)));
+  }
+  const test = TEST_PERMISSIONS_ROUTE.exec(path);
+  if (method === "POST" && test) {
+    const caller = authenticate(state, req);
+    return sendJson(res, 200, testJobPermissions(state, caller, jobPath({ project: test[1], region: test[2], name: test[3] }), await readJson(req)));
   }
   const operation = OPERATION_ROUTE.exec(path);
   if (method === "GET" && operation) return sendJson(res, 200, getOperation(state, authenticate(state, req), operation[1]));
@@ -420,6 +426,28 @@ function runJob(state: GoogleApisState, caller: string, name: string, body: Reco
   state.operations.set(operation.name, operation);
   state.runs.push({ job: name, caller, overrides: body.overrides, operation: operation.name });
   return describeOperation(operation);
+}
+
+/** The job permissions the emulator models, and who holds each. */
+const JOB_PERMISSIONS: Record<string, (job: Required<EmulatedJob>) => string[]> = {
+  "run.jobs.run": (job) => job.invokers,
+  "run.operations.get": (job) => job.viewers,
+};
+
+/**
+ * `jobs/J:testIamPermissions`: the subset of the asked permissions the caller
+ * holds on the job. Like Google's, it needs no permission itself (any
+ * authenticated caller may ask about its own), and an empty subset is `{}`.
+ */
+function testJobPermissions(state: GoogleApisState, caller: string, name: string, body: Record<string, unknown>): Record<string, unknown> {
+  const job = state.jobs.get(name);
+  if (!job) throw apiError(404, "NOT_FOUND", `Resource '${name}' was not found`);
+  const asked = body.permissions;
+  if (!Array.isArray(asked) || asked.length === 0 || !asked.every((permission) => typeof permission === "string" && !permission.includes("*"))) {
+    throw apiError(400, "INVALID_ARGUMENT", "permissions must be a non-empty list of permission names without wildcards");
+  }
+  const held = (asked as string[]).filter((permission) => membersInclude(JOB_PERMISSIONS[permission]?.(job) ?? [], caller));
+  return held.length > 0 ? { permissions: held } : {};
 }
 
 function getOperation(state: GoogleApisState, caller: string, name: string): Record<string, unknown> {

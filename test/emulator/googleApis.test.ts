@@ -278,6 +278,26 @@ describe("Cloud Run Admin v2 jobs", () => {
     expect(done).toBe(true);
   });
 
+  test(":testIamPermissions answers, without executing anything, which job permissions the caller holds", async () => {
+    const ask = (name: string, token: string | undefined, permissions: unknown) =>
+      fetch(`${apis.url}/v2/projects/proj/locations/asia-east1/jobs/${name}:testIamPermissions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ permissions }),
+      });
+    const runsBefore = apis.jobRuns().length;
+    const both = ["run.jobs.run", "run.operations.get"];
+    expect(await (await ask("nightly", issuer.mintAccessToken(RUNNER), both)).json()).toEqual({ permissions: ["run.jobs.run"] });
+    expect(await (await ask("nightly", issuer.mintAccessToken(VIEWER), both)).json()).toEqual({ permissions: both });
+    // Someone with no grant gets an empty answer, not an error (Google's shape: {}).
+    const stranger = await ask("nightly", issuer.mintAccessToken("stranger@proj.iam.gserviceaccount.com"), both);
+    expect([stranger.status, await stranger.json()]).toEqual([200, {}]);
+    expect((await ask("nightly", undefined, both)).status).toBe(401);
+    expect((await ask("ghost", issuer.mintAccessToken(RUNNER), both)).status).toBe(404);
+    expect((await ask("nightly", issuer.mintAccessToken(RUNNER), ["run.*"])).status).toBe(400);
+    expect(apis.jobRuns().length).toBe(runsBefore);
+  });
+
   test("unknown operation is 404; bad overrides are 400; registerJob validates names and members", async () => {
     const token = issuer.mintAccessToken(VIEWER);
     expect((await getOperation("projects/proj/locations/asia-east1/operations/nope", token)).status).toBe(404);
