@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { waitForListening } from "../runner/listening";
 
 /** The fields of autocannon's JSON report used here. */
 interface AutocannonResult {
@@ -72,25 +72,12 @@ function ensureAppBuilt(): void {
 }
 
 /** Spawns `node entry` on an OS-chosen port and resolves with its URL once it logs "listening". */
-function start(entry: string): Promise<Started> {
+async function start(entry: string): Promise<Started> {
   const child = track(spawn(process.execPath, [entry], { cwd: APP_DIR, env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "inherit"] }));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} printed no "listening" line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      if (!line.includes('"listening"')) return;
-      clearTimeout(timer);
-      // From here on, drain the pipe without parsing (Cloud Run's log agent reads it
-      // outside the container), so the bench's own CPU stays off both subjects.
-      lines.close();
-      child.stdout?.resume();
-      resolveStart({ child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` });
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited (code ${code}) before listening`));
-    });
-  });
+  // From the line on, stdout is drained without parsing (Cloud Run's log agent reads it
+  // outside the container), so the bench's own CPU stays off both subjects.
+  const port = await waitForListening(child, { timeoutMs: START_TIMEOUT_MS, name: entry });
+  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 function stop(child: ChildProcess): Promise<void> {

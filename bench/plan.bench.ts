@@ -8,9 +8,9 @@
  * mocks (`evaluateStack`), then what the plan does with it (policy rules, the --json
  * document, the resource tree and the Mermaid graph). Median of several runs.
  */
-import { planDocument } from "../cli/json";
-import { renderMermaid } from "../cli/mermaid";
-import { renderTree } from "../cli/tree";
+import { planDocument } from "../plan/json";
+import { renderMermaid } from "../plan/mermaid";
+import { renderTree } from "../plan/tree";
 import { evaluateStack } from "../offline/evaluate";
 import { loadStackConfig } from "../config/stackFile";
 import { evaluatePolicies } from "../policy/rules";

@@ -5,6 +5,8 @@
  * everything on Ctrl-C.
  */
 import { parseArgs } from "node:util";
+import { safeMessage } from "../client/redact";
+import { argumentError, EXIT, isArgumentError, runMain, UsageError, type MainResult } from "../runner/cli";
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
@@ -206,28 +208,43 @@ export function invokerConsole(emulator: Emulator, initial: string[], delayMs: n
   };
 }
 
-async function main(): Promise<void> {
-  let options: CliOptions | "help";
-  try {
-    options = parseCli(process.argv.slice(2));
-  } catch (error) {
-    // `npm run emulator --upstream URL` (no lone --): npm keeps --upstream and passes only the URL on.
-    const positional = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL";
-    const hint = positional ? "\n  → put the options after a lone --, e.g. npm run emulator -- --upstream URL (without it npm takes them for itself)" : "";
-    console.error(`emulator: ${(error as Error).message}${hint}\n\n${USAGE}`);
-    process.exit(2);
-  }
+async function main(argv: string[]): Promise<MainResult> {
+  const options = parseOrExplain(argv);
   if (options === "help") {
     console.log(USAGE);
-    return;
+    return EXIT.ok;
   }
-  const { emulator, banner: text } = await startFromCli(options);
-  console.log(text);
+  let started: Awaited<ReturnType<typeof startFromCli>>;
+  try {
+    started = await startFromCli(options);
+  } catch (error) {
+    // A system error (a port in use, a key file that cannot be written) names its cause: exit 1.
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    console.error(`emulator: ${safeMessage(error)}`);
+    return EXIT.failed;
+  }
+  console.log(started.banner);
+  serveUntilStopped(started.emulator, options);
+  return "serving";
+}
+
+/** Every problem with the command line is a usage error (exit 2, with the usage). */
+function parseOrExplain(argv: string[]): CliOptions | "help" {
+  try {
+    return parseCli(argv);
+  } catch (error) {
+    if (isArgumentError(error)) throw argumentError(error, "npm run emulator -- --upstream URL", "npm run emulator -- --help");
+    throw error instanceof UsageError ? error : new UsageError(safeMessage(error));
+  }
+}
+
+/** Stops every server on Ctrl-C, SIGTERM or (at the prompt) Ctrl-D; on a terminal, lets a person change the invokers. */
+function serveUntilStopped(emulator: Emulator, options: CliOptions): void {
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    emulator.close().then(() => process.exit(0));
+    emulator.close().then(() => process.exit(EXIT.ok));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -243,9 +260,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`emulator: ${(error as Error).message}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain("emulator", main, { usage: USAGE });

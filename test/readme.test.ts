@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { renderMermaid } from "../cli/mermaid";
+import { renderMermaid } from "../plan/mermaid";
 import { evaluateStack } from "../offline/evaluate";
 import { loadStackConfig } from "../config/stackFile";
 

@@ -15,18 +15,6 @@ export function tokenSourceFor(impersonate: string | undefined): GoogleTokenSour
   }
 }
 
-/**
- * The fix for a command-line parse error. A stray positional argument usually
- * means the `--` was left out (`npm run smoke --url X`): npm then keeps
- * `--url` for itself and passes only the value on.
- */
-export function argumentErrorHint(error: unknown, script: "smoke" | "proxy"): string {
-  if ((error as { code?: string } | null)?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    return `put the options after a lone --, e.g. npm run ${script} -- --url URL (without it npm takes --url for itself); see npm run ${script} -- --help`;
-  }
-  return `see npm run ${script} -- --help`;
-}
-
 /** A positive number of seconds, or a UsageError naming the flag. */
 export function parseSeconds(value: string, flag: string): number {
   const seconds = Number(value);

@@ -1,6 +1,6 @@
 /**
  * `npm run smoke -- …`: proves a deployment is locked. Exits 0 only if every
- * check passed, 1 if a check failed, 2 on bad usage.
+ * check passed, 1 if a check failed, 2 on bad usage, 4 on an unexpected error (docs/cli.md).
  *
  *   npm run smoke -- --url https://hello-abc-de.a.run.app [--audience AUD] [--path /health/]
  *   npm run smoke -- --outputs outputs.json      # pulumi stack output --json > outputs.json
@@ -8,13 +8,14 @@
  *   options: --timeout SECONDS (600) --header-mode authorization|x-serverless --impersonate SA --json
  */
 import { parseArgs } from "node:util";
+import { argumentError, EXIT, runMain } from "../../runner/cli";
 import { clientEnvironment } from "../env";
 import { ClientError, UsageError } from "../errors";
 import { parseHeaderMode } from "../headers";
 import { readOutputsFile, readStackOutputs, SmokeTargets } from "../outputs";
 import { redact, safeMessage } from "../redact";
 import { CheckResult, ProgressEvent, runSmoke, SmokeReport } from "../smoke";
-import { argumentErrorHint, parseSeconds, parseUrl, tokenSourceFor } from "./common";
+import { parseSeconds, parseUrl, tokenSourceFor } from "./common";
 
 const USAGE = `Usage: npm run smoke -- (--url URL [--audience AUD] [--path /health/] | --outputs FILE | --stack NAME)
                         [--timeout SECONDS] [--header-mode authorization|x-serverless] [--impersonate SA] [--json]
@@ -54,7 +55,7 @@ async function settingsFrom(argv: string[]): Promise<Settings | "help"> {
       },
     });
   } catch (error) {
-    throw new UsageError(safeMessage(error), argumentErrorHint(error, "smoke"));
+    throw argumentError(error, "npm run smoke -- --url URL", "npm run smoke -- --help");
   }
   const { values } = parsed;
   if (values.help) return "help";
@@ -136,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (settings === "help") {
     console.log(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   let apiBase: string;
   let tokens;
@@ -157,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
   });
   // Reports are built from redacted parts; redact once more as a last line of defence.
   console.log(redact(settings.json ? JSON.stringify(report, null, 2) : formatReport(report)));
-  return report.passed ? 0 : 1;
+  return report.passed ? EXIT.ok : EXIT.failed;
 }
 
 function usageFailure(error: unknown, json: boolean): number {
@@ -165,15 +166,7 @@ function usageFailure(error: unknown, json: boolean): number {
   const hint = error instanceof ClientError ? error.hint : undefined;
   if (json) console.log(JSON.stringify({ passed: false, error: { message, hint } }, null, 2));
   else console.error(`smoke: ${message}${hint ? `\n  → ${hint}` : ""}`);
-  return 2;
+  return EXIT.usage;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(`smoke: unexpected error: ${safeMessage(error)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain("smoke", main);

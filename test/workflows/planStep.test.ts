@@ -2,7 +2,7 @@
  * The pull-request workflow's offline plan step, run as the runner runs it
  * (under the shell the workflow declares: `bash --noprofile --norc -eo pipefail`), with `git` and `npm` replaced by recording fakes on
  * PATH: which commands it issues, what reaches the job summary, and which exit
- * code fails the job. (The real `npm run plan` is exercised by cli's tests.)
+ * code fails the job. (The real `npm run plan` is exercised by the plan's tests.)
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * Runs the BUILT app (app/dist) as real child processes, for app/test. (The local
- * rehearsal starts the app itself, in cli/localApp.ts: it keeps the caller's
+ * rehearsal starts the app itself, in plan/localApp.ts: it keeps the caller's
  * environment and stops the app with SIGTERM and a grace period.)
  *
  * Port choice: the server is started with PORT=0 and HOST=127.0.0.1, so the OS
@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { join, resolve } from "node:path";
+import { waitForListening } from "../../../runner/listening";
 
 /** app/ (the Docker build context). */
 export const APP_DIR = resolve(__dirname, "../..");
@@ -146,8 +147,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: APP_DIR, env: cleanEnv({ PORT: "0", HOST: "127.0.0.1", ...env }), stdio: ["ignore", "pipe", "pipe"] });
   const proc = new LoggedProcess(child);
   try {
-    const listening = await proc.waitForLog((e) => e.message === "listening");
-    const port = Number(listening.port);
+    const port = await waitForListening(child, { timeoutMs: 10_000 });
     return { process: proc, port, url: `http://127.0.0.1:${port}` };
   } catch (error) {
     await proc.stop();

@@ -1,5 +1,5 @@
-import { EXIT, runPlan, type PlanDeps, type RehearsalOutcome } from "../../cli/run";
-import type { Violation } from "../../cli/policyTypes";
+import { EXIT, runPlan, type PlanDeps, type RehearsalOutcome } from "../../plan/run";
+import type { Violation } from "../../plan/policyTypes";
 import { ConfigError, type Evaluation, type StackConfig } from "../../contract";
 import { fixtureEvaluation } from "./fixtures";
 

@@ -1,5 +1,4 @@
-import { planRehearsal, rehearse, renderRehearsal, type RehearsalPlan } from "../../cli/rehearsal";
-import { portFromLogLine } from "../../cli/localApp";
+import { planRehearsal, rehearse, renderRehearsal, type RehearsalPlan } from "../../plan/rehearsal";
 import type { Evaluation, ServiceOutputs } from "../../contract";
 import { fixtureEvaluation } from "./fixtures";
 
@@ -43,12 +42,6 @@ describe("planRehearsal", () => {
 });
 
 describe("rehearsal output", () => {
-  it("reads the app's listening line", () => {
-    expect(portFromLogLine('{"time":"t","port":40123,"address":"127.0.0.1","severity":"INFO","message":"listening"}')).toBe(40123);
-    expect(portFromLogLine('{"severity":"INFO","message":"request"}')).toBeUndefined();
-    expect(portFromLogLine("not json")).toBeUndefined();
-  });
-
   it("renders the table with failures explained", () => {
     const plan = planRehearsal(fixtureEvaluation()) as RehearsalPlan;
     const lines = renderRehearsal(plan, [

@@ -1,4 +1,4 @@
-import { buildTree, keyInputs, renderTree } from "../../cli/tree";
+import { buildTree, keyInputs, renderTree } from "../../plan/tree";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 describe("resource tree", () => {

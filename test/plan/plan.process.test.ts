@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user runs it: a real child process (`npx tsx cli/plan.ts …`) on the
+ * `npm start` as a user runs it: a real child process (`npx tsx plan/plan.ts …`) on the
  * real program and the repository's stack files. Exit 1 needs a mandatory violation,
  * which no valid config can produce (the config rejects public members first), so it
  * is covered with injected policies in run.test.ts.

@@ -1,5 +1,5 @@
-import { planDocument } from "../../cli/json";
-import type { Violation } from "../../cli/policyTypes";
+import { planDocument } from "../../plan/json";
+import type { Violation } from "../../plan/policyTypes";
 import { fixtureEvaluation } from "./fixtures";
 
 describe("--json document", () => {

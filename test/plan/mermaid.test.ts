@@ -1,4 +1,4 @@
-import { iamEdges, iamTargetType, renderMermaid, shortType } from "../../cli/mermaid";
+import { iamEdges, iamTargetType, renderMermaid, shortType } from "../../plan/mermaid";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 describe("--graph mermaid", () => {

@@ -1,4 +1,5 @@
 import { safeMessage } from "../client/redact";
+import { EXIT as CLI_EXIT } from "../runner/cli";
 import { ConfigError, show, type ConfigProblem, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
 import { parsePlanArgs, USAGE, UsageError, type PlanOptions } from "./args";
 import { diffEvaluations, renderDiff } from "./diff";
@@ -7,8 +8,15 @@ import { renderMermaid } from "./mermaid";
 import { hasMandatory, type Violation } from "./policyTypes";
 import { renderPlan, renderVerdicts } from "./render";
 
-/** Exit codes of `npm start` (documented in docs/plan.md). */
-export const EXIT = { clean: 0, mandatoryPolicy: 1, invalidConfig: 2, rehearsalFailed: 3, unexpected: 4 } as const;
+/** Exit codes of `npm start`: the CLIs' convention (docs/cli.md), plus 3 for a failed rehearsal. */
+export const EXIT = {
+  clean: CLI_EXIT.ok,
+  mandatoryPolicy: CLI_EXIT.failed,
+  invalidConfig: CLI_EXIT.usage,
+  /** The plan's own: the local rehearsal found the lock not holding. */
+  rehearsalFailed: 3,
+  unexpected: CLI_EXIT.unexpected,
+} as const;
 
 /** Where the plan writes; the entry point passes process.stdout/stderr, tests capture. */
 export interface PlanIO {
@@ -22,7 +30,7 @@ export interface RehearsalOutcome {
   lines: string[];
 }
 
-/** The plan's collaborators (offline/evaluate.ts, policy/rules.ts, cli/rehearsal.ts), injected so tests can use fixtures. */
+/** The plan's collaborators (offline/evaluate.ts, policy/rules.ts, plan/rehearsal.ts), injected so tests can use fixtures. */
 export interface PlanDeps {
   loadStackConfig(stackOrFile: string): Promise<{ stack: string; config: StackConfig }> | { stack: string; config: StackConfig };
   evaluateStack(input: { stack: string; config: StackConfig }): Promise<Evaluation>;

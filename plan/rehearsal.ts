@@ -119,7 +119,7 @@ export async function rehearse(evaluation: Evaluation, io: PlanIO): Promise<Rehe
   if ("skipped" in plan) return { ok: true, lines: [`Rehearsal skipped: ${plan.skipped}`] };
   const cleanup = new Cleanup();
   let stopping = false;
-  // `on`, not `once`: run through the `tsx` wrapper (`npx tsx cli/plan.ts`), a Ctrl-C
+  // `on`, not `once`: run through the `tsx` wrapper (`npx tsx plan/plan.ts`), a Ctrl-C
   // arrives twice (the terminal's, then tsx's relay), and a signal without a listener
   // would end the process before the cleanup is done.
   const onSignal = (signal: NodeJS.Signals) => {

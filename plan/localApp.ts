@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { waitForListening } from "../runner/listening";
 
-/** The repository root (cli/ is one level down). */
+/** The repository root (plan/ is one level down). */
 export const REPO_ROOT = resolve(__dirname, "..");
 const APP_DIR = join(REPO_ROOT, "app");
 const APP_ENTRY = join(APP_DIR, "dist", "server.js");
@@ -56,43 +56,11 @@ export async function startApp(env: Record<string, string>): Promise<LocalApp> {
   });
   const stop = stopper(child);
   try {
-    const port = await listeningPort(child);
+    const port = await waitForListening(child, { timeoutMs: START_TIMEOUT_MS });
     return { url: `http://127.0.0.1:${port}`, stop };
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const stderr: string[] = [];
-    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-    const timer = setTimeout(() => reject(new Error(`the app printed no "listening" line within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      const port = portFromLogLine(line);
-      if (port === undefined) return;
-      clearTimeout(timer);
-      lines.close();
-      // Keep draining the app's logs so a full pipe never blocks it.
-      child.stdout?.resume();
-      resolvePort(port);
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited (${signal ?? `code ${code}`}) before listening: ${stderr.join("").trim().slice(-500) || "no output"}`));
-    });
-  });
-}
-
-/** The port of the app's JSON "listening" log line, or undefined for any other line. */
-export function portFromLogLine(line: string): number | undefined {
-  try {
-    const entry = JSON.parse(line) as { message?: unknown; port?: unknown };
-    return entry.message === "listening" && typeof entry.port === "number" ? entry.port : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { diffEvaluations, inputChanges, renderDiff, resourceKey } from "../../cli/diff";
+import { diffEvaluations, inputChanges, renderDiff, resourceKey } from "../../plan/diff";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 describe("--diff", () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_STACK, parsePlanArgs, UsageError } from "../../cli/args";
+import { DEFAULT_STACK, parsePlanArgs, UsageError } from "../../plan/args";
 
 describe("parsePlanArgs", () => {
   it.each([

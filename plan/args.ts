@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { loneDashHint, UsageError } from "../runner/cli";
 
 /** What `npm start -- …` was asked to do. */
 export interface PlanOptions {
@@ -16,10 +17,8 @@ export interface PlanOptions {
   help: boolean;
 }
 
-/** Bad command-line arguments; the CLI prints the message and exits 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+/** Bad command-line arguments (the CLIs' one UsageError); the plan prints the message and its usage, exit 2. */
+export { UsageError };
 
 /** The default stack: what a new user runs first. */
 export const DEFAULT_STACK = "dev";
@@ -54,8 +53,7 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     // Through npm, options before a lone `--` are npm's own (`npm start --stack prod`
     // hands us just "prod"), so say how to pass them as well.
     throw new UsageError(
-      `unexpected argument "${positionals[0]}": pass a stack with --stack NAME or a file with --config FILE; ` +
-        `through npm, put the options after a lone --: npm start -- --stack ${positionals[0]}`,
+      `unexpected argument "${positionals[0]}": pass a stack with --stack NAME or a file with --config FILE; ${loneDashHint(`npm start -- --stack ${positionals[0]}`)}`,
     );
   }
   if (values.stack !== undefined && values.config !== undefined) {

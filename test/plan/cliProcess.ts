@@ -26,9 +26,9 @@ export interface CliRun {
 export type Launcher = "npx tsx" | "npm start";
 
 const COMMANDS: Record<Launcher, [string, string[]]> = {
-  "npx tsx": ["npx", ["tsx", "cli/plan.ts"]],
-  // package.json: "start": "node --import tsx cli/plan.ts" (one process: signals reach the CLI directly).
-  "npm start": [process.execPath, ["--import", "tsx", "cli/plan.ts"]],
+  "npx tsx": ["npx", ["tsx", "plan/plan.ts"]],
+  // package.json: "start": "node --import tsx plan/plan.ts" (one process: signals reach the CLI directly).
+  "npm start": [process.execPath, ["--import", "tsx", "plan/plan.ts"]],
 };
 
 /**
@@ -75,7 +75,7 @@ export function startCli(args: string[], launcher: Launcher = "npx tsx", env: Re
   return { pid: child.pid!, done, waitForStderr };
 }
 
-/** Runs `npx tsx cli/plan.ts ARGS` to the end and collects its output. */
+/** Runs `npx tsx plan/plan.ts ARGS` to the end and collects its output. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, "npx tsx", env).done;
 }
