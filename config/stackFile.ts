@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from "yaml";
 import { ConfigError, NAMESPACE, type StackConfig } from "../contract";
 
 /** The Pulumi project directory (where index.ts, Pulumi.yaml and Pulumi.<stack>.yaml live). */
@@ -57,12 +57,13 @@ export function loadStackConfig(stackOrFile: string, cwd: string = process.cwd()
   if (stack === undefined) {
     return fail(`cannot tell the stack name from "${path.basename(file)}"; name the file Pulumi.<stack>.yaml (e.g. ${path.join(path.dirname(file), "Pulumi.dev.yaml")})`);
   }
-  return { stack, file, config: qualifiedKeys(configOf(parseStackFile(file), fail)) };
+  const lines = new LineCounter();
+  return { stack, file, config: qualifiedKeys(configOf(parseStackFile(file, lines), lines, fail)) };
 }
 
 /** The YAML document, or a ConfigError with one problem per syntax error (line and column). */
-function parseStackFile(file: string): Document {
-  const document = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
+function parseStackFile(file: string, lineCounter: LineCounter): Document {
+  const document = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true, lineCounter });
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => ({
@@ -79,7 +80,7 @@ function parseStackFile(file: string): Document {
  * values. An empty file or an absent `config:` is an empty config: the config
  * check then lists the required keys.
  */
-function configOf(document: Document, fail: (message: string) => never): Record<string, unknown> {
+function configOf(document: Document, lines: LineCounter, fail: (message: string) => never): Record<string, unknown> {
   const contents = document.contents;
   if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ""))) return {};
   if (!isMap(contents)) {
@@ -90,12 +91,40 @@ function configOf(document: Document, fail: (message: string) => never): Record<
   if (!isMap(config)) {
     fail(`config: is ${isSeq(config) ? "a list" : "a single value"}, not a mapping of keys to values; write "config:\\n  gcp:project: my-project" (see Pulumi.dev.yaml)`);
   }
+  refuseTwins(config as YAMLMap, lines, fail);
   return (document.toJS() as { config: Record<string, unknown> }).config;
+}
+
+/**
+ * `services:` and `private-cloud-run:services:` in one file are one key to
+ * Pulumi, which keeps one value and drops the other silently: refuse the pair,
+ * naming both and where they are.
+ */
+function refuseTwins(config: YAMLMap, lines: LineCounter, fail: (message: string) => never): void {
+  const seen = new Map<string, { key: string; line: number }>();
+  for (const item of config.items) {
+    const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+    const line = isScalar(item.key) && item.key.range ? lines.linePos(item.key.range[0]).line : 0;
+    const qualified = qualifiedKey(key);
+    const twin = seen.get(qualified);
+    if (twin !== undefined) {
+      fail(
+        `config: has both ${twin.key} (line ${twin.line}) and ${key} (line ${line}), which Pulumi reads as the same key, ` +
+          `so one of them would be dropped without a word; keep one (${qualified}) and merge the other into it`,
+      );
+    }
+    seen.set(qualified, { key, line });
+  }
+}
+
+/** "services" → "private-cloud-run:services"; a key with a namespace is kept. */
+function qualifiedKey(key: string): string {
+  return key.includes(":") ? key : `${NAMESPACE}:${key}`;
 }
 
 /** Keys without a namespace get the project's, as Pulumi does ("services" → "private-cloud-run:services"). */
 function qualifiedKeys(config: Record<string, unknown>): StackConfig {
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `${NAMESPACE}:${key}`, value]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [qualifiedKey(key), value]));
 }
 
 function linePosition(position: { line: number; col: number } | undefined): string {

@@ -24,6 +24,11 @@ beforeAll(() => {
   writeFileSync(join(project, "Pulumi.scalar.yaml"), "just words\n");
   writeFileSync(join(project, "Pulumi.configlist.yaml"), "config: [1, 2]\n");
   writeFileSync(join(project, "stack.yaml"), "config:\n  gcp:project: p\n");
+  // The same key twice, once bare and once namespaced: Pulumi reads both as private-cloud-run:services.
+  writeFileSync(
+    join(project, "Pulumi.twins.yaml"),
+    "config:\n  gcp:project: p\n  services:\n    - name: a\n  private-cloud-run:services:\n    - name: b\n",
+  );
   mkdirSync(join(project, "Pulumi.folder.yaml"));
 });
 
@@ -58,6 +63,10 @@ describe("loadStackConfig: the stack-file check", () => {
     ["list", /^<dir>\/Pulumi\.list\.yaml: the top level is a list, not a mapping/],
     ["scalar", /^<dir>\/Pulumi\.scalar\.yaml: the top level is a single value, not a mapping/],
     ["configlist", /^<dir>\/Pulumi\.configlist\.yaml: config: is a list, not a mapping of keys to values/],
+    [
+      "twins",
+      /^<dir>\/Pulumi\.twins\.yaml: config: has both services \(line 3\) and private-cloud-run:services \(line 5\), which Pulumi reads as the same key, so one of them would be dropped without a word; keep one \(private-cloud-run:services\) and merge the other into it$/,
+    ],
   ])("refuses %s, naming the file and the fix", (target, expected) => {
     const found = problems(target);
     expect(found).toHaveLength(1);
