@@ -148,6 +148,9 @@ export interface ExpansionProblem {
  */
 export type PrincipalGroups = Readonly<Record<string, unknown>>;
 
+/** How deep groups may nest (a group of groups of …): deeper lists are a mistake or an attack on the expander. */
+export const MAX_GROUP_DEPTH = 10;
+
 /**
  * Expands an invoker list: group names are replaced by their members
  * (recursively), duplicates are merged quietly (emails and domains compared
@@ -159,41 +162,20 @@ export function expandPrincipals(
   entries: readonly unknown[],
   groups: PrincipalGroups,
 ): { members: string[]; problems: ExpansionProblem[] } {
+  const expander = expanderFor(groups);
   const members = new Set<string>();
   const problems: ExpansionProblem[] = [];
   entries.forEach((entry, index) => {
-    const result = resolveEntry(entry, groups, []);
+    const result = expander.resolveEntry(entry);
     if (typeof result === "string") problems.push({ index, value: entry, message: result });
     else result.forEach((member) => members.add(member));
   });
   return { members: [...members].sort(), problems };
 }
 
-/** Resolves one entry to its members, or returns the problem message. `trail` holds the groups being expanded (cycle check). */
-function resolveEntry(entry: unknown, groups: PrincipalGroups, trail: string[]): string[] | string {
-  const parsed = parsePrincipal(entry);
-  if (parsed.kind === "invalid") return parsed.message;
-  if (parsed.kind === "member") return [parsed.member];
-  if (!Object.prototype.hasOwnProperty.call(groups, parsed.name)) {
-    const known = Object.keys(groups);
-    return `names a group that is not defined; define it under private-cloud-run:principals${known.length ? ` (defined: ${known.join(", ")})` : ""} or write an IAM member such as "user:alice@example.com"`;
-  }
-  if (trail.includes(parsed.name)) {
-    return `makes group "${parsed.name}" refer to itself (${[...trail, parsed.name].join(" → ")}); list its members directly`;
-  }
-  const group = groups[parsed.name];
-  if (!Array.isArray(group)) return `names group "${parsed.name}", which is not a list of principals; fix its definition under private-cloud-run:principals`;
-  const resolved: string[] = [];
-  for (const member of group) {
-    const inner = resolveEntry(member, groups, [...trail, parsed.name]);
-    if (typeof inner === "string") return `names group "${parsed.name}", which cannot be expanded: ${JSON.stringify(member)} ${inner}`;
-    resolved.push(...inner);
-  }
-  return resolved;
-}
-
 /** Validates the definitions of the named groups themselves: each entry, and group names. */
 export function validateGroups(groups: PrincipalGroups): { group: string; index: number | null; value: unknown; message: string }[] {
+  const expander = expanderFor(groups);
   const problems: { group: string; index: number | null; value: unknown; message: string }[] = [];
   for (const [name, entries] of Object.entries(groups)) {
     if (isPublicPrincipal(name)) {
@@ -212,10 +194,146 @@ export function validateGroups(groups: PrincipalGroups): { group: string; index:
     }
     // A group that is not a list is reported by the config schema, once.
     if (!Array.isArray(entries)) continue;
+    const tooDeep = expander.depthProblem(name);
+    if (tooDeep !== undefined) problems.push({ group: name, index: null, value: entries, message: tooDeep });
     entries.forEach((entry: unknown, index) => {
-      const result = resolveEntry(entry, groups, [name]);
-      if (typeof result === "string") problems.push({ group: name, index, value: entry, message: result });
+      const message = expander.definitionProblem(name, entry);
+      if (message !== undefined) problems.push({ group: name, index, value: entry, message });
     });
   }
   return problems;
+}
+
+/** A group's expansion: its members and how deep it nests (1 = members only), or why it cannot be expanded. */
+type Expansion = { members: ReadonlySet<string>; depth: number; longest: string[] } | { cause: string };
+
+/** One expander per groups object: each group is expanded once, however often it is named. */
+const expanders = new WeakMap<PrincipalGroups, GroupExpander>();
+
+function expanderFor(groups: PrincipalGroups): GroupExpander {
+  let expander = expanders.get(groups);
+  if (expander === undefined) expanders.set(groups, (expander = new GroupExpander(groups)));
+  return expander;
+}
+
+/**
+ * Expands named groups with memoisation (each group once, so a group named
+ * three times on each of many levels costs no more than one named once) and an
+ * explicit stack of groups being expanded (cycle check). Depth is measured, not
+ * recursed into blindly: a chain deeper than {@link MAX_GROUP_DEPTH} is a problem.
+ */
+class GroupExpander {
+  private readonly done = new Map<string, Expansion>();
+  private readonly expanding: string[] = [];
+
+  constructor(private readonly groups: PrincipalGroups) {}
+
+  /** One entry of an invoker list: its members, or the message naming the problem and the fix. */
+  resolveEntry(entry: unknown): string[] | string {
+    const parsed = parsePrincipal(entry);
+    if (parsed.kind === "invalid") return parsed.message;
+    if (parsed.kind === "member") return [parsed.member];
+    const missing = this.missingGroup(parsed.name);
+    if (missing !== undefined) return missing;
+    const expansion = this.expand(parsed.name);
+    if ("cause" in expansion) return `names group "${parsed.name}", which cannot be expanded: ${expansion.cause}`;
+    if (expansion.depth > MAX_GROUP_DEPTH) {
+      return `names group "${parsed.name}", which nests groups ${expansion.depth} deep; at most ${MAX_GROUP_DEPTH} levels are allowed: list the members of a deeper group directly`;
+    }
+    return [...expansion.members];
+  }
+
+  /** The problem of entry `entry` in the definition of group `group`, if any. */
+  definitionProblem(group: string, entry: unknown): string | undefined {
+    const parsed = parsePrincipal(entry);
+    if (parsed.kind === "invalid") return parsed.message;
+    if (parsed.kind === "member") return undefined;
+    const missing = this.missingGroup(parsed.name);
+    if (missing !== undefined) return missing;
+    const cycle = parsed.name === group ? [group, group] : this.pathBetween(parsed.name, group);
+    if (cycle !== undefined) return `makes group "${group}" refer to itself (${(parsed.name === group ? cycle : [group, ...cycle]).join(" → ")}); list its members directly`;
+    const expansion = this.expand(parsed.name);
+    return "cause" in expansion ? `names group "${parsed.name}", which cannot be expanded: ${expansion.cause}` : undefined;
+  }
+
+  /**
+   * Reported once per over-deep chain, at the group where it first passes the
+   * limit (the one whose members a user should list directly).
+   */
+  depthProblem(group: string): string | undefined {
+    const expansion = this.expand(group);
+    if ("cause" in expansion || expansion.depth !== MAX_GROUP_DEPTH + 1) return undefined;
+    const [first, second, ...rest] = expansion.longest;
+    const chain = rest.length > 1 ? [first, second, "…", rest[rest.length - 1]] : expansion.longest;
+    return `nests groups ${expansion.depth} deep (${chain.join(" → ")}); at most ${MAX_GROUP_DEPTH} levels are allowed: list the members of a deeper group directly`;
+  }
+
+  private missingGroup(name: string): string | undefined {
+    if (!Object.prototype.hasOwnProperty.call(this.groups, name)) {
+      const known = Object.keys(this.groups);
+      return `names a group that is not defined; define it under private-cloud-run:principals${known.length ? ` (defined: ${known.join(", ")})` : ""} or write an IAM member such as "user:alice@example.com"`;
+    }
+    if (!Array.isArray(this.groups[name])) return `names group "${name}", which is not a list of principals; fix its definition under private-cloud-run:principals`;
+    return undefined;
+  }
+
+  /** The group's expansion, computed once. */
+  private expand(name: string): Expansion {
+    const known = this.done.get(name);
+    if (known !== undefined) return known;
+    const result = this.compute(name);
+    this.done.set(name, result);
+    return result;
+  }
+
+  private compute(name: string): Expansion {
+    const entries = this.groups[name];
+    if (!Array.isArray(entries)) return { cause: `group "${name}" is not a list of principals; fix its definition under private-cloud-run:principals` };
+    this.expanding.push(name);
+    try {
+      const members = new Set<string>();
+      let deepest: string[] = [];
+      for (const entry of entries) {
+        const parsed = parsePrincipal(entry);
+        if (parsed.kind === "invalid") return { cause: `${JSON.stringify(entry)} in group "${name}" ${parsed.message}` };
+        if (parsed.kind === "member") {
+          members.add(parsed.member);
+          continue;
+        }
+        if (!Object.prototype.hasOwnProperty.call(this.groups, parsed.name)) return { cause: `group "${name}" names "${parsed.name}", which is not defined; define it under private-cloud-run:principals or remove the reference` };
+        const open = this.expanding.indexOf(parsed.name);
+        if (open !== -1) return { cause: `group "${parsed.name}" refers to itself (${[...this.expanding.slice(open), parsed.name].join(" → ")}); fix it under private-cloud-run:principals` };
+        const inner = this.expand(parsed.name);
+        if ("cause" in inner) return inner;
+        inner.members.forEach((member) => members.add(member));
+        if (inner.longest.length > deepest.length) deepest = inner.longest;
+      }
+      return { members, depth: deepest.length + 1, longest: [name, ...deepest] };
+    } finally {
+      this.expanding.pop();
+    }
+  }
+
+  /** The groups from `from` to `to` along references (`from` … `to`), or undefined when `to` is not reachable. */
+  private pathBetween(from: string, to: string): string[] | undefined {
+    const previous = new Map<string, string | null>([[from, null]]);
+    const queue = [from];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      if (current === to) {
+        const path: string[] = [];
+        for (let step: string | null | undefined = current; step != null; step = previous.get(step)) path.unshift(step);
+        return path;
+      }
+      const entries = this.groups[current];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const parsed = parsePrincipal(entry);
+        if (parsed.kind !== "group" || previous.has(parsed.name) || !Object.prototype.hasOwnProperty.call(this.groups, parsed.name)) continue;
+        previous.set(parsed.name, current);
+        queue.push(parsed.name);
+      }
+    }
+    return undefined;
+  }
 }

@@ -115,9 +115,9 @@ describe("expandPrincipals", () => {
 
   test.each([
     [["ghost"], 0, /not defined; define it under private-cloud-run:principals/],
-    [["user:a@example.com", "loopA"], 1, /refer to itself \(loopA → loopB → loopA\)/],
-    [["self"], 0, /refer to itself \(self → self\)/],
-    [["leaky"], 0, /"allUsers" would make the workload public/],
+    [["user:a@example.com", "loopA"], 1, /refers to itself \(loopA → loopB → loopA\)/],
+    [["self"], 0, /refers to itself \(self → self\)/],
+    [["leaky"], 0, /"allUsers" in group "leaky" would make the workload public/],
   ])("%j reports entry %i", (input, index, message) => {
     const { problems } = expandPrincipals(input, groups);
     expect(problems).toEqual([{ index, value: input[index], message: expect.stringMatching(message) }]);
