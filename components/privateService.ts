@@ -6,6 +6,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, SERVICE_INGRESS, type Ingress, type ServiceOutputs } from "../contract";
+import { audienceProblem } from "./audiences";
 import { InvokerAccess } from "./invokerAccess";
 import { buildServiceSmokeTest, serviceAudiences } from "./smokeTestBuilders";
 import { runtimeServiceAccount, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
@@ -51,6 +52,11 @@ export class PrivateService extends pulumi.ComponentResource {
   readonly outputs: pulumi.Output<ServiceOutputs>;
 
   constructor(name: string, args: PrivateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Defence in depth: config validation already refused these, but a component used directly must too.
+    for (const audience of args.customAudiences ?? []) {
+      const problem = audienceProblem(audience);
+      if (problem !== undefined) throw new Error(`${name}: customAudiences ${JSON.stringify(audience)} ${problem}`);
+    }
     super(COMPONENT_TYPES.privateService, name, {}, opts);
     const self = { parent: this };
     const port = args.port ?? SERVICE_DEFAULTS.port;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../contract";
+import { audienceProblem } from "../components/audiences";
 import { expandPrincipals, type PrincipalGroups } from "../components/principals";
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
@@ -81,12 +82,21 @@ const smokePath = z
     error: "ends in z, and paths ending in z (like /healthz) are reserved on run.app and never reach the container; use /health or /health/",
   });
 
-/** Audiences are compared exactly with a token's `aud`: a stray space would make one that no token ever matches. */
+/**
+ * Audiences are compared exactly with a token's `aud`: a stray space would make
+ * one that no token ever matches. Only an https:// URL that is not a run.app
+ * URL is accepted (components/audiences.ts says why).
+ */
 const customAudiences = z.array(
   z
     .string({ error: "must be a string; write an audience such as https://api.example.com" })
     .min(1, { error: "is empty; write an audience such as https://api.example.com, or remove the entry" })
-    .regex(/^\S*$/, { error: "contains whitespace, and audiences are matched exactly against the token's aud; remove it" }),
+    .regex(/^\S*$/, { error: "contains whitespace, and audiences are matched exactly against the token's aud; remove it" })
+    .superRefine((audience, ctx) => {
+      // Empty and spaced values already have their message.
+      const problem = audience === "" || /\s/.test(audience) ? undefined : audienceProblem(audience);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: audience });
+    }),
   { error: "must be a list; write e.g. [https://api.example.com]" },
 );
 

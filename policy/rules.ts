@@ -6,6 +6,7 @@
 import type { RegisteredResource } from "../contract";
 import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
 import { deletionProtectionOnProduction } from "./checks/deletionProtection";
+import { customAudiencesNamed } from "./checks/customAudiences";
 import { evaluateWith } from "./checks/evaluate";
 import { imagesPinnedByDigest } from "./checks/imageDigest";
 import { noInvokerIamDisabled } from "./checks/invokerIam";
@@ -32,6 +33,7 @@ export { toResourceUnderTest } from "./checks/evaluate";
 export {
   noPublicCloudRun,
   noInvokerIamDisabled,
+  customAudiencesNamed,
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
   deletionProtectionOnProduction,
@@ -42,6 +44,7 @@ export {
 export const rules: PolicyRule[] = [
   noPublicCloudRun,
   noInvokerIamDisabled,
+  customAudiencesNamed,
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
   deletionProtectionOnProduction,

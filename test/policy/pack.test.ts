@@ -131,7 +131,7 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
     const faulty = structuredClone(resources);
     for (const r of faulty) {
       if (r.type === "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding") (r.inputs.members as string[]).push("allUsers");
-      if (r.type === "gcp:cloudrunv2/service:Service") Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false });
+      if (r.type === "gcp:cloudrunv2/service:Service") Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false, customAudiences: ["*"] });
       if (r.type === "gcp:cloudrunv2/job:Job") {
         const task = (r.inputs.template as { template: { serviceAccount?: string; containers: { image: string }[] } }).template;
         delete task.serviceAccount;
