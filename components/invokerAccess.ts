@@ -82,7 +82,8 @@ export class InvokerAccess extends pulumi.ComponentResource {
       this.mode === "authoritative"
         ? [this.binding(name, args.kind, { ...target, members }, self)]
         : members.map((member) => this.member(`${name}-${memberSlug(member)}`, args.kind, { ...target, member }, self));
-    this.registerOutputs({});
+    // Which IAM resources grant on which workload, for the offline plan (contract/components.ts).
+    this.registerOutputs({ workload: args.workload.urn, grants: this.resources.map((grant) => grant.urn) });
   }
 
   private binding(name: string, kind: "service" | "job", args: gcp.cloudrunv2.ServiceIamBindingArgs, opts: pulumi.CustomResourceOptions) {

@@ -94,6 +94,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       invokerRole,
       smokeTest: buildJobSmokeTest({ name, project: args.project, region: args.region }),
     }));
-    this.registerOutputs({ outputs: this.outputs });
+    // The facts the offline plan reads from this component (contract/components.ts).
+    this.registerOutputs({ name, cloudRun: this.job.urn, runtimeServiceAccount: this.serviceAccount.urn, outputs: this.outputs });
   }
 }

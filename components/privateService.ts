@@ -109,6 +109,7 @@ export class PrivateService extends pulumi.ComponentResource {
         invokerRole,
         smokeTest: buildServiceSmokeTest({ name, url, customAudiences, path: smokePath, invokers }),
       }));
-    this.registerOutputs({ outputs: this.outputs });
+    // The facts the offline plan reads from this component (contract/components.ts).
+    this.registerOutputs({ name, cloudRun: this.service.urn, runtimeServiceAccount: this.serviceAccount.urn, outputs: this.outputs });
   }
 }

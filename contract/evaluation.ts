@@ -19,6 +19,12 @@ export interface RegisteredResource {
   secretInputs: string[];
   /** True for component resources (they group children in the plan's tree). */
   component: boolean;
+  /**
+   * What a component registered with `registerOutputs`, secrets unwrapped (the root
+   * stack's are the stack outputs). Absent for custom resources. Shapes of this
+   * project's components: contract/components.ts.
+   */
+  outputs?: Record<string, unknown>;
 }
 
 /** The result of running the real program once under the mock engine. */

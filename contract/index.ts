@@ -5,6 +5,7 @@
  * imports no Pulumi, so the plan, the policy pack, the client and the workflow
  * scripts can all read it without loading the program.
  */
+export * from "./components";
 export * from "./config";
 export * from "./evaluation";
 export * from "./outputs";

@@ -112,6 +112,11 @@ function toRuntimeConfig(config: StackConfig): Record<string, string> {
 /** The subset of the mock monitor's gRPC surface the recorder wraps. */
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): unknown;
+  registerResourceOutputs(req: RegisterOutputsRequest, callback: (err: unknown, resp: unknown) => void): unknown;
+}
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): unknown;
 }
 interface RegisterRequest {
   getType(): string;
@@ -121,7 +126,10 @@ interface RegisterRequest {
   getObject(): unknown;
 }
 
-/** Records every registration as the engine sees it, in order, and knows when all have finished. */
+/**
+ * Records every registration as the engine sees it, in order, and each component's
+ * registered outputs (what it publishes for the plan), and knows when all have finished.
+ */
 class Recorder {
   readonly resources: RegisteredResource[] = [];
   /** Registrations the mock engine refused (a real engine would fail the update). */
@@ -133,17 +141,42 @@ class Recorder {
     const register = target.registerResource.bind(target);
     target.registerResource = (req, callback) => {
       const record = this.record(req);
-      let finish!: () => void;
-      const done = new Promise<void>((resolve) => (finish = resolve));
-      this.pending.add(done);
+      const finish = this.track();
       return register(req, (err, resp) => {
         if (err) this.failures.push(err);
         else if (resp) record.urn = (resp as { getUrn(): string }).getUrn();
-        this.pending.delete(done);
         finish();
         callback(err, resp);
       });
     };
+    const registerOutputs = target.registerResourceOutputs.bind(target);
+    target.registerResourceOutputs = (req, callback) => {
+      const finish = this.track();
+      return registerOutputs(req, (err, resp) => {
+        if (err) this.failures.push(err);
+        else this.recordOutputs(req);
+        finish();
+        callback(err, resp);
+      });
+    };
+  }
+
+  /** Counts one RPC as pending until the returned function is called. */
+  private track(): () => void {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    this.pending.add(done);
+    return () => {
+      this.pending.delete(done);
+      finish();
+    };
+  }
+
+  /** Attaches a component's registered outputs to its record (the engine has given it its URN by now). */
+  private recordOutputs(req: RegisterOutputsRequest): void {
+    const record = this.resources.find((resource) => resource.urn === req.getUrn());
+    const outputs = pulumi.runtime.deserializeProperties(req.getOutputs() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
+    if (record) record.outputs = unwrapSecrets(outputs) as Record<string, unknown>;
   }
 
   private record(req: RegisterRequest): RegisteredResource {

@@ -1,4 +1,5 @@
-import { readPath, runtimeAccountPath, TYPES, type RegisteredResource } from "../contract";
+import { readPath, TYPES, type RegisteredResource } from "../contract";
+import { publishedFacts, type PublishedFacts } from "./facts";
 import { buildTree, compareResources, type TreeNode } from "./tree";
 
 /** One "principal → resource" grant read from an IAM resource's inputs. */
@@ -19,13 +20,13 @@ export function isIamResource(resource: RegisteredResource): boolean {
 }
 
 /**
- * Every grant the IAM resources make, with the resource each is on. The target is
- * found by type (ServiceIamBinding → cloudrunv2 Service) and by the `name` input
- * (equal, or the last segment of a full resource id), else by sharing a parent.
+ * Every grant the IAM resources make, with the resource each is on: the workload its
+ * InvokerAccess component published, or, for an IAM resource of no such component,
+ * the one its own `name` input names (see {@link declaredTarget}).
  */
-export function iamEdges(resources: RegisteredResource[]): IamEdge[] {
+export function iamEdges(resources: RegisteredResource[], facts: PublishedFacts = publishedFacts(resources)): IamEdge[] {
   return resources.filter(isIamResource).flatMap((iam) => {
-    const target = iamTarget(iam, resources);
+    const target = iamTarget(iam, resources, facts);
     return grants(iam).map(({ member, role }) => ({ member, role, via: iam, target }));
   });
 }
@@ -56,12 +57,21 @@ function policyBindings(policyData: unknown): { member: string; role: string }[]
   });
 }
 
-function iamTarget(iam: RegisteredResource, resources: RegisteredResource[]): RegisteredResource | undefined {
-  const targetType = iamTargetType(iam.type);
-  const candidates = resources.filter((resource) => resource.type === targetType);
+function iamTarget(iam: RegisteredResource, resources: RegisteredResource[], facts: PublishedFacts): RegisteredResource | undefined {
+  const published = facts.grantTargets.get(iam.urn);
+  return published && resources.includes(published) ? published : declaredTarget(iam, resources);
+}
+
+/**
+ * An IAM resource names what it grants on in its own `name` input (the service's or
+ * job's name, or its full resource id): for IAM added outside this project's
+ * components, that reference is the only fact there is.
+ */
+function declaredTarget(iam: RegisteredResource, resources: RegisteredResource[]): RegisteredResource | undefined {
   const name = typeof iam.inputs.name === "string" ? iam.inputs.name : undefined;
-  const byName = name === undefined ? undefined : candidates.find((resource) => sameName(resource, name));
-  return byName ?? candidates.find((resource) => resource.parent !== null && resource.parent === iam.parent);
+  if (name === undefined) return undefined;
+  const targetType = iamTargetType(iam.type);
+  return resources.find((resource) => resource.type === targetType && sameName(resource, name));
 }
 
 function sameName(resource: RegisteredResource, name: string): boolean {
@@ -95,13 +105,14 @@ export function shortType(type: string): string {
  * has a dotted "runs as" edge to its runtime service account.
  */
 export function renderMermaid(resources: RegisteredResource[]): string {
+  const facts = publishedFacts(resources);
   const ids = nodeIds(resources);
   const lines = ["flowchart LR"];
   // The stack resource would be one box around everything: draw its children instead.
   const tops = buildTree(resources).flatMap((root) => (root.resource.type === TYPES.stack ? root.children : [root]));
-  for (const top of tops) lines.push(...subgraphLines(top, ids, "  "));
-  lines.push(...principalLines(resources, ids));
-  lines.push(...runsAsLines(resources, ids));
+  for (const top of tops) lines.push(...subgraphLines(top, ids, facts, "  "));
+  lines.push(...principalLines(resources, ids, facts));
+  lines.push(...runsAsLines(ids, facts));
   return `${lines.join("\n")}\n`;
 }
 
@@ -127,28 +138,28 @@ function mermaidId(text: string): string {
   return text.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, indent: string): string[] {
+function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, facts: PublishedFacts, indent: string): string[] {
   const { resource } = node;
   const id = ids.get(resource) as string;
   if (!resource.component) {
     // IAM resources that found their target are drawn as edges instead of boxes.
-    if (isIamResource(resource) && iamTarget(resource, [...ids.keys()])) return [];
+    if (isIamResource(resource) && iamTarget(resource, [...ids.keys()], facts)) return [];
     return [`${indent}${id}["${label(resource.name)}<br/><small>${label(shortType(resource.type))}</small>"]`];
   }
-  const inner = node.children.flatMap((child) => subgraphLines(child, ids, `${indent}  `));
+  const inner = node.children.flatMap((child) => subgraphLines(child, ids, facts, `${indent}  `));
   // A component holding only IAM (drawn as edges) would be an empty box.
   if (inner.length === 0) return [];
   return [`${indent}subgraph ${id}["${label(resource.name)} · ${label(shortType(resource.type))}"]`, ...inner, `${indent}end`];
 }
 
-function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>): string[] {
+function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>, facts: PublishedFacts): string[] {
   const principalIds = new Map<string, string>();
   const lines: string[] = [];
-  const edges = iamEdges(resources).sort(
+  const edges = iamEdges(resources, facts).sort(
     (a, b) => compareResources(a.target ?? a.via, b.target ?? b.via) || a.member.localeCompare(b.member, "en") || a.role.localeCompare(b.role, "en"),
   );
   for (const edge of edges) {
-    const from = principalNode(edge.member, resources, ids, principalIds, lines);
+    const from = principalNode(edge.member, facts, ids, principalIds, lines);
     const to = ids.get(edge.target ?? edge.via) as string;
     lines.push(`  ${from} -->|"${label(edge.role || "(no role)")}"| ${to}`);
   }
@@ -158,12 +169,12 @@ function principalLines(resources: RegisteredResource[], ids: Map<RegisteredReso
 /** A stack-made service account that is also an invoker is drawn once, as its own box. */
 function principalNode(
   member: string,
-  resources: RegisteredResource[],
+  facts: PublishedFacts,
   ids: Map<RegisteredResource, string>,
   principalIds: Map<string, string>,
   lines: string[],
 ): string {
-  const account = member.startsWith("serviceAccount:") ? accountFor(member.slice("serviceAccount:".length), resources) : undefined;
+  const account = member.startsWith("serviceAccount:") ? accountFor(member.slice("serviceAccount:".length), facts) : undefined;
   if (account) return ids.get(account) as string;
   let id = principalIds.get(member);
   if (!id) {
@@ -178,35 +189,20 @@ function principalNode(
   return id;
 }
 
-function runsAsLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>): string[] {
-  return [...resources].sort(compareResources).flatMap((resource) => {
-    const email = runtimeAccount(resource);
-    const account = email === undefined ? undefined : accountFor(email, resources);
-    return account ? [`  ${ids.get(resource)} -.->|"runs as"| ${ids.get(account)}`] : [];
-  });
-}
-
-/** The runtime service account a Cloud Run service or job is set to run as. */
-export function runtimeAccount(resource: RegisteredResource): string | undefined {
-  const path = resource.type === TYPES.service || resource.type === TYPES.job ? runtimeAccountPath(resource.type) : undefined;
-  const email = path === undefined ? undefined : readPath(resource.inputs, path);
-  return typeof email === "string" ? email : undefined;
+/** A dotted "runs as" edge from each workload to the runtime account its component published. */
+function runsAsLines(ids: Map<RegisteredResource, string>, facts: PublishedFacts): string[] {
+  return facts.workloads
+    .filter((workload) => workload.cloudRun && workload.runtimeAccount && ids.has(workload.cloudRun) && ids.has(workload.runtimeAccount))
+    .sort((a, b) => compareResources(a.cloudRun!, b.cloudRun!))
+    .map((workload) => `  ${ids.get(workload.cloudRun!)} -.->|"runs as"| ${ids.get(workload.runtimeAccount!)}`);
 }
 
 /**
- * The `serviceaccount.Account` this email belongs to: same accountId (the local part) and,
- * when the account sets its project, the same project (`<id>@<project>.iam.gserviceaccount.com`).
- * An invoker from another project that happens to share an id must not be drawn as this stack's account.
+ * The runtime account of this stack's workload whose email it is (emails name the
+ * project, so an invoker from another project that shares an account id is not it).
  */
-function accountFor(email: string, resources: RegisteredResource[]): RegisteredResource | undefined {
-  const [local, domain = ""] = email.toLowerCase().split("@");
-  const project = /^(.+)\.iam\.gserviceaccount\.com$/.exec(domain)?.[1];
-  return resources.find(
-    (resource) =>
-      resource.type === TYPES.account &&
-      resource.inputs.accountId === local &&
-      (typeof resource.inputs.project !== "string" || resource.inputs.project === project),
-  );
+function accountFor(email: string, facts: PublishedFacts): RegisteredResource | undefined {
+  return facts.workloads.find((workload) => workload.serviceAccountEmail.toLowerCase() === email.toLowerCase())?.runtimeAccount;
 }
 
 /** Mermaid labels are quoted: escape what would end or break them. */

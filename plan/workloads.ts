@@ -1,4 +1,5 @@
-import { stackOutputsSchema, TYPES, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
+import { stackOutputsSchema, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
+import { publishedFacts } from "./facts";
 
 /** What the plan shows for each service and job. */
 export interface WorkloadSummary {
@@ -28,15 +29,16 @@ export function stackOutputs(evaluation: Evaluation): StackOutputs {
   return stackOutputsSchema.parse({ project: evaluation.project, region: "", ...evaluation.outputs });
 }
 
-/** One summary per service then per job, from the outputs and the Cloud Run resources. */
+/**
+ * One summary per service then per job, from the stack outputs and the Cloud Run
+ * resource each workload's component published.
+ */
 export function summarizeWorkloads(evaluation: Evaluation): WorkloadSummary[] {
   const outputs = stackOutputs(evaluation);
-  const services = Object.entries(outputs.services).map(([name, service]) =>
-    summarize("service", name, service, outputs.region, cloudRunResource(evaluation.resources, TYPES.service, name)),
-  );
-  const jobs = Object.entries(outputs.jobs).map(([name, job]) =>
-    summarize("job", name, job, outputs.region, cloudRunResource(evaluation.resources, TYPES.job, name)),
-  );
+  const { workloads } = publishedFacts(evaluation.resources);
+  const cloudRun = (kind: "service" | "job", name: string) => workloads.find((w) => w.kind === kind && w.name === name)?.cloudRun;
+  const services = Object.entries(outputs.services).map(([name, service]) => summarize("service", name, service, outputs.region, cloudRun("service", name)));
+  const jobs = Object.entries(outputs.jobs).map(([name, job]) => summarize("job", name, job, outputs.region, cloudRun("job", name)));
   return [...services, ...jobs];
 }
 
@@ -68,17 +70,4 @@ function deletionProtection(resource: RegisteredResource | undefined): WorkloadS
   const value = resource.inputs.deletionProtection;
   if (value === undefined || value === null) return "on (provider default)";
   return value === true ? "on" : "off";
-}
-
-/**
- * The Cloud Run resource of a workload: the one whose `name` input is the workload's
- * name, else the one whose logical name starts with it.
- */
-export function cloudRunResource(resources: RegisteredResource[], type: string, name: string): RegisteredResource | undefined {
-  const ofType = resources.filter((resource) => resource.type === type);
-  return (
-    ofType.find((resource) => resource.inputs.name === name) ??
-    ofType.find((resource) => resource.name === name) ??
-    ofType.find((resource) => resource.name.startsWith(`${name}-`))
-  );
 }

@@ -112,5 +112,19 @@ export function fixtureEvaluation(options: FixtureOptions = {}): Evaluation {
         }
       : {},
   };
-  return { project: "private-cloud-run", stack, resources: resources.map(withStack), outputs: outputs as unknown as Record<string, unknown> };
+  const recorded = resources.map(withStack);
+  publish(recorded, "hello", "hello-service", "hello-sa", outputs.services.hello);
+  if (options.withJob) publish(recorded, "nightly", "nightly-job", "nightly-sa", outputs.jobs.nightly);
+  return { project: "private-cloud-run", stack, resources: recorded, outputs: outputs as unknown as Record<string, unknown> };
+}
+
+/** What a PrivateService/PrivateJob registers as its outputs (contract/components.ts), as the recorder keeps it. */
+function publish(resources: RegisteredResource[], component: string, cloudRun: string, account: string, outputs: unknown): void {
+  const urnOf = (name: string) => resources.find((r) => r.name === name && !r.component)!.urn;
+  resources.find((r) => r.name === component && r.component)!.outputs = {
+    name: component,
+    cloudRun: urnOf(cloudRun),
+    runtimeServiceAccount: urnOf(account),
+    outputs: outputs as Record<string, unknown>,
+  };
 }

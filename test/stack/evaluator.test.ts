@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { ConfigError } from "../../contract";
+import { ConfigError, invokerAccessOutputsSchema, workloadComponentOutputsSchema } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
 import { createMocks, hashBuildContext } from "../../offline/mocks";
@@ -31,6 +31,22 @@ describe("evaluateStack", () => {
     expect(service.parent).toBe("hello");
     expect(ev.resources.find((r) => r.name === "hello")).toMatchObject({ type: "private-cloud-run:index:PrivateService", component: true, parent: "private-cloud-run-dev" });
     expect(ev.resources[0]).toMatchObject({ type: "pulumi:pulumi:Stack", parent: null, component: true });
+  });
+
+  test("records what each component registers as its outputs, the URNs it names among them", async () => {
+    const ev = await evaluateStack(dev);
+    const byUrn = new Map(ev.resources.map((r) => [r.urn, r]));
+    const hello = workloadComponentOutputsSchema.parse(ev.resources.find((r) => r.name === "hello" && r.component)!.outputs);
+    expect(hello.name).toBe("hello");
+    expect(byUrn.get(hello.cloudRun)).toMatchObject({ type: TYPES.service, inputs: { name: "hello" } });
+    expect(byUrn.get(hello.runtimeServiceAccount)).toMatchObject({ type: TYPES.account, inputs: { accountId: "hello-svc" } });
+    expect(hello.outputs).toEqual((ev.outputs as { services: Record<string, unknown> }).services.hello);
+    const access = invokerAccessOutputsSchema.parse(ev.resources.find((r) => r.name === "nightly-invokers")!.outputs);
+    expect(byUrn.get(access.workload)?.type).toBe(TYPES.job);
+    expect(access.grants.map((urn) => byUrn.get(urn)?.type)).toEqual([TYPES.jobBinding]);
+    // The root stack's registered outputs are the stack outputs; custom resources register none.
+    expect(ev.resources[0].outputs).toEqual(ev.outputs);
+    expect(ev.resources.filter((r) => !r.component && r.outputs !== undefined)).toEqual([]);
   });
 
   test("a missing build context is reported before anything is registered", async () => {
