@@ -1,14 +1,19 @@
 /**
  * `npx tsx bench/client.bench.ts`: the per-call overhead of the client's
  * `invoke()` (token from a warm GoogleTokenSource cache, header selection, retry
- * bookkeeping, per-attempt timeout) against a raw `fetch` with a fixed
- * `Authorization: Bearer` header, in the same run, against the same servers:
+ * bookkeeping, same-origin redirect handling, per-attempt timeout) against two
+ * baselines, in the same run, against the same servers:
+ *   - a raw `fetch` with a fixed `Authorization: Bearer` header;
+ *   - the same raw `fetch` with a per-call `AbortSignal.timeout(30 000)`: what any
+ *     fetch bounded in time pays (fetch's own cost of following a signal), so the
+ *     difference to invoke() is the client's own work;
+ * against
  *   - a plain node:http server (isolates the client's own cost);
  *   - the emulator's Cloud Run front end in front of it (verifies every token).
- * Sequential calls, alternated call by call (raw, invoke, raw, invoke…) so machine
- * noise falls on both alike. Prints a Markdown table whose key column is the
- * ratio of medians invoke / raw fetch. Bounded: stops starting rounds at 45 s,
- * and exits at 58 s whatever happens.
+ * Sequential calls, alternated call by call (raw, raw+timeout, invoke, raw…) so machine
+ * noise falls on all alike. Prints a Markdown table whose key columns are the
+ * ratios of medians. Bounded: stops starting rounds at 45 s, and exits at 58 s
+ * whatever happens.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,11 +54,12 @@ async function timeCall(call: () => Promise<Response>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1000;
 }
 
-/** Alternates raw and invoke call by call, so a noisy moment on the shared machine hits both. */
-async function timePairs(n: number, raw: () => Promise<Response>, viaInvoke: () => Promise<Response>, into: { raw: number[]; invoke: number[] }): Promise<void> {
+type Variant = "raw" | "rawTimeout" | "invoke";
+
+/** Alternates the variants call by call, so a noisy moment on the shared machine hits all of them. */
+async function timeRounds(n: number, calls: Record<Variant, () => Promise<Response>>, into: Record<Variant, number[]>): Promise<void> {
   for (let i = 0; i < n; i++) {
-    into.raw.push(await timeCall(raw));
-    into.invoke.push(await timeCall(viaInvoke));
+    for (const variant of ["raw", "rawTimeout", "invoke"] as const) into[variant].push(await timeCall(calls[variant]));
   }
 }
 
@@ -67,12 +73,16 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 async function benchTarget(label: string, url: string, tokens: GoogleTokenSource, audience: string, deadline: number) {
   // The raw baseline uses the very token invoke() would send: same verification work at a front end.
   const token = await tokens.getIdToken(audience);
-  const raw = () => fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  const viaInvoke = () => invoke(url, {}, { tokens, audience });
-  await timePairs(WARMUP_CALLS, raw, viaInvoke, { raw: [], invoke: [] });
-  const samples = { raw: [] as number[], invoke: [] as number[] };
-  for (let round = 0; round < ROUNDS && Date.now() < deadline; round++) await timePairs(CALLS_PER_ROUND, raw, viaInvoke, samples);
+  const calls = {
+    raw: () => fetch(url, { headers: { authorization: `Bearer ${token}` } }),
+    rawTimeout: () => fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) }),
+    invoke: () => invoke(url, {}, { tokens, audience }),
+  };
+  await timeRounds(WARMUP_CALLS, calls, { raw: [], rawTimeout: [], invoke: [] });
+  const samples = { raw: [] as number[], rawTimeout: [] as number[], invoke: [] as number[] };
+  for (let round = 0; round < ROUNDS && Date.now() < deadline; round++) await timeRounds(CALLS_PER_ROUND, calls, samples);
   const rawP50 = percentile(samples.raw, 50);
+  const rawTimeoutP50 = percentile(samples.rawTimeout, 50);
   const invokeP50 = percentile(samples.invoke, 50);
   return {
     label,
@@ -80,11 +90,13 @@ async function benchTarget(label: string, url: string, tokens: GoogleTokenSource
     rawMean: mean(samples.raw),
     invokeMean: mean(samples.invoke),
     rawP50,
+    rawTimeoutP50,
     invokeP50,
     rawP99: percentile(samples.raw, 99),
     invokeP99: percentile(samples.invoke, 99),
     // Medians: the shared 2-core machine's stalls would dominate a mean.
     ratio: invokeP50 / rawP50,
+    ratioToBounded: invokeP50 / rawTimeoutP50,
   };
 }
 
@@ -102,11 +114,13 @@ async function main(): Promise<void> {
     const rows = [await benchTarget("plain node:http server", `${plain.url}/`, tokens, plain.url, deadline)];
     rows.push(await benchTarget("emulator Cloud Run front end", `${frontEnd.url}/`, tokens, frontEnd.url, deadline));
     const us = (value: number) => value.toFixed(0);
-    console.log("| target | calls each | raw fetch p50 µs | invoke() p50 µs | overhead p50 µs/call | raw p99 µs | invoke() p99 µs | raw mean µs | invoke() mean µs | **ratio invoke/raw (p50)** |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log(
+      "| target | calls each | raw fetch p50 µs | raw fetch + timeout signal p50 µs | invoke() p50 µs | overhead p50 µs/call | raw p99 µs | invoke() p99 µs | raw mean µs | invoke() mean µs | **ratio invoke/raw (p50)** | **ratio invoke/(raw + timeout) (p50)** |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const row of rows) {
       console.log(
-        `| ${row.label} | ${row.calls} | ${us(row.rawP50)} | ${us(row.invokeP50)} | ${us(row.invokeP50 - row.rawP50)} | ${us(row.rawP99)} | ${us(row.invokeP99)} | ${us(row.rawMean)} | ${us(row.invokeMean)} | **${row.ratio.toFixed(2)}×** |`,
+        `| ${row.label} | ${row.calls} | ${us(row.rawP50)} | ${us(row.rawTimeoutP50)} | ${us(row.invokeP50)} | ${us(row.invokeP50 - row.rawP50)} | ${us(row.rawP99)} | ${us(row.invokeP99)} | ${us(row.rawMean)} | ${us(row.invokeMean)} | **${row.ratio.toFixed(2)}×** | **${row.ratioToBounded.toFixed(2)}×** |`,
       );
     }
   } finally {

@@ -4,12 +4,12 @@
  */
 import { InvokeError } from "./errors";
 import { sleepFor, withTimeout } from "./timeout";
-import { HeaderMode, withIdToken } from "./headers";
+import { HeaderMode, headersWithIdToken } from "./headers";
 import { GoogleTokenSource, IdTokenSource } from "./idTokens";
 import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
 import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "./retry";
 import { redact } from "./redact";
-import { MAX_REDIRECTS, isRedirectStatus, nextHop } from "./redirect";
+import { followRedirects, isRedirectStatus } from "./redirect";
 
 /** One attempt's outcome, for progress displays. Never contains the token. */
 export interface AttemptInfo {
@@ -71,7 +71,8 @@ export function defaultAudience(url: string | URL): string {
  * a stream body disables retries.
  *
  * Redirects are followed only within the URL's origin, the one the ID token is for;
- * a redirect elsewhere is returned unfollowed (see redirect.ts).
+ * a redirect elsewhere is returned unfollowed (see redirect.ts). Each attempt, hops
+ * included, is bounded by timeoutMs.
  *
  * @example
  * const res = await invoke("https://hello-abc-de.a.run.app/health/");
@@ -80,73 +81,73 @@ export function defaultAudience(url: string | URL): string {
  * await invoke(url, { headers: { authorization: `Bearer ${appToken}` } });
  */
 export async function invoke(url: string | URL, init: RequestInit = {}, options: InvokeOptions = {}): Promise<Response> {
-  const target = new URL(url);
-  const audience = options.audience ?? defaultAudience(target);
+  const { href, target } = parsedTarget(url);
+  const audience = options.audience ?? target.origin;
   const tokens = options.tokens ?? defaultTokenSource();
-  const bodyIsStream = isStream(init.body);
-  const policy = resolveRetryOptions(bodyIsStream ? { ...options.retry, maxAttempts: 1 } : options.retry);
+  const bodyIsStream = init.body != null && isStream(init.body);
+  const policy = bodyIsStream || options.retry ? resolveRetryOptions(bodyIsStream ? { ...options.retry, maxAttempts: 1 } : options.retry) : DEFAULT_POLICY;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const mode = options.headerMode ?? "auto";
   const doFetch = options.fetch ?? globalThis.fetch;
-  const sleep = options.sleep ?? sleepFor;
   // The retry deadline counts from the first token in hand: a slow first mint
   // (credential discovery can take seconds) must not eat the IAM propagation window.
   let started: number | undefined;
 
   // Bounded: nextDelayMs() ends the loop at maxAttempts (capped at 10 000) or the deadline.
   for (let attempt = 1; ; attempt++) {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     let token: string | undefined;
     let response: Response | undefined;
     let failure: string | undefined;
     try {
-      token = await withTimeout(tokens.getIdToken(audience), options.timeoutMs ?? 30_000);
+      // A token already in hand is read synchronously: no promise, no timer.
+      token = tokens.cachedIdToken?.(audience) ?? (await withTimeout(tokens.getIdToken(audience), timeoutMs));
       started ??= Date.now();
-      const headers = withIdToken(init.headers, token, options.headerMode ?? "auto");
-      response = await fetchWithinOrigin(doFetch, target, { ...init, headers, signal }, init.redirect, bodyIsStream, attempt);
+      // redirect: "manual", so that only same-origin redirects are followed (the token was minted for this origin).
+      const request: RequestInit = { ...init, headers: headersWithIdToken(init.headers, token, mode), signal, redirect: "manual" };
+      response = await doFetch(href, request);
+      if (init.redirect !== "manual" && isRedirectStatus(response.status)) {
+        response = await followRedirects(doFetch, response, { target, request, mode: init.redirect, bodyIsStream, attempt });
+      }
     } catch (error) {
       if (!isNetworkFailure(error) || init.signal?.aborted) throw error;
       failure = redact(describeNetworkError(error));
     }
 
+    const status = response?.status;
+    // The common case, a final answer nobody watches: nothing more to decide.
+    if (status !== undefined && status !== 401 && status !== 403 && !options.onAttempt && !isRetryableStatus(status, policy.retryForbidden)) return response!;
     const elapsedMs = Date.now() - (started ?? Date.now());
-    const retryable = response ? isRetryableStatus(response.status, policy.retryForbidden) : true;
+    const retryable = status === undefined || isRetryableStatus(status, policy.retryForbidden);
     const delay = retryable
       ? nextDelayMs({ attempt, elapsedMs, retryAfter: response ? retryAfterMs(response.headers.get("retry-after")) : undefined }, policy)
       : undefined;
-    options.onAttempt?.({ attempt, status: response?.status, elapsedMs, nextDelayMs: delay, error: failure });
+    options.onAttempt?.({ attempt, status, elapsedMs, nextDelayMs: delay, error: failure });
 
     if (delay === undefined) return finish({ response, failure, token, audience, target, attempt, elapsedMs, onRefusal: options.onRefusal });
     await response?.body?.cancel().catch(() => undefined); // free the socket before waiting
-    await sleep(delay);
+    await (options.sleep ?? sleepFor)(delay);
   }
 }
 
-/**
- * One attempt: the request, then any redirects that stay on the target's origin (the
- * token was minted for it), each re-sent with the same headers. A redirect to another
- * origin comes back as the response, unfollowed; see redirect.ts.
- */
-async function fetchWithinOrigin(doFetch: typeof fetch, target: URL, init: RequestInit, mode: RequestInit["redirect"], bodyIsStream: boolean, attempt: number): Promise<Response> {
-  let url = target;
-  let request: RequestInit = { ...init, redirect: "manual" };
-  for (let hops = 0; ; hops++) {
-    const response = await doFetch(url, request);
-    if (mode === "manual" || !isRedirectStatus(response.status)) return response;
-    const where = `${url.origin}${url.pathname}`;
-    if (mode === "error") {
-      await response.body?.cancel().catch(() => undefined);
-      throw new InvokeError(`${response.status} redirect from ${where} refused (redirect: "error")`, 'pass redirect: "follow" to follow same-origin redirects, or call the final URL', response.status, where, attempt);
-    }
-    const hop = nextHop(response, url, request, target.origin, bodyIsStream);
-    if (!hop) return response;
-    if (hops >= MAX_REDIRECTS) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new InvokeError(`more than ${MAX_REDIRECTS} redirects from ${where}`, "the service redirects in a loop: call the final URL, or fix the service's redirects", response.status, where, attempt);
-    }
-    await response.body?.cancel().catch(() => undefined); // free the socket before the next hop
-    url = hop.url;
-    request = hop.init;
+/** The retry policy when none is given, resolved once. */
+const DEFAULT_POLICY = resolveRetryOptions();
+
+/** Parsed targets of recent string URLs: a service called in a loop is parsed once. */
+const parsedTargets = new Map<string, URL>();
+const PARSED_TARGETS_KEPT = 64;
+
+/** The URL as fetch should get it (the string as given) and parsed, for its origin and redirects. */
+function parsedTarget(url: string | URL): { href: string; target: URL } {
+  if (typeof url !== "string") return { href: url.href, target: url };
+  let target = parsedTargets.get(url);
+  if (!target) {
+    target = new URL(url);
+    if (parsedTargets.size >= PARSED_TARGETS_KEPT) parsedTargets.clear();
+    parsedTargets.set(url, target);
   }
+  return { href: url, target };
 }
 
 interface Outcome {

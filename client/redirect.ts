@@ -10,6 +10,7 @@
  *   - 307/308: method and body kept (a stream body cannot be sent twice: not followed).
  * A redirect to another origin is handed back to the caller unfollowed.
  */
+import { InvokeError } from "./errors";
 
 /** Hops followed before giving up (fetch's own limit is 20; a service needs far fewer). */
 export const MAX_REDIRECTS = 10;
@@ -54,4 +55,45 @@ function withoutBodyHeaders(headersInit: RequestInit["headers"]): Headers {
   const headers = new Headers(headersInit);
   for (const name of BODY_HEADERS) headers.delete(name);
   return headers;
+}
+
+/** What {@link followRedirects} needs of the attempt. */
+export interface RedirectContext {
+  /** The URL first requested: its origin is the only one followed. */
+  target: URL;
+  /** The first request, as sent (with its token header and signal). */
+  request: RequestInit;
+  /** The caller's `redirect` option: "error" refuses every redirect ("manual" never gets here). */
+  mode: RequestInit["redirect"];
+  bodyIsStream: boolean;
+  /** For the InvokeError of a loop. */
+  attempt: number;
+}
+
+/**
+ * Follows `response` (a redirect) while it stays on the target's origin; returns the
+ * first answer that is not a followable redirect. Throws on redirect: "error" and
+ * after {@link MAX_REDIRECTS} hops.
+ */
+export async function followRedirects(doFetch: typeof fetch, response: Response, context: RedirectContext): Promise<Response> {
+  let url = context.target;
+  let request = context.request;
+  for (let hops = 0; isRedirectStatus(response.status); hops++) {
+    const where = `${url.origin}${url.pathname}`;
+    if (context.mode === "error") {
+      await response.body?.cancel().catch(() => undefined);
+      throw new InvokeError(`${response.status} redirect from ${where} refused (redirect: "error")`, 'pass redirect: "follow" to follow same-origin redirects, or call the final URL', response.status, where, context.attempt);
+    }
+    const hop = nextHop(response, url, request, context.target.origin, context.bodyIsStream);
+    if (!hop) return response;
+    if (hops >= MAX_REDIRECTS) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new InvokeError(`more than ${MAX_REDIRECTS} redirects from ${where}`, "the service redirects in a loop: call the final URL, or fix the service's redirects", response.status, where, context.attempt);
+    }
+    await response.body?.cancel().catch(() => undefined); // free the socket before the next hop
+    url = hop.url;
+    request = hop.init;
+    response = await doFetch(url.href, request);
+  }
+  return response;
 }

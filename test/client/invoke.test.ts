@@ -9,6 +9,7 @@ import type { GoogleAuth } from "google-auth-library";
 import { invoke } from "../../client/invoke";
 import { GoogleTokenSource, StaticTokenSource } from "../../client/idTokens";
 import { InvokeError, TokenError } from "../../client/errors";
+import { headersWithIdToken } from "../../client/headers";
 
 interface Seen {
   authorization?: string;
@@ -158,6 +159,21 @@ describe("GoogleTokenSource cache", () => {
     expect(mints).toHaveLength(2);
   });
 
+  test("cachedIdToken: nothing before the first mint, the token after it, nothing within 5 minutes of expiry; it never mints", async () => {
+    const fresh = countingAuth(3600);
+    const source = new GoogleTokenSource({ auth: fresh.auth });
+    expect(source.cachedIdToken("https://a.run.app")).toBeUndefined();
+    const token = await source.getIdToken("https://a.run.app");
+    expect(source.cachedIdToken("https://a.run.app")).toBe(token);
+    expect(source.cachedIdToken("https://b.run.app")).toBeUndefined();
+    expect(fresh.mints).toEqual(["https://a.run.app"]);
+
+    const expiring = countingAuth(120);
+    const soon = new GoogleTokenSource({ auth: expiring.auth });
+    await soon.getIdToken("https://a.run.app");
+    expect(soon.cachedIdToken("https://a.run.app")).toBeUndefined();
+  });
+
   test("a credential that cannot mint ID tokens gets a clear error", async () => {
     const auth = { getClient: async () => ({ getAccessToken: async () => ({ token: "ya29.x" }) }) } as unknown as GoogleAuth;
     await expect(new GoogleTokenSource({ auth }).getIdToken("https://a.run.app")).rejects.toThrow(TokenError);
@@ -177,4 +193,44 @@ test("a token source that hangs is bounded by the same per-attempt timeout", asy
   const hanging = { getIdToken: () => new Promise<string>(() => undefined) };
   await expect(invoke(`${server.url}/x`, {}, { tokens: hanging, timeoutMs: 100 })).rejects.toThrow(/timed out after 0.1s getting an ID token/);
   expect(server.seen).toHaveLength(0);
+});
+
+describe("the warm path", () => {
+  test("a token in hand (cachedIdToken) is used without calling getIdToken", async () => {
+    let minted = 0;
+    const source = {
+      cachedIdToken: () => "cached-token",
+      getIdToken: async () => {
+        minted++;
+        return "minted-token";
+      },
+    };
+    await invoke(`${server.url}/w`, {}, { tokens: source });
+    expect(minted).toBe(0);
+    expect(server.seen).toEqual([{ authorization: "Bearer cached-token" }]);
+  });
+
+  test("no token in hand: getIdToken is asked, bounded by the timeout", async () => {
+    const source = { cachedIdToken: () => undefined, getIdToken: async () => "minted-token" };
+    await invoke(`${server.url}/w`, {}, { tokens: source });
+    expect(server.seen).toEqual([{ authorization: "Bearer minted-token" }]);
+  });
+
+  test("calls without headers of their own share one frozen header object per token and mode", () => {
+    const first = headersWithIdToken(undefined, "t-1", "auto");
+    expect(first).toEqual({ authorization: "Bearer t-1" });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(headersWithIdToken(undefined, "t-1", "auto")).toBe(first);
+    expect(headersWithIdToken(undefined, "t-1", "x-serverless")).toEqual({ "x-serverless-authorization": "Bearer t-1" });
+    expect(headersWithIdToken(undefined, "t-2", "auto")).toEqual({ authorization: "Bearer t-2" });
+  });
+
+  test("calls with headers of their own get a new Headers with the token added", () => {
+    const headers = headersWithIdToken({ authorization: "Bearer app" }, "t-1", "auto") as Headers;
+    expect([...headers]).toEqual([
+      ["authorization", "Bearer app"],
+      ["x-serverless-authorization", "Bearer t-1"],
+    ]);
+    expect(headersWithIdToken({ authorization: "Bearer app" }, "t-1", "auto")).not.toBe(headers);
+  });
 });
