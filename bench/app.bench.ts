@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     for (const [metric, a, b, digits] of rows) {
       process.stdout.write(`| ${metric} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(a / b).toFixed(2)} |\n`);
     }
-    process.stdout.write("\nThe app writes one JSON access-log line per request to stdout (drained here, as on Cloud Run); the bare server writes none.\n");
+    process.stdout.write("\nBoth run with default settings: the app writes no per-request log line (REQUEST_LOGS=on adds one; Cloud Run logs every request itself), the bare server none; stdout is drained as on Cloud Run.\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

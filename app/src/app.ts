@@ -1,6 +1,11 @@
 /**
- * The HTTP service's request handling, on plain node:http: routes, JSON errors,
- * the body limit and one Cloud Logging access line per request.
+ * The HTTP service's request handling, on plain node:http: routes, JSON errors and
+ * the body limit. Per-request access lines only with REQUEST_LOGS=on (Cloud Run's
+ * own request log has the same facts); the lines the app writes either way (a client
+ * that went away, an unexpected error) carry the request's trace.
+ *
+ * The common request (a GET without a body on a known path) is answered without a
+ * promise, a URL parse or a header object built per request: this runs on every request.
  */
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { whoAmI } from "./identity";
@@ -26,6 +31,10 @@ export interface AppContext {
   projectId: () => string | undefined;
   /** True after SIGTERM: responses then close their connection. */
   shuttingDown: () => boolean;
+  /** One access line per request (REQUEST_LOGS=on). @default false */
+  requestLogs?: boolean;
+  /** Called once per request when its response is closed, sent or not (in-flight tracking). */
+  onClosed?: () => void;
 }
 
 /** The JSON body of `GET /health` and `GET /health/`. */
@@ -44,50 +53,84 @@ export interface ErrorBody {
   message: string;
 }
 
-type Route = (req: IncomingMessage, ctx: AppContext) => unknown;
+/** A route answers with its JSON body, already serialised. */
+type Route = (req: IncomingMessage) => string;
 
-const health: Route = (_req, ctx): Health => ({ status: "ok", service: ctx.service, revision: ctx.revision, version: ctx.version });
-const whoami: Route = (req) => whoAmI(req.headers);
+/** The route table for one server: /health's body never changes, so it is serialised once. */
+function routesFor(ctx: AppContext): Readonly<Record<string, Route>> {
+  const healthBody: Health = { status: "ok", service: ctx.service, revision: ctx.revision, version: ctx.version };
+  const healthJson = JSON.stringify(healthBody);
+  const health: Route = () => healthJson;
+  const whoami: Route = (req) => JSON.stringify(whoAmI(req.headers));
+  // Both spellings of each path: clients call /health/, and paths ending in "z"
+  // (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" also
+  // answers like /health (beyond the issue's routes): a smokePath or probe set to
+  // "/" then passes too. The stack's default smokePath is /health/.
+  return { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
+}
 
-// Both spellings of each path: clients call /health/, and paths ending in "z"
-// (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" also
-// answers like /health (beyond the issue's routes): a smokePath or probe set to
-// "/" then passes too. The stack's default smokePath is /health/.
-const ROUTES: Readonly<Record<string, Route>> = { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
+/** The response size, for the access line (headers are written in one go, so there is no Content-Length to read back). */
+const BODY_BYTES = Symbol("bodyBytes");
+type Response = ServerResponse & { [BODY_BYTES]?: number };
 
 /** Creates the request listener for `http.createServer`. */
 export function createRequestHandler(ctx: AppContext): RequestListener {
+  const routes = routesFor(ctx);
   return (req, res) => {
     const started = process.hrtime.bigint();
-    const trace = traceLogFields(req.headers, ctx.projectId());
-    res.once("finish", () => logAccess(ctx.log, req, res, started, trace));
-    res.once("close", () => {
-      if (!res.writableFinished) ctx.log("WARNING", "client went away before the response was sent", { ...trace, httpRequest: httpRequestFields(req, res, started) });
-    });
-    handle(req, res, ctx).catch((error: unknown) => {
-      // Only the error's name: a message could quote request data.
-      ctx.log("ERROR", "unhandled error while serving a request", { ...trace, errorName: (error as Error)?.name ?? typeof error });
-      if (!res.headersSent) sendError(res, ctx, 500, "internal", "internal error; see the service's logs");
-      else res.destroy();
-    });
+    res.on("close", () => onClose(ctx, req, res, started));
+    try {
+      const pending = handle(req, res, ctx, routes);
+      if (pending) pending.catch((error: unknown) => failed(ctx, req, res, error));
+    } catch (error) {
+      failed(ctx, req, res, error);
+    }
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, ctx: AppContext): Promise<void> {
-  const body = await readBodyWithinLimit(req, BODY_LIMIT_BYTES);
-  if (body === "aborted") return;
-  if (body === "too-large") {
-    // Close the connection rather than read the rest of an oversized body.
-    return sendError(res, ctx, 413, "payload_too_large", `request body is larger than ${BODY_LIMIT_BYTES} bytes; these routes take no body`, { Connection: "close" });
+/** The request is over: account for it, and log it when asked to (or when the client left before the answer). */
+function onClose(ctx: AppContext, req: IncomingMessage, res: Response, started: bigint): void {
+  ctx.onClosed?.();
+  if (!res.writableFinished) {
+    ctx.log("WARNING", "client went away before the response was sent", { ...traceLogFields(req.headers, ctx.projectId()), httpRequest: httpRequestFields(req, res, started) });
+  } else if (ctx.requestLogs) {
+    logAccess(ctx, req, res, started);
   }
-  const path = pathOf(req.url);
+}
+
+function failed(ctx: AppContext, req: IncomingMessage, res: Response, error: unknown): void {
+  // Only the error's name: a message could quote request data.
+  ctx.log("ERROR", "unhandled error while serving a request", { ...traceLogFields(req.headers, ctx.projectId()), errorName: (error as Error)?.name ?? typeof error });
+  if (!res.headersSent) sendError(res, ctx, 500, "internal", "internal error; see the service's logs");
+  else res.destroy();
+}
+
+/** Answers `req`; returns a promise only when a body has to be read first. */
+function handle(req: IncomingMessage, res: Response, ctx: AppContext, routes: Readonly<Record<string, Route>>): Promise<void> | void {
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body.
+  const length = req.headers["content-length"];
+  if (req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0")) return respond(req, res, ctx, routes);
+  return readBodyWithinLimit(req, BODY_LIMIT_BYTES).then((body) => {
+    if (body === "aborted") return;
+    if (body === "too-large") {
+      // Close the connection rather than read the rest of an oversized body.
+      return sendError(res, ctx, 413, "payload_too_large", `request body is larger than ${BODY_LIMIT_BYTES} bytes; these routes take no body`, "close");
+    }
+    respond(req, res, ctx, routes);
+  });
+}
+
+function respond(req: IncomingMessage, res: Response, ctx: AppContext, routes: Readonly<Record<string, Route>>): void {
+  const url = req.url ?? "/";
+  // A known path as sent needs no parsing; anything else is parsed (query, dot segments, escapes).
+  const path = Object.hasOwn(routes, url) ? url : pathOf(url);
   if (path === undefined) return sendError(res, ctx, 400, "bad_request", "the request target is not a valid URL path");
-  const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
-  if (!route) return sendError(res, ctx, 404, "not_found", `no route for ${path}; routes are ${Object.keys(ROUTES).join(", ")}`);
-  if (!ALLOWED_METHODS.includes(req.method ?? "")) {
-    return sendError(res, ctx, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use ${ALLOWED_METHODS.join(" or ")}`, { Allow: ALLOWED_METHODS.join(", ") });
+  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (!route) return sendError(res, ctx, 404, "not_found", `no route for ${path}; routes are ${Object.keys(routes).join(", ")}`);
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return sendError(res, ctx, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use ${ALLOWED_METHODS.join(" or ")}`, undefined, ALLOWED_METHODS.join(", "));
   }
-  sendJson(res, ctx, 200, route(req, ctx));
+  sendJson(res, ctx, 200, route(req));
 }
 
 /**
@@ -124,26 +167,21 @@ export function pathOf(url: string | undefined): string | undefined {
   }
 }
 
-function sendJson(res: ServerResponse, ctx: AppContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const json = JSON.stringify(body);
-  const allHeaders: Record<string, string | number> = {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(json),
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    // During shutdown, do not keep the connection for another request.
-    ...(ctx.shuttingDown() ? { Connection: "close" } : {}),
-    ...headers,
-  };
-  // setHeader (not writeHead's object) so the access log can read Content-Length back.
-  for (const [name, value] of Object.entries(allHeaders)) res.setHeader(name, value);
-  res.writeHead(status);
+function sendJson(res: Response, ctx: AppContext, status: number, json: string, connection?: "close", allow?: string): void {
+  const bytes = Buffer.byteLength(json);
+  res[BODY_BYTES] = bytes;
+  // One flat list straight into writeHead: no per-header setHeader calls.
+  const headers: (string | number)[] = ["Content-Type", "application/json; charset=utf-8", "Content-Length", bytes, "Cache-Control", "no-store", "X-Content-Type-Options", "nosniff"];
+  // During shutdown, do not keep the connection for another request.
+  if (connection === "close" || ctx.shuttingDown()) headers.push("Connection", "close");
+  if (allow !== undefined) headers.push("Allow", allow);
+  res.writeHead(status, headers);
   res.end(json); // node:http drops the body itself for HEAD.
 }
 
-function sendError(res: ServerResponse, ctx: AppContext, status: number, error: string, message: string, headers: Record<string, string> = {}): void {
+function sendError(res: Response, ctx: AppContext, status: number, error: string, message: string, connection?: "close", allow?: string): void {
   const body: ErrorBody = { error, message };
-  sendJson(res, ctx, status, body, headers);
+  sendJson(res, ctx, status, JSON.stringify(body), connection, allow);
 }
 
 /** The request URL for logs, with the values of credential-looking query parameters replaced. */
@@ -156,7 +194,7 @@ export function safeRequestUrl(url: string | undefined): string {
   return `${raw.slice(0, queryStart)}?${params.toString()}`;
 }
 
-function httpRequestFields(req: IncomingMessage, res: ServerResponse, started: bigint): Record<string, unknown> {
+function httpRequestFields(req: IncomingMessage, res: Response, started: bigint): Record<string, unknown> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     requestMethod: req.method,
@@ -164,7 +202,7 @@ function httpRequestFields(req: IncomingMessage, res: ServerResponse, started: b
     status: res.statusCode,
     // Cloud Logging's Duration format: decimal seconds with an "s" suffix.
     latency: `${seconds.toFixed(6)}s`,
-    responseSize: String(res.getHeader("content-length") ?? 0),
+    responseSize: String(res[BODY_BYTES] ?? 0),
     userAgent: headerValue(req.headers, "user-agent"),
     remoteIp: remoteIpOf(headerValue(req.headers, "x-forwarded-for"), req.socket.remoteAddress),
     protocol: `HTTP/${req.httpVersion}`,
@@ -182,10 +220,10 @@ export function remoteIpOf(forwardedFor: string | undefined, socketAddress: stri
   return last || socketAddress;
 }
 
-function logAccess(log: Logger, req: IncomingMessage, res: ServerResponse, started: bigint, trace: Record<string, unknown>): void {
+function logAccess(ctx: AppContext, req: IncomingMessage, res: Response, started: bigint): void {
   const severity: Severity = res.statusCode >= 500 ? "ERROR" : res.statusCode >= 400 ? "WARNING" : "INFO";
   const httpRequest = httpRequestFields(req, res, started);
-  log(severity, `${req.method} ${httpRequest.requestUrl} ${res.statusCode}`, { ...trace, httpRequest });
+  ctx.log(severity, `${req.method} ${httpRequest.requestUrl} ${res.statusCode}`, { ...traceLogFields(req.headers, ctx.projectId()), httpRequest });
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

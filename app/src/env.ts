@@ -30,6 +30,11 @@ export interface ServerSettings {
   host: string;
   /** How long SIGTERM waits for in-flight requests before forcing connections closed (Cloud Run kills at 10 s). */
   shutdownGraceMs: number;
+  /**
+   * One access line per request (REQUEST_LOGS=on). Off by default: Cloud Run's own
+   * request log already has method, path, status, latency and trace for every request.
+   */
+  requestLogs: boolean;
 }
 
 /** Default grace on SIGTERM: comfortably inside Cloud Run's 10 s. */
@@ -41,5 +46,16 @@ export function serverSettings(env: NodeJS.ProcessEnv = process.env): ServerSett
     port: intFromEnv(env, "PORT", 8080, 0, 65535, "set PORT to a TCP port (Cloud Run sets it; default 8080)"),
     host: env.HOST?.trim() || "0.0.0.0",
     shutdownGraceMs: intFromEnv(env, "SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 9500, "set SHUTDOWN_GRACE_MS to milliseconds below Cloud Run's 10 s SIGKILL deadline, or unset it for 8000"),
+    requestLogs: onOffFromEnv(env, "REQUEST_LOGS", false, "set REQUEST_LOGS=on to write one line per request (Cloud Run's request log already has them), or unset it"),
   };
+}
+
+/** An on/off environment variable, or `fallback` when unset or empty. */
+export function onOffFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: boolean, fix: string): boolean {
+  const raw = env[key];
+  const value = raw?.trim().toLowerCase();
+  if (raw === undefined || value === "") return fallback;
+  if (value === "on") return true;
+  if (value === "off") return false;
+  throw new ConfigError(`${key}=${JSON.stringify(raw)} is not on or off; ${fix}`);
 }

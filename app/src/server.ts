@@ -32,17 +32,24 @@ async function main(): Promise<void> {
     return;
   }
   const state: ServerState = { shuttingDown: false, inFlight: 0 };
-  const server = createServer(
-    createRequestHandler({
-      service: process.env.K_SERVICE ?? null,
-      revision: process.env.K_REVISION ?? null,
-      version: appVersion(),
-      log,
-      projectId: () => state.projectId,
-      shuttingDown: () => state.shuttingDown,
-    }),
-  );
-  trackInFlight(server, state);
+  const handle = createRequestHandler({
+    service: process.env.K_SERVICE ?? null,
+    revision: process.env.K_REVISION ?? null,
+    version: appVersion(),
+    log,
+    projectId: () => state.projectId,
+    shuttingDown: () => state.shuttingDown,
+    requestLogs: settings.requestLogs,
+    onClosed: () => {
+      state.inFlight -= 1;
+      // A connection that just served its last request may now be idle: let close() finish.
+      if (state.shuttingDown) server.closeIdleConnections();
+    },
+  });
+  const server = createServer((req, res) => {
+    state.inFlight += 1;
+    handle(req, res);
+  });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, log));
   process.once("SIGTERM", () => shutdown(server, state, settings.shutdownGraceMs, log, "SIGTERM"));
   process.once("SIGINT", () => shutdown(server, state, settings.shutdownGraceMs, log, "SIGINT"));
@@ -73,17 +80,6 @@ function listen(server: Server, settings: ServerSettings): Promise<void> {
   });
 }
 
-function trackInFlight(server: Server, state: ServerState): void {
-  server.on("request", (_req, res) => {
-    state.inFlight += 1;
-    res.once("close", () => {
-      state.inFlight -= 1;
-      // A connection that just served its last request may now be idle: let close() finish.
-      if (state.shuttingDown) server.closeIdleConnections();
-    });
-  });
-}
-
 /** Stops accepting, waits for in-flight requests (bounded by graceMs), then exits. */
 function shutdown(server: Server, state: ServerState, graceMs: number, log: Logger, signal: string): void {
   if (state.shuttingDown) return;
@@ -105,7 +101,9 @@ function shutdown(server: Server, state: ServerState, graceMs: number, log: Logg
 
 /** Answers malformed requests (bad header, oversized headers) with JSON too. Never logs the raw bytes: they may hold an Authorization header. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, log: Logger): void {
-  if (error.code === "ECONNRESET" || !socket.writable) {
+  // The peer reset or hung up mid-request (HPE_INVALID_EOF_STATE): nothing was malformed and
+  // nobody is left to answer. A request already dispatched gets its "client went away" line.
+  if (error.code === "ECONNRESET" || error.code === "HPE_INVALID_EOF_STATE" || !socket.writable) {
     socket.destroy();
     return;
   }

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 test("on Cloud Run without GOOGLE_CLOUD_PROJECT, the project id comes from the metadata server and goes into trace fields", async () => {
-  const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: metadataHost });
+  const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: metadataHost, REQUEST_LOGS: "on" });
   started.push(server);
   expect(await server.process.waitForLog((e) => e.message === "listening")).toMatchObject({ traceProject: "meta-project-42" });
   await send(server.url, { path: "/health/", headers: { "X-Cloud-Trace-Context": `${TRACE_ID}/1;o=1`, "User-Agent": "meta-1" } });
@@ -39,7 +39,7 @@ test("on Cloud Run without GOOGLE_CLOUD_PROJECT, the project id comes from the m
 });
 
 test("GOOGLE_CLOUD_PROJECT wins over the metadata server", async () => {
-  const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: metadataHost, GOOGLE_CLOUD_PROJECT: "from-env" });
+  const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: metadataHost, GOOGLE_CLOUD_PROJECT: "from-env", REQUEST_LOGS: "on" });
   started.push(server);
   expect(await server.process.waitForLog((e) => e.message === "listening")).toMatchObject({ traceProject: "from-env" });
 });
@@ -48,7 +48,7 @@ test("a server that does not answer Metadata-Flavor: Google is not trusted; the 
   const impostor = createServer((_req, res) => res.end("evil-project"));
   await new Promise<void>((resolve) => impostor.listen(0, "127.0.0.1", resolve));
   try {
-    const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: `127.0.0.1:${(impostor.address() as AddressInfo).port}` });
+    const server = await startServer({ K_SERVICE: "hello", GCE_METADATA_HOST: `127.0.0.1:${(impostor.address() as AddressInfo).port}`, REQUEST_LOGS: "on" });
     started.push(server);
     const listening = await server.process.waitForLog((e) => e.message === "listening");
     expect(listening).toMatchObject({ traceProject: null, traceProjectMissing: expect.stringContaining("Metadata-Flavor: Google") });

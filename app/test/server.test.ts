@@ -24,7 +24,7 @@ const secrets = [...secretPartsOf(strippedToken), ...secretPartsOf(signedToken),
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer({ K_SERVICE: "hello", K_REVISION: "hello-00001-abc", GOOGLE_CLOUD_PROJECT: "demo-project" });
+  server = await startServer({ K_SERVICE: "hello", K_REVISION: "hello-00001-abc", GOOGLE_CLOUD_PROJECT: "demo-project", REQUEST_LOGS: "on" });
 });
 
 afterAll(async () => {
@@ -243,6 +243,31 @@ describe("structured logs", () => {
     await accessLogFor("final-token-check");
     for (const secret of secrets) expect(server.process.output).not.toContain(secret);
     expect(server.process.output).not.toMatch(/bearer/i);
+  });
+});
+
+describe("request logs are off by default (Cloud Run's own request log has the same facts)", () => {
+  let quiet: RunningServer;
+  beforeAll(async () => {
+    quiet = await startServer({ GOOGLE_CLOUD_PROJECT: "demo-project" });
+  });
+  afterAll(async () => {
+    await quiet?.process.stop();
+  });
+
+  test("no access line for 200, 404 or 405; a line the app does write (a client that went away) keeps the trace", async () => {
+    await send(quiet.url, { path: "/health/", headers: { "User-Agent": "quiet-1" } });
+    await send(quiet.url, { path: "/nope", headers: { "User-Agent": "quiet-2" } });
+    await send(quiet.url, { method: "DELETE", path: "/health", headers: { "User-Agent": "quiet-3" } });
+    // Half a body, then hang up: the app logs that one itself. Lines come out in order,
+    // so once it is there, any access line for the requests above would be too.
+    const socket = connect(quiet.port, "127.0.0.1");
+    socket.write(`POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nX-Cloud-Trace-Context: ${TRACE_ID}/1;o=1\r\n\r\n12345`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50)).then(() => socket.destroy());
+    const wentAway = await quiet.process.waitForLog((e) => e.message === "client went away before the response was sent");
+    expect(wentAway).toMatchObject({ severity: "WARNING", "logging.googleapis.com/trace": `projects/demo-project/traces/${TRACE_ID}`, httpRequest: { requestMethod: "POST", requestUrl: "/health" } });
+    expect(quiet.process.entries.filter((e) => e.httpRequest !== undefined)).toEqual([wentAway]);
+    expect(quiet.process.entries.map((e) => e.message)).toEqual(["listening", "client went away before the response was sent"]);
   });
 });
 

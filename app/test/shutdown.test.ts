@@ -61,7 +61,8 @@ function connectionRefused(port: number): Promise<boolean> {
 }
 
 test("a request in flight at SIGTERM completes, new connections are refused, and the process exits 0", async () => {
-  const server = await start();
+  // Request logs on, so the in-flight request's own line shows it was answered before the exit.
+  const server = await start({ REQUEST_LOGS: "on" });
   const { req, response } = await startInFlightRequest(server.port);
 
   server.process.child.kill("SIGTERM");

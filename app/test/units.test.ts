@@ -114,6 +114,21 @@ describe("environment values", () => {
     expect(() => serverSettings({ SHUTDOWN_GRACE_MS: "10000" })).toThrow(/SHUTDOWN_GRACE_MS="10000" .*below Cloud Run's 10 s/);
     expect(intFromEnv({ X: " 7 " }, "X", 1, 0, 9, "fix")).toBe(7);
   });
+
+  test.each([
+    [undefined, false],
+    ["", false],
+    ["off", false],
+    ["OFF", false],
+    ["on", true],
+    [" On ", true],
+  ])("REQUEST_LOGS=%j → request logs %s", (value, expected) => {
+    expect(serverSettings(value === undefined ? {} : { REQUEST_LOGS: value }).requestLogs).toBe(expected);
+  });
+
+  test.each(["yes", "1", "true"])("REQUEST_LOGS=%j is refused with the fix", (value) => {
+    expect(() => serverSettings({ REQUEST_LOGS: value })).toThrow(`REQUEST_LOGS=${JSON.stringify(value)} is not on or off; set REQUEST_LOGS=on to write one line per request (Cloud Run's request log already has them), or unset it`);
+  });
 });
 
 describe("secrets stay out of logs", () => {
