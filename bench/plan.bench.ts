@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/plan.bench.ts`: how the offline plan's time grows with the stack,
  * 1 → 50 workloads and 1 → 1,000 principals, as a ratio to the 1-workload /
- * 1-principal baseline measured in the same run (issue 5).
+ * 1-principal baseline measured in the same run (docs/plan.md, "Speed").
  *
  * Measured per case, in this process (no process start-up, no module loading: one
  * warm-up run pays that first): the evaluation of the real program under Pulumi's

@@ -1,7 +1,9 @@
 /**
  * Artifact Registry repository + image build/push, deployed by digest.
- * Steps 1 of the manual path (DESIGN.md): build for linux/amd64, push to
- * Artifact Registry — with no `gcloud auth configure-docker` on the machine.
+ * Step 1 of the manual path (docs/stack.md, "the five manual steps"): build for
+ * linux/amd64, push to Artifact Registry with an access token
+ * (https://cloud.google.com/artifact-registry/docs/docker/authentication) —
+ * with no `gcloud auth configure-docker` on the machine.
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as gcp from "@pulumi/gcp";

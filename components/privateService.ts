@@ -1,7 +1,7 @@
 /**
  * A private Cloud Run service: dedicated runtime identity, digest-pinned
  * image, authentication required, and exactly the listed invokers.
- * Steps 2 and 3 of the manual path (DESIGN.md).
+ * Steps 2 and 3 of the manual path (docs/stack.md, "the five manual steps").
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,7 +1,7 @@
 /**
  * Local stand-ins for Google's Cloud Run front end, the metadata server, the
- * OAuth2 / IAM Credentials endpoints and the Cloud Run jobs API (issue 4), so
- * the caller-side client is tested for real on 127.0.0.1.
+ * OAuth2 / IAM Credentials endpoints and the Cloud Run jobs API (docs/emulator.md),
+ * so the caller-side client is tested for real on 127.0.0.1.
  */
 export type { RunningServer } from "./types";
 export { TokenIssuer, uniqueIdFor } from "./tokenIssuer";

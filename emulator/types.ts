@@ -1,5 +1,5 @@
 /**
- * Shared shapes of the emulator's servers (issue 4). Every server is a real
+ * Shared shapes of the emulator's servers (docs/emulator.md). Every server is a real
  * node:http server bound to 127.0.0.1 (port 0 = an ephemeral port by default).
  */
 

@@ -11,7 +11,7 @@ export interface PlanJsonResource {
   inputs: Record<string, unknown>;
 }
 
-/** The `--json` document, exactly as issue 5 specifies it. */
+/** The `--json` document, exactly as docs/plan.md describes it. */
 export interface PlanJsonDocument {
   stack: string;
   resources: PlanJsonResource[];

@@ -1,7 +1,7 @@
 /**
  * Mandatory: IAM invoker checks stay on. `invokerIamDisabled: true` lets anyone
  * who can reach the URL call the service, the same as `allUsers`
- * (DESIGN.md, "Public means…").
+ * (https://cloud.google.com/run/docs/authenticating/public#invoker_check).
  */
 import { isPlainObject, isUnknown, readPath, show, TYPES } from "../../contract";
 import { unverifiedReporter } from "./inputs";

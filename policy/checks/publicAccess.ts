@@ -1,6 +1,7 @@
 /**
  * Mandatory: no Cloud Run IAM resource may name `allUsers` or
- * `allAuthenticatedUsers` (DESIGN.md, "Public means…"), whatever the role.
+ * `allAuthenticatedUsers`, whatever the role: either makes the service public
+ * (https://cloud.google.com/run/docs/authenticating/public, docs/policy.md).
  */
 import { formatPath, IAM_BINDING_TYPES, IAM_MEMBER_TYPES, IAM_POLICY_TYPES, isPlainObject, isUnknown, show, type PathStep } from "../../contract";
 import { unverifiedReporter } from "./inputs";

@@ -11,7 +11,7 @@ describe("--json document", () => {
     enforcementLevel: "mandatory",
   };
 
-  it("has exactly the keys of issue 5, every resource, and secrets shown as [secret]", () => {
+  it("has exactly the keys docs/plan.md documents, every resource, and secrets shown as [secret]", () => {
     const evaluation = fixtureEvaluation({ password: "ya29.never-printed" });
     const document = planDocument(evaluation, [violation]);
     expect(Object.keys(document)).toEqual(["stack", "resources", "violations"]);
