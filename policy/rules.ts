@@ -24,21 +24,15 @@ export type {
   Violation,
 } from "./checks/types";
 export { UNKNOWN } from "./checks/types";
-export { isPublicMember } from "./checks/publicAccess";
-export { isDefaultComputeAccount } from "./checks/runtimeIdentity";
-export { isDigestPinned } from "./checks/imageDigest";
-export { isProductionStack } from "./checks/deletionProtection";
-export { parseArtifactImage } from "./checks/cleanupPolicies";
+// Each rule, with the helpers its tests read, from the module that defines it.
+export { isPublicMember, noPublicCloudRun } from "./checks/publicAccess";
+export { noInvokerIamDisabled } from "./checks/invokerIam";
+export { customAudiencesNamed } from "./checks/customAudiences";
+export { dedicatedRuntimeServiceAccount, isDefaultComputeAccount } from "./checks/runtimeIdentity";
+export { imagesPinnedByDigest, isDigestPinned } from "./checks/imageDigest";
+export { deletionProtectionOnProduction, isProductionStack } from "./checks/deletionProtection";
+export { cleanupKeepsDeployedDigest, parseArtifactImage } from "./checks/cleanupPolicies";
 export { toResourceUnderTest } from "./checks/evaluate";
-export {
-  noPublicCloudRun,
-  noInvokerIamDisabled,
-  customAudiencesNamed,
-  dedicatedRuntimeServiceAccount,
-  imagesPinnedByDigest,
-  deletionProtectionOnProduction,
-  cleanupKeepsDeployedDigest,
-};
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
 export const rules: PolicyRule[] = [
