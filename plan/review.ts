@@ -1,0 +1,140 @@
+/**
+ * The pull-request review of the stacks, for the pull-request workflow's job summary:
+ * for each stack, the base branch's config diffed against the head's (informational)
+ * and the head's own plan (the gate: its exit code fails the job).
+ *
+ *   node --import tsx plan/review.ts --base-ref main --stack dev --stack prod --summary "$GITHUB_STEP_SUMMARY"
+ *
+ * Every plan runs in this process (runPlan, as `npm run plan` does), so the whole review
+ * is tested in-process with its collaborators injected (test/plan/review.test.ts).
+ */
+import { execFile } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { argumentError, EXIT, runMain, UsageError } from "../runner/cli";
+
+/** What one plan run printed (stdout and stderr in the order written) and its exit code. */
+export interface PlanRun {
+  code: number;
+  output: string;
+}
+
+/** The review's collaborators; the CLI passes the real ones, tests fakes. */
+export interface ReviewDeps {
+  /** Whether the head has this stack file (`Pulumi.<stack>.yaml` in the working tree). */
+  headHas(file: string): boolean;
+  /** The file's text on the base branch, or undefined when the base branch has no such file. */
+  readBase(file: string): Promise<string | undefined>;
+  /** Runs the plan with these arguments (as after `npm run plan --`). */
+  plan(argv: string[]): Promise<PlanRun>;
+}
+
+/** The review: Markdown for the job summary, what to print in the log, and the exit code. */
+export interface Review {
+  summary: string;
+  log: string;
+  code: number;
+}
+
+/**
+ * Reviews each stack: "### Offline plan" heading, the base → head diff (or "New stack"),
+ * the head's plan folded in a <details>. The exit code is the last failing head plan's
+ * (1: a mandatory policy failed, 2: invalid config); a failing diff never fails the review.
+ */
+export async function reviewStacks(options: { baseRef: string; stacks: string[]; workDir: string }, deps: ReviewDeps): Promise<Review> {
+  const summary: string[] = [];
+  const log: string[] = [];
+  let code: number = EXIT.ok;
+  for (const stack of options.stacks) {
+    const headFile = `Pulumi.${stack}.yaml`;
+    if (!deps.headHas(headFile)) continue;
+    summary.push(`### Offline plan: \`${stack}\` (\`${options.baseRef}\` → this PR)`);
+    summary.push(...(await baseDiff(headFile, options, deps)));
+    const head = await deps.plan(["--stack", stack]);
+    summary.push(`<details><summary>Full plan of ${stack} (exit ${head.code})</summary>`, "", "```", ...fenced(head.output), "```", "</details>");
+    if (head.code !== EXIT.ok) {
+      log.push(head.output);
+      code = head.code;
+    }
+  }
+  return { summary: joinLines(summary), log: log.join(""), code };
+}
+
+/**
+ * Informational: what this PR changes, before = the base branch, after = the head. The
+ * base file keeps its name (`Pulumi.<stack>.yaml`): the loader takes the stack name from it.
+ */
+async function baseDiff(headFile: string, options: { baseRef: string; workDir: string }, deps: ReviewDeps): Promise<string[]> {
+  const base = await deps.readBase(headFile);
+  if (base === undefined) return [`New stack: no ${headFile} on ${options.baseRef}.`];
+  const baseFile = join(options.workDir, headFile);
+  writeFileSync(baseFile, base);
+  const diff = await deps.plan(["--config", baseFile, "--diff", headFile]);
+  return ["```", ...fenced(diff.output), "```"];
+}
+
+/** The output's lines, without the trailing newline (the fence closes on its own line). */
+function fenced(output: string): string[] {
+  return output === "" ? [] : [output.replace(/\n$/, "")];
+}
+
+function joinLines(lines: string[]): string {
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+/** The real collaborators: the working tree, `git show origin/<base>:<file>`, and runPlan in this process. */
+export function reviewDeps(baseRef: string): ReviewDeps {
+  return {
+    headHas: (file) => existsSync(file),
+    readBase: (file) =>
+      new Promise((resolve) => execFile("git", ["show", `origin/${baseRef}:${file}`], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout))),
+    plan: async (argv) => {
+      const [{ runPlan }, { loadStackConfig }] = await Promise.all([import("./run"), import("../config/stackFile")]);
+      let output = "";
+      const write = (text: string) => {
+        output += text;
+      };
+      const code = await runPlan([...argv, "--no-rehearsal"], {
+        loadStackConfig: (target) => loadStackConfig(target),
+        evaluateStack: async (input) => (await import("../offline/evaluate")).evaluateStack(input),
+        evaluatePolicies: async (resources, opts) => (await import("../policy/rules")).evaluatePolicies(resources, opts),
+        rehearse: async () => ({ ok: true, lines: [] }),
+      }, { stdout: write, stderr: write });
+      return { code, output };
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { baseRef, stacks, summaryFile } = parseReviewArgs(argv);
+  const workDir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), "plan-review-"));
+  try {
+    const review = await reviewStacks({ baseRef, stacks, workDir }, reviewDeps(baseRef));
+    appendFileSync(summaryFile, review.summary);
+    // A failing plan is also shown in the log, not only in the summary.
+    process.stdout.write(review.log);
+    return review.code;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** `--base-ref REF --stack NAME… --summary FILE`, all required. */
+export function parseReviewArgs(argv: string[]): { baseRef: string; stacks: string[]; summaryFile: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: { "base-ref": { type: "string" }, stack: { type: "string", multiple: true }, summary: { type: "string" } } }));
+  } catch (error) {
+    throw argumentError(error, "node --import tsx plan/review.ts -- --base-ref main", "plan/review.ts");
+  }
+  const baseRef = values["base-ref"];
+  // git gets it as one argument after "origin/" (no shell, never an option): any branch name is safe.
+  if (!baseRef) throw new UsageError("--base-ref is required", "pass the pull request's base branch, e.g. --base-ref main");
+  if (!values.stack?.length) throw new UsageError("no --stack given", "pass each stack to review, e.g. --stack dev --stack prod");
+  if (!values.summary) throw new UsageError("--summary FILE is required", 'pass the job summary file, e.g. --summary "$GITHUB_STEP_SUMMARY"');
+  return { baseRef, stacks: values.stack, summaryFile: values.summary };
+}
+
+if (require.main === module) runMain("review", main);
