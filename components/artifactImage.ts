@@ -6,7 +6,8 @@
  * with no `gcloud auth configure-docker` on the machine.
  */
 import * as dockerBuild from "@pulumi/docker-build";
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import * as organizations from "@pulumi/gcp/organizations";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../contract";
 
@@ -51,7 +52,7 @@ export interface ArtifactRepositoryArgs {
 
 /** One DOCKER repository with safe cleanup policies. */
 export class ArtifactRepository extends pulumi.ComponentResource {
-  readonly repository: gcp.artifactregistry.Repository;
+  readonly repository: artifactregistry.Repository;
   /** Registry host to log in to: `<region>-docker.pkg.dev`. */
   readonly registryHost: string;
   /** `<region>-docker.pkg.dev/<project>/<repository>`: prefix of every image name. */
@@ -61,7 +62,7 @@ export class ArtifactRepository extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.artifactRepository, name, {}, opts);
     const self = { parent: this };
     this.registryHost = `${args.region}-docker.pkg.dev`;
-    this.repository = new gcp.artifactregistry.Repository(
+    this.repository = new artifactregistry.Repository(
       `${name}-repo`,
       {
         project: args.project,
@@ -119,7 +120,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
     const repository = pulumi.interpolate`${args.repository.imagePrefix}/${args.imageName}`;
     // The provider's own OAuth access token, kept in memory and marked secret:
     // no `gcloud auth configure-docker`, nothing written to ~/.docker/config.json.
-    const accessToken = pulumi.secret(gcp.organizations.getClientConfigOutput(self).accessToken);
+    const accessToken = pulumi.secret(organizations.getClientConfigOutput(self).accessToken);
     // BuildKit's layer cache, kept in the registry beside the image: a CI
     // runner starts empty, so without it every deploy rebuilds every layer.
     const cache = pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`;

@@ -2,7 +2,7 @@
  * Invoker IAM for a Cloud Run service or job: one code path for both kinds
  * (as Cloud Foundation Fabric's cloud-run-v2 does). Step 3 of the manual path.
  */
-import * as gcp from "@pulumi/gcp";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, type InvokerMode } from "../contract";
 import { parsePrincipal } from "./principals";
@@ -22,7 +22,7 @@ export interface InvokerAccessArgs {
   /** Which IAM resources to use. */
   kind: "service" | "job";
   /** The workload the role is granted on; IAM is replaced with it. */
-  workload: gcp.cloudrunv2.Service | gcp.cloudrunv2.Job;
+  workload: cloudrunv2.Service | cloudrunv2.Job;
   /** Effective members (groups already expanded). Never public: checked again here. */
   members: readonly string[];
   /**
@@ -86,13 +86,13 @@ export class InvokerAccess extends pulumi.ComponentResource {
     this.registerOutputs({ workload: args.workload.urn, grants: this.resources.map((grant) => grant.urn) });
   }
 
-  private binding(name: string, kind: "service" | "job", args: gcp.cloudrunv2.ServiceIamBindingArgs, opts: pulumi.CustomResourceOptions) {
+  private binding(name: string, kind: "service" | "job", args: cloudrunv2.ServiceIamBindingArgs, opts: pulumi.CustomResourceOptions) {
     return kind === "service"
-      ? new gcp.cloudrunv2.ServiceIamBinding(`${name}-binding`, args, opts)
-      : new gcp.cloudrunv2.JobIamBinding(`${name}-binding`, args, opts);
+      ? new cloudrunv2.ServiceIamBinding(`${name}-binding`, args, opts)
+      : new cloudrunv2.JobIamBinding(`${name}-binding`, args, opts);
   }
 
-  private member(name: string, kind: "service" | "job", args: gcp.cloudrunv2.ServiceIamMemberArgs, opts: pulumi.CustomResourceOptions) {
-    return kind === "service" ? new gcp.cloudrunv2.ServiceIamMember(name, args, opts) : new gcp.cloudrunv2.JobIamMember(name, args, opts);
+  private member(name: string, kind: "service" | "job", args: cloudrunv2.ServiceIamMemberArgs, opts: pulumi.CustomResourceOptions) {
+    return kind === "service" ? new cloudrunv2.ServiceIamMember(name, args, opts) : new cloudrunv2.JobIamMember(name, args, opts);
   }
 }

@@ -3,7 +3,8 @@
  * and exactly the listed principals may run it. Jobs have no URL: an invoker
  * starts an execution through the Cloud Run Admin API.
  */
-import * as gcp from "@pulumi/gcp";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, type JobOutputs } from "../contract";
 import { InvokerAccess } from "./invokerAccess";
@@ -49,8 +50,8 @@ export interface PrivateJobArgs extends PrivateWorkloadArgs {
 
 /** Runtime service account + cloudrunv2.Job + invoker IAM. */
 export class PrivateJob extends pulumi.ComponentResource {
-  readonly serviceAccount: gcp.serviceaccount.Account;
-  readonly job: gcp.cloudrunv2.Job;
+  readonly serviceAccount: serviceaccount.Account;
+  readonly job: cloudrunv2.Job;
   readonly invokerAccess: InvokerAccess;
   /** The stack outputs of this job (StackOutputs.jobs[name]). */
   readonly outputs: pulumi.Output<JobOutputs>;
@@ -60,7 +61,7 @@ export class PrivateJob extends pulumi.ComponentResource {
     const self = { parent: this };
 
     this.serviceAccount = runtimeServiceAccount("job", name, args, this);
-    this.job = new gcp.cloudrunv2.Job(
+    this.job = new cloudrunv2.Job(
       `${name}-job`,
       {
         project: args.project,

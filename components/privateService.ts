@@ -3,7 +3,8 @@
  * image, authentication required, and exactly the listed invokers.
  * Steps 2 and 3 of the manual path (docs/stack.md, "the five manual steps").
  */
-import * as gcp from "@pulumi/gcp";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, SERVICE_INGRESS, type Ingress, type ServiceOutputs } from "../contract";
 import { audienceProblem } from "./audiences";
@@ -45,8 +46,8 @@ export interface PrivateServiceArgs extends PrivateWorkloadArgs {
 
 /** Runtime service account + cloudrunv2.Service + invoker IAM. */
 export class PrivateService extends pulumi.ComponentResource {
-  readonly serviceAccount: gcp.serviceaccount.Account;
-  readonly service: gcp.cloudrunv2.Service;
+  readonly serviceAccount: serviceaccount.Account;
+  readonly service: cloudrunv2.Service;
   readonly invokerAccess: InvokerAccess;
   /** The stack outputs of this service (StackOutputs.services[name]). */
   readonly outputs: pulumi.Output<ServiceOutputs>;
@@ -65,7 +66,7 @@ export class PrivateService extends pulumi.ComponentResource {
 
     this.serviceAccount = runtimeServiceAccount("service", name, args, this);
     const probe = { httpGet: { path: smokePath, port } };
-    this.service = new gcp.cloudrunv2.Service(
+    this.service = new cloudrunv2.Service(
       `${name}-service`,
       {
         project: args.project,

@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as projects from "@pulumi/gcp/projects";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../contract";
 
@@ -23,14 +23,14 @@ export interface ProjectApisArgs {
 /** Enables the APIs the stack needs, and leaves them enabled on destroy. */
 export class ProjectApis extends pulumi.ComponentResource {
   /** One `projects.Service` per API; other resources depend on these. */
-  readonly services: gcp.projects.Service[];
+  readonly services: projects.Service[];
 
   constructor(name: string, args: ProjectApisArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.projectApis, name, {}, opts);
     const self = { parent: this };
     this.services = (args.apis ?? REQUIRED_APIS).map(
       (api) =>
-        new gcp.projects.Service(
+        new projects.Service(
           `${name}-${api.split(".")[0]}`,
           {
             project: args.project,

@@ -3,7 +3,7 @@
  * their runtime identity. Kept in one place so the two cannot drift apart on
  * a security choice.
  */
-import * as gcp from "@pulumi/gcp";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type * as pulumi from "@pulumi/pulumi";
 import type { InvokerMode } from "../contract";
 import { runtimeAccountId } from "./naming";
@@ -53,8 +53,8 @@ export function runtimeServiceAccount(
   name: string,
   args: PrivateWorkloadArgs,
   parent: pulumi.Resource,
-): gcp.serviceaccount.Account {
-  return new gcp.serviceaccount.Account(
+): serviceaccount.Account {
+  return new serviceaccount.Account(
     `${name}-sa`,
     { project: args.project, accountId: runtimeAccountId(kind, name), displayName: `Cloud Run ${kind} ${name} (runtime)` },
     { parent, dependsOn: args.dependsOn },

@@ -4,7 +4,11 @@
  * narrowest resource that works, impersonable only by that environment's jobs
  * (no key exists).
  */
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import * as kms from "@pulumi/gcp/kms";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_ROLES, REGISTRY_ADMIN, REGISTRY_WRITER, RESOURCE_ROLES, type RoleGrant } from "../roles";
 import { slug } from "./slug";
@@ -27,7 +31,7 @@ export interface DeployServiceAccountArgs {
 
 /** The deploy service account and all of its grants. */
 export class DeployServiceAccount extends pulumi.ComponentResource {
-  readonly account: gcp.serviceaccount.Account;
+  readonly account: serviceaccount.Account;
   readonly email: pulumi.Output<string>;
   /** `serviceAccount:<email>`, for grants made elsewhere. */
   readonly member: pulumi.Output<string>;
@@ -38,7 +42,7 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
     super("private-cloud-run-bootstrap:index:DeployServiceAccount", name, {}, opts);
     const self = { parent: this };
 
-    this.account = new gcp.serviceaccount.Account(`${name}-sa`, {
+    this.account = new serviceaccount.Account(`${name}-sa`, {
       project: args.project,
       accountId: args.accountId,
       displayName: "Pulumi deploy (GitHub Actions)",
@@ -52,10 +56,10 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
     // project policy/binding (that would strip everyone else's grants).
     const projectRoles = args.artifactRepository ? PROJECT_ROLES : [...PROJECT_ROLES, REGISTRY_ADMIN];
     for (const grant of projectRoles) {
-      new gcp.projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
+      new projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
     }
     if (args.artifactRepository) {
-      new gcp.artifactregistry.RepositoryIamMember(`${name}-registry-writer`, {
+      new artifactregistry.RepositoryIamMember(`${name}-registry-writer`, {
         project: args.project,
         location: args.region,
         repository: args.artifactRepository,
@@ -65,21 +69,21 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
     }
 
     // State: these two objects only.
-    new gcp.storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectAdmin", member }, self);
-    new gcp.kms.CryptoKeyIAMMember(`${name}-state-key`, {
+    new storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectAdmin", member }, self);
+    new kms.CryptoKeyIAMMember(`${name}-state-key`, {
       cryptoKeyId: args.cryptoKeyId,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member,
     }, self);
 
     // Who may become this account: jobs of the one GitHub environment, never the whole repository.
-    new gcp.serviceaccount.IAMMember(`${name}-github`, {
+    new serviceaccount.IAMMember(`${name}-github`, {
       serviceAccountId: this.account.name,
       role: "roles/iam.workloadIdentityUser",
       member: args.environmentPrincipal,
     }, self);
     // The smoke test mints ID tokens as this account via generateIdToken on itself.
-    new gcp.serviceaccount.IAMMember(`${name}-self-id-tokens`, {
+    new serviceaccount.IAMMember(`${name}-self-id-tokens`, {
       serviceAccountId: this.account.name,
       role: "roles/iam.serviceAccountOpenIdTokenCreator",
       member,

@@ -6,7 +6,7 @@
  * service account is then bound to exact GitHub subjects (`sub` claims), never
  * to the whole repository.
  */
-import * as gcp from "@pulumi/gcp";
+import * as iam from "@pulumi/gcp/iam";
 import * as pulumi from "@pulumi/pulumi";
 
 /** GitHub's OIDC issuer. */
@@ -70,8 +70,8 @@ export function subjectPrincipal(poolName: string, subject: string): string {
 
 /** Pool + GitHub provider restricted to one repository. */
 export class GithubWorkloadIdentity extends pulumi.ComponentResource {
-  readonly pool: gcp.iam.WorkloadIdentityPool;
-  readonly provider: gcp.iam.WorkloadIdentityPoolProvider;
+  readonly pool: iam.WorkloadIdentityPool;
+  readonly provider: iam.WorkloadIdentityPoolProvider;
   /** Full provider name for google-github-actions/auth `workload_identity_provider`. */
   readonly providerName: pulumi.Output<string>;
 
@@ -79,7 +79,7 @@ export class GithubWorkloadIdentity extends pulumi.ComponentResource {
     super("private-cloud-run-bootstrap:index:GithubWorkloadIdentity", name, {}, opts);
     const self = { parent: this };
 
-    this.pool = new gcp.iam.WorkloadIdentityPool(`${name}-pool`, {
+    this.pool = new iam.WorkloadIdentityPool(`${name}-pool`, {
       project: args.project,
       workloadIdentityPoolId: args.poolId,
       displayName: "GitHub Actions",
@@ -87,7 +87,7 @@ export class GithubWorkloadIdentity extends pulumi.ComponentResource {
       disabled: false,
     }, self);
 
-    this.provider = new gcp.iam.WorkloadIdentityPoolProvider(`${name}-provider`, {
+    this.provider = new iam.WorkloadIdentityPoolProvider(`${name}-provider`, {
       project: args.project,
       workloadIdentityPoolId: this.pool.workloadIdentityPoolId,
       workloadIdentityPoolProviderId: args.providerId,

@@ -5,7 +5,11 @@
  * change nothing, so running a pull request's code as it cannot change the
  * cloud either.
  */
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import * as kms from "@pulumi/gcp/kms";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, PREVIEW_RESOURCE_ROLES, type RoleGrant } from "../roles";
 import { slug } from "./slug";
@@ -28,7 +32,7 @@ export interface PreviewServiceAccountArgs {
 
 /** The read-only preview account and its grants. */
 export class PreviewServiceAccount extends pulumi.ComponentResource {
-  readonly account: gcp.serviceaccount.Account;
+  readonly account: serviceaccount.Account;
   readonly email: pulumi.Output<string>;
   /** Every role granted, for the stack outputs and docs. */
   readonly grants: RoleGrant[];
@@ -37,7 +41,7 @@ export class PreviewServiceAccount extends pulumi.ComponentResource {
     super("private-cloud-run-bootstrap:index:PreviewServiceAccount", name, {}, opts);
     const self = { parent: this };
 
-    this.account = new gcp.serviceaccount.Account(`${name}-sa`, {
+    this.account = new serviceaccount.Account(`${name}-sa`, {
       project: args.project,
       accountId: args.accountId,
       displayName: "Pulumi preview (GitHub Actions, read-only)",
@@ -47,10 +51,10 @@ export class PreviewServiceAccount extends pulumi.ComponentResource {
     const member = pulumi.interpolate`serviceAccount:${this.account.email}`;
 
     for (const grant of PREVIEW_PROJECT_ROLES) {
-      new gcp.projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
+      new projects.IAMMember(`${name}-${slug(grant.role)}`, { project: args.project, role: grant.role, member }, self);
     }
     if (args.artifactRepository) {
-      new gcp.artifactregistry.RepositoryIamMember(`${name}-registry-reader`, {
+      new artifactregistry.RepositoryIamMember(`${name}-registry-reader`, {
         project: args.project,
         location: args.region,
         repository: args.artifactRepository,
@@ -59,14 +63,14 @@ export class PreviewServiceAccount extends pulumi.ComponentResource {
       }, self);
     } else {
       // No repository to name yet: read-only on the project's repositories.
-      new gcp.projects.IAMMember(`${name}-registry-reader`, { project: args.project, role: PREVIEW_REGISTRY_READER.role, member }, self);
+      new projects.IAMMember(`${name}-registry-reader`, { project: args.project, role: PREVIEW_REGISTRY_READER.role, member }, self);
     }
 
-    new gcp.storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectViewer", member }, self);
-    new gcp.kms.CryptoKeyIAMMember(`${name}-state-key`, { cryptoKeyId: args.cryptoKeyId, role: "roles/cloudkms.cryptoKeyDecrypter", member }, self);
+    new storage.BucketIAMMember(`${name}-state-objects`, { bucket: args.stateBucket, role: "roles/storage.objectViewer", member }, self);
+    new kms.CryptoKeyIAMMember(`${name}-state-key`, { cryptoKeyId: args.cryptoKeyId, role: "roles/cloudkms.cryptoKeyDecrypter", member }, self);
 
     args.principals.forEach((principal, index) => {
-      new gcp.serviceaccount.IAMMember(`${name}-github-${index}`, {
+      new serviceaccount.IAMMember(`${name}-github-${index}`, {
         serviceAccountId: this.account.name,
         role: "roles/iam.workloadIdentityUser",
         member: principal,

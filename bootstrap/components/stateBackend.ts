@@ -3,7 +3,8 @@
  * versioned, soft-deleting, uniform-access, never-public Cloud Storage bucket
  * (the `gs://` backend) and a KMS key (the `gcpkms://` secrets provider).
  */
-import * as gcp from "@pulumi/gcp";
+import * as kms from "@pulumi/gcp/kms";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Arguments of {@link StateBackend}. */
@@ -27,9 +28,9 @@ export interface StateBackendArgs {
 /** State bucket + KMS key. */
 export class StateBackend extends pulumi.ComponentResource {
   /** The state bucket. */
-  readonly bucket: gcp.storage.Bucket;
+  readonly bucket: storage.Bucket;
   /** The key that wraps every stack's data key. */
-  readonly key: gcp.kms.CryptoKey;
+  readonly key: kms.CryptoKey;
   /** `gs://<bucket>`: PULUMI_BACKEND_URL. */
   readonly backendUrl: pulumi.Output<string>;
   /** `gcpkms://projects/…/cryptoKeys/<key>`: the stacks' secrets provider. */
@@ -40,7 +41,7 @@ export class StateBackend extends pulumi.ComponentResource {
     // Losing the bucket or the key loses every stack's state or secrets: protected.
     const precious = { parent: this, protect: true };
 
-    this.bucket = new gcp.storage.Bucket(`${name}-bucket`, {
+    this.bucket = new storage.Bucket(`${name}-bucket`, {
       project: args.project,
       name: args.bucketName,
       location: args.region.toUpperCase(),
@@ -57,8 +58,8 @@ export class StateBackend extends pulumi.ComponentResource {
       forceDestroy: false,
     }, precious);
 
-    const keyRing = new gcp.kms.KeyRing(`${name}-keyring`, { project: args.project, name: args.keyRing, location: args.region }, precious);
-    this.key = new gcp.kms.CryptoKey(`${name}-key`, {
+    const keyRing = new kms.KeyRing(`${name}-keyring`, { project: args.project, name: args.keyRing, location: args.region }, precious);
+    this.key = new kms.CryptoKey(`${name}-key`, {
       name: args.cryptoKey,
       keyRing: keyRing.id,
       purpose: "ENCRYPT_DECRYPT",

@@ -6,7 +6,7 @@
  * - the outsider has no grant anywhere; every workload must refuse it.
  * Only the deploy account may mint tokens as them (no keys exist).
  */
-import * as gcp from "@pulumi/gcp";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import { TEST_IDENTITY_TOKEN_CREATOR } from "../roles";
 
@@ -23,20 +23,20 @@ export interface TestIdentitiesArgs {
 
 /** The smoke account and the outsider. */
 export class TestIdentities extends pulumi.ComponentResource {
-  readonly smoke: gcp.serviceaccount.Account;
-  readonly outsider: gcp.serviceaccount.Account;
+  readonly smoke: serviceaccount.Account;
+  readonly outsider: serviceaccount.Account;
 
   constructor(name: string, args: TestIdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("private-cloud-run-bootstrap:index:TestIdentities", name, {}, opts);
     const self = { parent: this };
 
-    this.smoke = new gcp.serviceaccount.Account(`${name}-smoke`, {
+    this.smoke = new serviceaccount.Account(`${name}-smoke`, {
       project: args.project,
       accountId: args.smokeAccountId,
       displayName: "Smoke test invoker (no project roles)",
       description: "Listed as an invoker of every private-cloud-run workload and granted nothing else: a 2xx as it proves the binding.",
     }, self);
-    this.outsider = new gcp.serviceaccount.Account(`${name}-outsider`, {
+    this.outsider = new serviceaccount.Account(`${name}-outsider`, {
       project: args.project,
       accountId: args.outsiderAccountId,
       displayName: "Smoke test outsider (no grants)",
@@ -44,7 +44,7 @@ export class TestIdentities extends pulumi.ComponentResource {
     }, self);
 
     for (const [kind, account] of [["smoke", this.smoke], ["outsider", this.outsider]] as const) {
-      new gcp.serviceaccount.IAMMember(`${name}-${kind}-token-creator`, {
+      new serviceaccount.IAMMember(`${name}-${kind}-token-creator`, {
         serviceAccountId: account.name,
         role: TEST_IDENTITY_TOKEN_CREATOR.role,
         member: args.tokenMinter,

@@ -3,7 +3,10 @@
  * typed with the @pulumi/gcp 9.x Args they stand for (`Unwrap<…Args>`), so
  * `npm run typecheck` fails if a fixture drifts from the provider's shapes.
  */
-import type * as gcp from "@pulumi/gcp";
+import type * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import type * as cloudrun from "@pulumi/gcp/cloudrun";
+import type * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import type { input } from "@pulumi/gcp/types";
 import type { Unwrap } from "@pulumi/pulumi";
 import type { RegisteredResource } from "../../contract";
 import type { ResourceUnderTest } from "../../policy/rules";
@@ -19,8 +22,8 @@ function typed<T>(inputs: T): Record<string, unknown> {
 }
 
 /** A cloudrunv2.Service as privateService.ts registers it. */
-export function service(overrides: Partial<Unwrap<gcp.cloudrunv2.ServiceArgs>> = {}, name = "hello-service"): ResourceUnderTest {
-  const inputs: Unwrap<gcp.cloudrunv2.ServiceArgs> = {
+export function service(overrides: Partial<Unwrap<cloudrunv2.ServiceArgs>> = {}, name = "hello-service"): ResourceUnderTest {
+  const inputs: Unwrap<cloudrunv2.ServiceArgs> = {
     name: "hello",
     location: "asia-east1",
     project: "my-gcp-project",
@@ -37,8 +40,8 @@ export function service(overrides: Partial<Unwrap<gcp.cloudrunv2.ServiceArgs>> =
 }
 
 /** A cloudrunv2.Job (task template one level deeper). */
-export function job(overrides: Partial<Unwrap<gcp.cloudrunv2.JobArgs>> = {}, name = "nightly-job"): ResourceUnderTest {
-  const inputs: Unwrap<gcp.cloudrunv2.JobArgs> = {
+export function job(overrides: Partial<Unwrap<cloudrunv2.JobArgs>> = {}, name = "nightly-job"): ResourceUnderTest {
+  const inputs: Unwrap<cloudrunv2.JobArgs> = {
     name: "nightly",
     location: "asia-east1",
     project: "my-gcp-project",
@@ -56,10 +59,10 @@ export function job(overrides: Partial<Unwrap<gcp.cloudrunv2.JobArgs>> = {}, nam
 
 /** The Member resources of v1 and v2 (service, job, worker pool), each holding `member`. */
 export function members(member: string): ResourceUnderTest[] {
-  const v2Service: Unwrap<gcp.cloudrunv2.ServiceIamMemberArgs> = { name: "hello", location: "asia-east1", role: "roles/run.invoker", member };
-  const v2Job: Unwrap<gcp.cloudrunv2.JobIamMemberArgs> = { name: "nightly", location: "asia-east1", role: "roles/run.invoker", member };
-  const v2Pool: Unwrap<gcp.cloudrunv2.WorkerPoolIamMemberArgs> = { name: "pool", location: "asia-east1", role: "roles/run.developer", member };
-  const v1: Unwrap<gcp.cloudrun.IamMemberArgs> = { service: "hello", location: "asia-east1", role: "roles/run.invoker", member };
+  const v2Service: Unwrap<cloudrunv2.ServiceIamMemberArgs> = { name: "hello", location: "asia-east1", role: "roles/run.invoker", member };
+  const v2Job: Unwrap<cloudrunv2.JobIamMemberArgs> = { name: "nightly", location: "asia-east1", role: "roles/run.invoker", member };
+  const v2Pool: Unwrap<cloudrunv2.WorkerPoolIamMemberArgs> = { name: "pool", location: "asia-east1", role: "roles/run.developer", member };
+  const v1: Unwrap<cloudrun.IamMemberArgs> = { service: "hello", location: "asia-east1", role: "roles/run.invoker", member };
   return [
     { type: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember", name: "hello-invoker", inputs: typed(v2Service) },
     { type: "gcp:cloudrunv2/jobIamMember:JobIamMember", name: "nightly-invoker", inputs: typed(v2Job) },
@@ -70,10 +73,10 @@ export function members(member: string): ResourceUnderTest[] {
 
 /** The Binding resources of v1 and v2, each holding `members`. */
 export function bindings(list: string[]): ResourceUnderTest[] {
-  const v2Service: Unwrap<gcp.cloudrunv2.ServiceIamBindingArgs> = { name: "hello", location: "asia-east1", role: "roles/run.invoker", members: list };
-  const v2Job: Unwrap<gcp.cloudrunv2.JobIamBindingArgs> = { name: "nightly", location: "asia-east1", role: "roles/run.jobsExecutor", members: list };
-  const v2Pool: Unwrap<gcp.cloudrunv2.WorkerPoolIamBindingArgs> = { name: "pool", location: "asia-east1", role: "roles/run.developer", members: list };
-  const v1: Unwrap<gcp.cloudrun.IamBindingArgs> = { service: "hello", location: "asia-east1", role: "roles/run.invoker", members: list };
+  const v2Service: Unwrap<cloudrunv2.ServiceIamBindingArgs> = { name: "hello", location: "asia-east1", role: "roles/run.invoker", members: list };
+  const v2Job: Unwrap<cloudrunv2.JobIamBindingArgs> = { name: "nightly", location: "asia-east1", role: "roles/run.jobsExecutor", members: list };
+  const v2Pool: Unwrap<cloudrunv2.WorkerPoolIamBindingArgs> = { name: "pool", location: "asia-east1", role: "roles/run.developer", members: list };
+  const v1: Unwrap<cloudrun.IamBindingArgs> = { service: "hello", location: "asia-east1", role: "roles/run.invoker", members: list };
   return [
     { type: "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding", name: "hello-invokers", inputs: typed(v2Service) },
     { type: "gcp:cloudrunv2/jobIamBinding:JobIamBinding", name: "nightly-invokers", inputs: typed(v2Job) },
@@ -84,10 +87,10 @@ export function bindings(list: string[]): ResourceUnderTest[] {
 
 /** The Policy resources of v1 and v2, each holding `policyData` (JSON, as getIAMPolicy produces). */
 export function policies(policyData: string): ResourceUnderTest[] {
-  const v2Service: Unwrap<gcp.cloudrunv2.ServiceIamPolicyArgs> = { name: "hello", location: "asia-east1", policyData };
-  const v2Job: Unwrap<gcp.cloudrunv2.JobIamPolicyArgs> = { name: "nightly", location: "asia-east1", policyData };
-  const v2Pool: Unwrap<gcp.cloudrunv2.WorkerPoolIamPolicyArgs> = { name: "pool", location: "asia-east1", policyData };
-  const v1: Unwrap<gcp.cloudrun.IamPolicyArgs> = { service: "hello", location: "asia-east1", policyData };
+  const v2Service: Unwrap<cloudrunv2.ServiceIamPolicyArgs> = { name: "hello", location: "asia-east1", policyData };
+  const v2Job: Unwrap<cloudrunv2.JobIamPolicyArgs> = { name: "nightly", location: "asia-east1", policyData };
+  const v2Pool: Unwrap<cloudrunv2.WorkerPoolIamPolicyArgs> = { name: "pool", location: "asia-east1", policyData };
+  const v1: Unwrap<cloudrun.IamPolicyArgs> = { service: "hello", location: "asia-east1", policyData };
   return [
     { type: "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy", name: "hello-policy", inputs: typed(v2Service) },
     { type: "gcp:cloudrunv2/jobIamPolicy:JobIamPolicy", name: "nightly-policy", inputs: typed(v2Job) },
@@ -104,9 +107,9 @@ export function policyJson(bindingsList: { role: string; members: string[] }[]):
 /** A v1 cloudrun.Service with the given metadata annotations (and, optionally, revision spec). */
 export function v1Service(
   annotations: Record<string, string>,
-  spec: Unwrap<gcp.types.input.cloudrun.ServiceTemplateSpec> = { serviceAccountName: RUNTIME_SA, containers: [{ image: IMAGE }] },
+  spec: Unwrap<input.cloudrun.ServiceTemplateSpec> = { serviceAccountName: RUNTIME_SA, containers: [{ image: IMAGE }] },
 ): ResourceUnderTest {
-  const inputs: Unwrap<gcp.cloudrun.ServiceArgs> = {
+  const inputs: Unwrap<cloudrun.ServiceArgs> = {
     name: "legacy",
     location: "asia-east1",
     metadata: { annotations },
@@ -115,14 +118,14 @@ export function v1Service(
   return { type: "gcp:cloudrun/service:Service", name: "legacy-service", inputs: typed(inputs) };
 }
 
-type CleanupPolicy = Unwrap<gcp.types.input.artifactregistry.RepositoryCleanupPolicy>;
+type CleanupPolicy = Unwrap<input.artifactregistry.RepositoryCleanupPolicy>;
 
 /** The repository artifactImage.ts registers (KEEP recent + DELETE old untagged), or with other policies. */
 export function repository(
   cleanupPolicies: CleanupPolicy[] = RECOMMENDED_CLEANUP,
-  overrides: Partial<Unwrap<gcp.artifactregistry.RepositoryArgs>> = {},
+  overrides: Partial<Unwrap<artifactregistry.RepositoryArgs>> = {},
 ): ResourceUnderTest {
-  const inputs: Unwrap<gcp.artifactregistry.RepositoryArgs> = {
+  const inputs: Unwrap<artifactregistry.RepositoryArgs> = {
     repositoryId: "private-cloud-run",
     location: "asia-east1",
     project: "my-gcp-project",

@@ -2,7 +2,7 @@
  * InvokerAccess used directly (not through the config): it refuses what the
  * config would refuse, before registering anything, and grants canonical members.
  */
-import * as gcp from "@pulumi/gcp";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { InvokerAccess } from "../../components/invokerAccess";
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 let serviceCount = 0;
-const service = () => new gcp.cloudrunv2.Service(`svc-${++serviceCount}`, { location: "asia-east1", template: { containers: [{ image: "x@sha256:0" }] } });
+const service = () => new cloudrunv2.Service(`svc-${++serviceCount}`, { location: "asia-east1", template: { containers: [{ image: "x@sha256:0" }] } });
 
 /** Lets Pulumi's queued registrations reach the mocks. */
 async function settle(): Promise<void> {
@@ -52,7 +52,7 @@ test.each([
 test("grants lower-cased, deduplicated, sorted members, and says so", async () => {
   const access = new InvokerAccess("canon", { kind: "service", workload: service(), members: ["user:Bob@Example.com", "user:alice@example.com", "user:bob@example.com"], mode: "additive" });
   expect(access.members).toEqual(["user:alice@example.com", "user:bob@example.com"]);
-  const granted = await Promise.all(access.resources.map((r) => new Promise((resolve) => (r as gcp.cloudrunv2.ServiceIamMember).member.apply(resolve))));
+  const granted = await Promise.all(access.resources.map((r) => new Promise((resolve) => (r as cloudrunv2.ServiceIamMember).member.apply(resolve))));
   expect(granted).toEqual(["user:alice@example.com", "user:bob@example.com"]);
   await settle();
   expect(registered.filter((name) => name.startsWith("canon"))).toHaveLength(3); // the component + one Member per principal
