@@ -1,6 +1,7 @@
 /**
- * Keeps the README true: its quick start, the npm scripts it names, its links,
- * and the dev stack's Mermaid diagram it shows (real output of the program).
+ * Keeps the README true and short: its quick start, the npm scripts it names, its links,
+ * its length; and the dev stack's Mermaid diagram docs/plan.md shows (real output of the
+ * program; the README links to it rather than repeating it).
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -12,9 +13,9 @@ const root = path.join(__dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
 const scripts = Object.keys(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts);
 
-function fencedBlocks(language: string): string[] {
+function fencedBlocks(text: string, language: string): string[] {
   const pattern = new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g");
-  return [...readme.matchAll(pattern)].map((match) => match[1]);
+  return [...text.matchAll(pattern)].map((match) => match[1]);
 }
 
 describe("README", () => {
@@ -35,18 +36,23 @@ describe("README", () => {
     expect(unnamed).toEqual([]);
   });
 
-  it("links only to files that exist", () => {
-    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+  it.each(["README.md", "CONTRIBUTING.md", "bench/README.md"])("%s links only to files that exist", (file) => {
+    const text = readFileSync(path.join(root, file), "utf8");
+    const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
       .map((match) => match[1])
       .filter((target) => !/^https?:/.test(target));
-    expect(targets.length).toBeGreaterThan(3);
-    expect(targets.filter((target) => !existsSync(path.join(root, target)))).toEqual([]);
+    if (file === "README.md") expect(targets.length).toBeGreaterThan(3);
+    expect(targets.filter((target) => !existsSync(path.join(root, path.dirname(file), target)))).toEqual([]);
   });
 
-  it("shows the dev stack's current Mermaid diagram", async () => {
+  it("stays at most 200 lines: every other topic lives in docs/", () => {
+    expect(readme.split("\n").length).toBeLessThanOrEqual(200);
+  });
+
+  it("docs/plan.md shows the dev stack's current Mermaid diagram", async () => {
     const { stack, config } = loadStackConfig("dev", root);
     const evaluation = await evaluateStack({ stack, config });
-    const [diagram] = fencedBlocks("mermaid");
+    const [diagram] = fencedBlocks(readFileSync(path.join(root, "docs", "plan.md"), "utf8"), "mermaid");
     expect(diagram.trim()).toBe(renderMermaid(evaluation.resources).trim());
   });
 });
