@@ -91,17 +91,12 @@ export function reviewDeps(baseRef: string): ReviewDeps {
     readBase: (file) =>
       new Promise((resolve) => execFile("git", ["show", `origin/${baseRef}:${file}`], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout))),
     plan: async (argv) => {
-      const [{ runPlan }, { loadStackConfig }] = await Promise.all([import("./run"), import("../config/stackFile")]);
+      const [{ runPlan }, { planDeps }] = await Promise.all([import("./run"), import("./deps")]);
       let output = "";
       const write = (text: string) => {
         output += text;
       };
-      const code = await runPlan([...argv, "--no-rehearsal"], {
-        loadStackConfig: (target) => loadStackConfig(target),
-        evaluateStack: async (input) => (await import("../offline/evaluate")).evaluateStack(input),
-        evaluatePolicies: async (resources, opts) => (await import("../policy/rules")).evaluatePolicies(resources, opts),
-        rehearse: async () => ({ ok: true, lines: [] }),
-      }, { stdout: write, stderr: write });
+      const code = await runPlan([...argv, "--no-rehearsal"], { ...planDeps, rehearse: async () => ({ ok: true, lines: [] }) }, { stdout: write, stderr: write });
       return { code, output };
     },
   };

@@ -61,21 +61,28 @@ export type MainResult = number | "serving";
  */
 export function runMain(name: string, main: (argv: string[]) => Promise<MainResult>, options: { usage?: string } = {}): void {
   ignoreClosedStdout();
-  main(process.argv.slice(2)).then(
-    (result) => {
-      if (result !== "serving") exitAfterFlush(result);
-    },
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${name}: ${error.message}${options.usage ? `\n\n${options.usage}` : ""}\n`);
-        exitAfterFlush(EXIT.usage);
-        return;
-      }
-      // Redacted: an error from deep inside may quote a header or an input.
-      process.stderr.write(`${name}: unexpected error: ${safeMessage(error)}\n`);
-      exitAfterFlush(EXIT.unexpected);
-    },
-  );
+  void mainResult(name, main, process.argv.slice(2), options).then((result) => {
+    if (result !== "serving") exitAfterFlush(result);
+  });
+}
+
+/**
+ * What {@link runMain} does short of ending the process: runs `main` and turns an
+ * error that escapes it into its exit code, written on stderr. Tests call it
+ * in-process (test/support/cliInProcess.ts).
+ */
+export async function mainResult(name: string, main: (argv: string[]) => Promise<MainResult>, argv: string[], options: { usage?: string } = {}): Promise<MainResult> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${name}: ${error.message}${options.usage ? `\n\n${options.usage}` : ""}\n`);
+      return EXIT.usage;
+    }
+    // Redacted: an error from deep inside may quote a header or an input.
+    process.stderr.write(`${name}: unexpected error: ${safeMessage(error)}\n`);
+    return EXIT.unexpected;
+  }
 }
 
 let stdoutClosed = false;

@@ -11,8 +11,9 @@
  * a GitHub `::error` annotation). Exit 2: the file is not a preview.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileErrorReason, runScript } from "./cli";
+import { fileErrorReason, runScript, type ScriptIO } from "./cli";
 
 /** The parts of a `pulumi preview --json` step this report reads. */
 interface PreviewStep {
@@ -92,19 +93,19 @@ export function renderReport(drifts: readonly Drift[], stack: string): string {
   ].join("\n");
 }
 
-function main(argv: string[]): void {
+export function main(argv: string[], io: ScriptIO): number {
   const { values } = parseArgs({ args: argv, options: { preview: { type: "string" }, stack: { type: "string" }, annotate: { type: "boolean", default: false } }, strict: true });
   if (!values.preview || !values.stack) throw new Error("--preview FILE and --stack NAME are required (FILE from pulumi preview --refresh --json)");
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(values.preview, "utf8"));
+    document = JSON.parse(readFileSync(resolve(io.cwd, values.preview), "utf8"));
   } catch (error) {
     throw new Error(`--preview: cannot read "${values.preview}" as JSON (${fileErrorReason(error)}); write it with pulumi preview --refresh --json > FILE`);
   }
   const drifts = findDrift(document);
-  process.stdout.write(renderReport(drifts, values.stack));
-  if (values.annotate) for (const drift of drifts) process.stdout.write(`::error title=Drift in ${values.stack}::${formatDrift(drift)}\n`);
-  process.exitCode = drifts.length === 0 ? 0 : 1;
+  io.stdout(renderReport(drifts, values.stack));
+  if (values.annotate) for (const drift of drifts) io.stdout(`::error title=Drift in ${values.stack}::${formatDrift(drift)}\n`);
+  return drifts.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) runScript(main);

@@ -8,9 +8,10 @@
  * part of the stack outputs, so none can reach the comment.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { outputProblems, stackOutputsSchema, type JobOutputs, type ServiceOutputs, type StackOutputs } from "../../contract";
-import { fileErrorReason, runScript } from "./cli";
+import { fileErrorReason, runScript, type ScriptIO } from "./cli";
 
 /** What the workflow knows about the smoke step (`steps.smoke.outcome`). */
 export type SmokeOutcome = "success" | "failure" | "cancelled" | "skipped";
@@ -82,7 +83,7 @@ function parseSmokeOutcome(raw: string | undefined): SmokeOutcome {
   throw new Error(`--smoke: ${JSON.stringify(raw ?? "")} is not a step outcome; pass one of ${Object.keys(SMOKE_LINE).join(", ")} (e.g. --smoke "\${{ steps.smoke.outcome }}")`);
 }
 
-function main(argv: string[]): void {
+export function main(argv: string[], io: ScriptIO): void {
   const { values } = parseArgs({
     args: argv,
     // No default for --smoke: a comment must never say "passed" for a smoke test nobody reported on.
@@ -93,13 +94,13 @@ function main(argv: string[]): void {
     throw new Error("--outputs FILE and --stack NAME are required (FILE from `pulumi stack output --json`)");
   }
   const smoke = parseSmokeOutcome(values.smoke);
-  process.stdout.write(renderPrStackComment(readOutputs(values.outputs), values.stack, smoke));
+  io.stdout(renderPrStackComment(readOutputs(values.outputs, io.cwd), values.stack, smoke));
 }
 
-function readOutputs(file: string): StackOutputs {
+function readOutputs(file: string, cwd: string): StackOutputs {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = JSON.parse(readFileSync(resolve(cwd, file), "utf8"));
   } catch (error) {
     throw new Error(`--outputs: cannot read "${file}" as JSON (${fileErrorReason(error)}); write it with pulumi stack output --json --stack NAME > FILE`);
   }

@@ -9,8 +9,9 @@
  *   npx tsx .github/scripts/prStacks.ts closed --stacks stacks.json --open open.json  # one stack name a line
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileErrorReason, runScript } from "./cli";
+import { fileErrorReason, runScript, type ScriptIO } from "./cli";
 
 /** A per-PR stack's name: `pr-<number>` (prStackConfig.ts). */
 const PR_STACK = /^pr-([1-9][0-9]{0,9})$/;
@@ -47,25 +48,25 @@ export function closedPrStacks(stacks: readonly string[], open: ReadonlySet<numb
     .sort();
 }
 
-function readJson(file: string | undefined, flag: string): unknown {
+function readJson(file: string | undefined, flag: string, cwd: string): unknown {
   if (!file) throw new Error(`${flag} FILE is required`);
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(readFileSync(resolve(cwd, file), "utf8"));
   } catch (error) {
     throw new Error(`${flag}: cannot read "${file}" as JSON (${fileErrorReason(error)})`);
   }
 }
 
-function main(argv: string[]): void {
+export function main(argv: string[], io: ScriptIO): void {
   const [command, ...rest] = argv;
   const { values } = parseArgs({ args: rest, options: { stacks: { type: "string" }, stack: { type: "string" }, open: { type: "string" } }, strict: true });
-  const stacks = () => stackNames(readJson(values.stacks, "--stacks"));
+  const stacks = () => stackNames(readJson(values.stacks, "--stacks", io.cwd));
   if (command === "exists") {
     if (!values.stack || !PR_STACK.test(values.stack)) throw new Error(`--stack: ${JSON.stringify(values.stack ?? "")} is not a PR stack name; pass --stack pr-<number>`);
-    process.stdout.write(`exists=${stacks().includes(values.stack)}\n`);
+    io.stdout(`exists=${stacks().includes(values.stack)}\n`);
   } else if (command === "closed") {
-    const closed = closedPrStacks(stacks(), openPullRequests(readJson(values.open, "--open")));
-    process.stdout.write(closed.map((name) => `${name}\n`).join(""));
+    const closed = closedPrStacks(stacks(), openPullRequests(readJson(values.open, "--open", io.cwd)));
+    io.stdout(closed.map((name) => `${name}\n`).join(""));
   } else {
     throw new Error(`${JSON.stringify(command ?? "")} is not a command; use exists --stacks FILE --stack pr-N, or closed --stacks FILE --open FILE`);
   }

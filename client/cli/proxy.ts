@@ -66,7 +66,7 @@ function headerModeFlag(value: string): HeaderMode {
   }
 }
 
-async function main(argv: string[]): Promise<MainResult> {
+export async function main(argv: string[]): Promise<MainResult> {
   const options = parseOptions(argv);
   if (options === "help") {
     console.log(USAGE);

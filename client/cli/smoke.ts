@@ -127,7 +127,7 @@ export function formatReport(report: SmokeReport): string {
   return lines.join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   let settings: Settings | "help";
   try {

@@ -1,7 +1,8 @@
 /**
- * The smoke and proxy CLIs as real child processes (tsx), against the emulator:
+ * The smoke and proxy CLIs as real child processes (node + tsx), against the emulator:
  * google-auth-library's metadata path via GCE_METADATA_HOST, jobs via PCR_RUN_API,
  * impersonation via PCR_IAM_CREDENTIALS_ENDPOINT, --stack via a fake `pulumi` on PATH.
+ * Usage errors, which end before any credential or network is touched, run in-process.
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,10 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { startEmulator, startFrontEnd } from "../../emulator";
 import type { Emulator, FrontEnd } from "../../emulator";
+import { main as proxyMain } from "../../client/cli/proxy";
+import { main as smokeMain } from "../../client/cli/smoke";
+import { runCliInProcess } from "../support/cliInProcess";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { expectNoTokenText, payloadOf, startEchoApp } from "./support";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const PROJECT = "cli-test";
 const REGION = "europe-west1";
 const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
@@ -52,7 +56,7 @@ function runCli(script: string, args: string[], extraEnv: Record<string, string>
     ...extraEnv,
   };
   return new Promise((resolve) => {
-    execFile(TSX, [...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...TSX_NODE_ARGS, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
       allOutput.push(stdout, stderr);
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
     });
@@ -60,6 +64,13 @@ function runCli(script: string, args: string[], extraEnv: Record<string, string>
 }
 
 const smoke = (args: string[], env?: Record<string, string>, nodeArgs?: string[]) => runCli("smoke.ts", args, env, nodeArgs);
+
+/** A CLI in this process (see test/support/cliInProcess.ts): for runs that end before any credential is used. */
+async function inProcess(name: "smoke" | "proxy", args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const run = await runCliInProcess(name, name === "smoke" ? smokeMain : proxyMain, args, { env });
+  allOutput.push(run.stdout, run.stderr);
+  return run;
+}
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-cli-"));
@@ -145,7 +156,7 @@ test("a caller that is never granted fails at --timeout with what to grant, exit
 
 test("on a terminal (script(1) gives it a pty) the wait shows live progress: check, attempt, elapsed, last status", async () => {
   const env = { PATH: process.env.PATH ?? "", HOME: tmp, CLOUDSDK_CONFIG: tmp, GOOGLE_CLOUD_PROJECT: PROJECT, ...emulator.env, TERM: "dumb" };
-  const command = `${TSX} ${path.join(ROOT, "client/cli/smoke.ts")} --url ${locked.url} --timeout 2 --header-mode authorization`;
+  const command = `${process.execPath} ${TSX_NODE_ARGS.join(" ")} ${path.join(ROOT, "client/cli/smoke.ts")} --url ${locked.url} --timeout 2 --header-mode authorization`;
   const output = await new Promise<string>((resolve) => {
     execFile("script", ["-qec", command, "/dev/null"], { env, timeout: 90_000 }, (_error, stdout, stderr) => resolve(stdout + stderr));
   });
@@ -239,14 +250,14 @@ test.each([
   [["https://hello-abc123-de.a.run.app"], /Unexpected argument 'https:\/\/hello-abc123-de.a.run.app'.*\n {2}→ put the options after a lone --, e.g. npm run smoke -- --url URL/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
-  const run = await smoke(args);
+  const run = await inProcess("smoke", args);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(message);
   expect(run.stdout).toBe("");
 });
 
 test("usage errors with --json are one JSON document too", async () => {
-  const run = await smoke(["--json", "--timeout", "0", "--url", "http://x"]);
+  const run = await inProcess("smoke", ["--json", "--timeout", "0", "--url", "http://x"]);
   expect(run.code).toBe(2);
   expect(JSON.parse(run.stdout)).toMatchObject({ passed: false, error: { message: '--timeout: "0" is not a positive number of seconds' } });
 });
@@ -259,7 +270,7 @@ describe("npm run proxy", () => {
 
   test("forwards local requests with a fresh ID token", async () => {
     const env = { PATH: process.env.PATH ?? "", HOME: tmp, CLOUDSDK_CONFIG: tmp, GOOGLE_CLOUD_PROJECT: PROJECT, ...emulator.env };
-    child = spawn(TSX, [path.join(ROOT, "client/cli/proxy.ts"), "--url", emulator.frontEnd!.url, "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [...TSX_NODE_ARGS, path.join(ROOT, "client/cli/proxy.ts"), "--url", emulator.frontEnd!.url, "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];
     child.stderr?.on("data", (chunk) => output.push(String(chunk)));
     const proxyUrl = await new Promise<string>((resolve, reject) => {
@@ -292,7 +303,7 @@ test.each([
   [[], /^proxy: --url is required\n {2}→ e\.g\. npm run proxy -- --url /],
   [["--url", "http://127.0.0.1:9/api"], /^proxy: --url: "http:\/\/127.0.0.1:9\/api" has a path; .*\n {2}→ pass --url http:\/\/127.0.0.1:9 and request \/api on the local port/],
 ])("proxy usage error %j → exit 2 with the fix, before credentials are tried", async (args, message) => {
-  const run = await runCli("proxy.ts", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
+  const run = await inProcess("proxy", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(message);
   expect(run.stderr).not.toMatch(/ID token|credentials/i);

@@ -22,22 +22,14 @@ export interface CliRun {
   waitForStderr(pattern: RegExp): Promise<void>;
 }
 
-/** How to start the CLI: as the tests' `npx tsx`, or exactly as `npm start` runs it. */
-export type Launcher = "npx tsx" | "npm start";
-
-const COMMANDS: Record<Launcher, [string, string[]]> = {
-  "npx tsx": ["npx", ["tsx", "plan/plan.ts"]],
-  // package.json: "start": "node --import tsx plan/plan.ts" (one process: signals reach the CLI directly).
-  "npm start": [process.execPath, ["--import", "tsx", "plan/plan.ts"]],
-};
-
 /**
- * Starts the CLI as a real child process, leader of a new process group so a test
- * can tell whether anything it started is still alive.
+ * Starts the CLI exactly as `npm start` runs it (package.json: `node --import tsx
+ * plan/plan.ts`, one process: signals reach the CLI directly), as a real child process,
+ * leader of a new process group so a test can tell whether anything it started is
+ * still alive. For the plan's output, prefer test/support/planInProcess.ts.
  */
-export function startCli(args: string[], launcher: Launcher = "npx tsx", env: Record<string, string> = {}): CliRun {
-  const [command, prefix] = COMMANDS[launcher];
-  const child = spawn(command, [...prefix, ...args], {
+export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, ["--import", "tsx", "plan/plan.ts", ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -73,9 +65,4 @@ export function startCli(args: string[], launcher: Launcher = "npx tsx", env: Re
       done.then(() => rejectWait(new Error(`the CLI ended before printing ${pattern} on stderr:\n${Buffer.concat(stderr).toString()}`)), rejectWait);
     });
   return { pid: child.pid!, done, waitForStderr };
-}
-
-/** Runs `npx tsx plan/plan.ts ARGS` to the end and collects its output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return startCli(args, "npx tsx", env).done;
 }

@@ -1,6 +1,7 @@
 /**
  * policy/index.ts as the Pulumi engine runs it: a separate process started by
- * @pulumi/pulumi's run-policy-pack (ts-node, type-checked), serving CrossGuard's
+ * @pulumi/pulumi's run-policy-pack (ts-node; transpile-only here, as
+ * `npm run typecheck` checks the types), serving CrossGuard's
  * analyzer gRPC API on 127.0.0.1. We play the engine: ask for the pack's
  * policies, send resources, and compare its verdicts with evaluatePolicies'.
  */

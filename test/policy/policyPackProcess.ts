@@ -3,6 +3,8 @@
  * run-policy-pack, cwd = the pack directory, TypeScript through ts-node) and
  * talks to it over the analyzer gRPC protocol the engine uses. No Pulumi CLI
  * needed: this is the engine's side of `pulumi preview --policy-pack policy`.
+ * One difference: ts-node transpiles only (transpileOnlyPack.js), since
+ * `npm run typecheck` type-checks the pack already.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -22,6 +24,7 @@ import {
 
 export const POLICY_DIR = path.resolve(__dirname, "../../policy");
 const RUN_POLICY_PACK = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [POLICY_DIR] });
+const TRANSPILE_ONLY = path.join(__dirname, "transpileOnlyPack.js");
 
 /** A resource as the engine sends it. */
 export interface EngineResource {
@@ -81,7 +84,7 @@ export class PolicyPackProcess {
    * The first argument is the engine address, which the runner drops unused.
    */
   static async start(timeoutMs = 60_000): Promise<PolicyPackProcess> {
-    const child = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", "."], { cwd: POLICY_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--require", TRANSPILE_ONLY, RUN_POLICY_PACK, "127.0.0.1:0", "."], { cwd: POLICY_DIR, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -7,12 +7,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closedPrStacks, openPullRequests, stackNames } from "../../.github/scripts/prStacks";
-import { findDrift, formatDrift, renderReport } from "../../.github/scripts/driftReport";
+import { closedPrStacks, main as prStacksMain, openPullRequests, stackNames } from "../../.github/scripts/prStacks";
+import { main as driftReportMain, findDrift, formatDrift, renderReport } from "../../.github/scripts/driftReport";
+import { runScriptInProcess } from "../support/scriptInProcess";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { REPO_ROOT } from "./workflowModel";
 
-const TSX = join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs");
-const script = (name: string, args: string[]) => spawnSync(process.execPath, [TSX, join(REPO_ROOT, ".github/scripts", name), ...args], { encoding: "utf8" });
+/** As the workflows run it (`npx tsx SCRIPT`), in one child process: one case per script. */
+const scriptProcess = (name: string, args: string[]) => spawnSync(process.execPath, [...TSX_NODE_ARGS, join(REPO_ROOT, ".github/scripts", name), ...args], { encoding: "utf8" });
+/** The same command line in-process: every other case. */
+const MAINS = { "prStacks.ts": prStacksMain, "driftReport.ts": driftReportMain };
+const script = (name: keyof typeof MAINS, args: string[]) => runScriptInProcess(MAINS[name], args);
 
 describe("prStacks", () => {
   const listing = [{ name: "dev" }, { name: "prod" }, { name: "pr-7" }, { name: "organization/private-cloud-run/pr-42" }, { name: "pr-x" }, { name: "pr-007" }];
@@ -44,7 +49,7 @@ describe("prStacks", () => {
     });
 
     it("closed: one stack name a line", () => {
-      const result = script("prStacks.ts", ["closed", "--stacks", join(dir, "stacks.json"), "--open", join(dir, "open.json")]);
+      const result = scriptProcess("prStacks.ts", ["closed", "--stacks", join(dir, "stacks.json"), "--open", join(dir, "open.json")]);
       expect(result).toMatchObject({ status: 0, stdout: "pr-7\n" });
     });
 
@@ -115,7 +120,7 @@ describe("driftReport", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it("exits 1 on drift, with the report and one GitHub error annotation per resource", () => {
-      const result = script("driftReport.ts", ["--preview", join(dir, "drifted.json"), "--stack", "dev", "--annotate"]);
+      const result = scriptProcess("driftReport.ts", ["--preview", join(dir, "drifted.json"), "--stack", "dev", "--annotate"]);
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("Drift in dev: 3 resources differ from the stack after a refresh");
       expect(result.stdout).toContain("::error title=Drift in dev::ServiceIamBinding hello-invokers (update): granted out of band: allAuthenticatedUsers; missing: user:alice@example.com\n");

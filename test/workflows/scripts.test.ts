@@ -1,16 +1,20 @@
 /**
  * The helper scripts the workflows run: the per-PR stack config generator and
- * the PR comment renderer (pure functions, plus their CLIs as child processes).
+ * the PR comment renderer (pure functions, their CLIs in-process, and one child
+ * process each as the workflow runs it).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ts from "typescript";
 import { parse } from "yaml";
-import { parsePrNumber, prStackConfig, prStackName, renderStackFile, type StackFile } from "../../.github/scripts/prStackConfig";
-import { renderPrStackComment } from "../../.github/scripts/prStackComment";
+import { main as prStackConfigMain, parsePrNumber, prStackConfig, prStackName, renderStackFile, type StackFile } from "../../.github/scripts/prStackConfig";
+import { main as prStackCommentMain, renderPrStackComment } from "../../.github/scripts/prStackComment";
 import { buildJobSmokeTest, buildServiceSmokeTest } from "../../components/smokeTestBuilders";
 import type { StackOutputs } from "../../contract";
+import { runScriptInProcess } from "../support/scriptInProcess";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { REPO_ROOT } from "./workflowModel";
 
 const DEPLOY_SA = "serviceAccount:pulumi-deploy@example-project.iam.gserviceaccount.com";
@@ -115,16 +119,18 @@ describe("prStackConfig", () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    function run(args: string[]) {
-      return spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, ".github/scripts/prStackConfig.ts"), ...args], {
+    /** As a child process, in the workflow's working directory. */
+    function runProcess(args: string[]) {
+      return spawnSync(process.execPath, [...TSX_NODE_ARGS, join(REPO_ROOT, ".github/scripts/prStackConfig.ts"), ...args], {
         cwd: dir,
         encoding: "utf8",
       });
     }
+    const run = (args: string[]) => runScriptInProcess(prStackConfigMain, args, dir);
 
     it("writes Pulumi.pr-N.yaml; empty --project and a bare serviceAccount: prefix mean 'not set'", () => {
       writeFileSync(join(dir, "Pulumi.dev.yaml"), renderStackFile(devFile(), 0));
-      const result = run(["--pr", "5", "--from", "Pulumi.dev.yaml", "--out", "Pulumi.pr-5.yaml", "--invoker", "serviceAccount:", "--project", ""]);
+      const result = runProcess(["--pr", "5", "--from", "Pulumi.dev.yaml", "--out", "Pulumi.pr-5.yaml", "--invoker", "serviceAccount:", "--project", ""]);
       expect(result.status).toBe(0);
       const written = parse(readFileSync(join(dir, "Pulumi.pr-5.yaml"), "utf8")) as StackFile;
       expect(written).toEqual(prStackConfig(devFile(), { pr: 5 }));
@@ -198,7 +204,7 @@ describe("prStackComment", () => {
       writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
       const text = execFileSync(
         process.execPath,
-        [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, ".github/scripts/prStackComment.ts"), "--outputs", join(dir, "outputs.json"), "--stack", "pr-9", "--smoke", "success"],
+        [...TSX_NODE_ARGS, join(REPO_ROOT, ".github/scripts/prStackComment.ts"), "--outputs", join(dir, "outputs.json"), "--stack", "pr-9", "--smoke", "success"],
         { encoding: "utf8" },
       );
       expect(text).toBe(renderPrStackComment(outputs, "pr-9", "success"));
@@ -208,9 +214,8 @@ describe("prStackComment", () => {
   });
 });
 
-describe("prStackComment as a process: bad input exits 2 naming the flag, and nothing is printed", () => {
-  const run = (args: string[]) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), join(REPO_ROOT, ".github/scripts/prStackComment.ts"), ...args], { encoding: "utf8" });
+describe("prStackComment's command line: bad input exits 2 naming the flag, and nothing is printed", () => {
+  const run = (args: string[]) => runScriptInProcess(prStackCommentMain, args);
 
   it.each([
     // Without --smoke it used to default to "success" and claim a pass nobody reported.
@@ -226,11 +231,13 @@ describe("prStackComment as a process: bad input exits 2 naming the flag, and no
 });
 
 describe("the scripts type-check", () => {
-  it("tsc --noEmit -p .github/scripts (the root tsconfig does not descend into dot-directories)", () => {
-    const result = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", join(REPO_ROOT, ".github/scripts/tsconfig.json")], {
-      encoding: "utf8",
-    });
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.status).toBe(0);
+  it("as part of the root project, which npm run typecheck checks (its **/*.ts does not descend into dot-directories, so it names them)", () => {
+    const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+    const checked = new Set(config?.fileNames);
+    const scripts = readdirSync(join(REPO_ROOT, ".github/scripts")).filter((file) => file.endsWith(".ts"));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const file of scripts) expect({ file, checked: checked.has(join(REPO_ROOT, ".github/scripts", file)) }).toEqual({ file, checked: true });
+    const packageScripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(packageScripts.typecheck).toContain("tsc --noEmit -p tsconfig.json");
   });
 });
