@@ -4,7 +4,7 @@
  * evaluator (offline/evaluate.ts) can run it again and again in one process.
  */
 import { ArtifactImage, ArtifactRepository } from "./components/artifactImage";
-import { imageNameForSource, normalizeSource } from "./components/naming";
+import { imageNameFor, normalizeSource } from "./components/naming";
 import { PrivateJob } from "./components/privateJob";
 import { PrivateService } from "./components/privateService";
 import { ProjectApis } from "./components/projectApis";
@@ -38,19 +38,19 @@ export = async function privateCloudRun(): Promise<Outputs> {
     },
   );
 
-  // One build per distinct source, shared by every workload that uses it.
+  // One build per distinct (source, dockerfile), shared by every workload that uses it.
   const images = new Map<string, ArtifactImage>();
-  const imageFor = (source: string) => {
-    const key = normalizeSource(source);
+  const imageFor = ({ source, dockerfile }: { source: string; dockerfile?: string }) => {
+    const key = JSON.stringify([normalizeSource(source), dockerfile === undefined ? undefined : normalizeSource(dockerfile)]);
     if (!images.has(key)) {
-      const imageName = imageNameForSource(key);
-      images.set(key, new ArtifactImage(imageName, { repository: registry, source: key, imageName }));
+      const imageName = imageNameFor(source, dockerfile);
+      images.set(key, new ArtifactImage(imageName, { repository: registry, source: normalizeSource(source), dockerfile, imageName }));
     }
     return images.get(key)!.ref;
   };
 
-  const services = cfg.services.map((s) => new PrivateService(s.name, { ...s, project, region, image: imageFor(s.source), dependsOn: apis.services }));
-  const jobs = cfg.jobs.map((j) => new PrivateJob(j.name, { ...j, project, region, image: imageFor(j.source), dependsOn: apis.services }));
+  const services = cfg.services.map((s) => new PrivateService(s.name, { ...s, project, region, image: imageFor(s), dependsOn: apis.services }));
+  const jobs = cfg.jobs.map((j) => new PrivateJob(j.name, { ...j, project, region, image: imageFor(j), dependsOn: apis.services }));
 
   return {
     project,

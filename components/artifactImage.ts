@@ -10,6 +10,7 @@ import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as organizations from "@pulumi/gcp/organizations";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../contract";
+import { buildContextProblems, dockerfileLocation } from "./buildContext";
 
 /** What the repository gets when its args leave a setting out (stack config reads the same values). */
 export const REPOSITORY_DEFAULTS = {
@@ -92,8 +93,18 @@ export const BUILD_CACHE_TAG = "buildcache";
 export interface ArtifactImageArgs {
   /** Where to push. */
   repository: ArtifactRepository;
-  /** Build context directory, relative to the project directory. */
+  /** Build context directory, relative to the project directory: inside it, never its root. */
   source: string;
+  /**
+   * The Dockerfile, relative to `source`.
+   * @default source's Dockerfile
+   */
+  dockerfile?: string;
+  /**
+   * The Pulumi project directory `source` is relative to (the builder resolves it from there).
+   * @default the working directory, which Pulumi sets to the project directory
+   */
+  projectDir?: string;
   /** Image name inside the repository, e.g. "app". */
   imageName: string;
   /**
@@ -115,6 +126,9 @@ export class ArtifactImage extends pulumi.ComponentResource {
   readonly ref: pulumi.Output<string>;
 
   constructor(name: string, args: ArtifactImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Defence in depth: config validation already checked the context, but a component used directly must too.
+    const [problem] = buildContextProblems(args.projectDir ?? process.cwd(), args.source, args.dockerfile);
+    if (problem !== undefined) throw new Error(`${name}: ${problem.key} ${JSON.stringify(problem.key === "source" ? args.source : args.dockerfile)} ${problem.message}`);
     super(COMPONENT_TYPES.artifactImage, name, {}, opts);
     const self = { parent: this };
     const repository = pulumi.interpolate`${args.repository.imagePrefix}/${args.imageName}`;
@@ -124,10 +138,12 @@ export class ArtifactImage extends pulumi.ComponentResource {
     // BuildKit's layer cache, kept in the registry beside the image: a CI
     // runner starts empty, so without it every deploy rebuilds every layer.
     const cache = pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`;
+    const dockerfile = dockerfileLocation(args.source, args.dockerfile);
     this.image = new dockerBuild.Image(
       `${name}-image`,
       {
         context: { location: args.source },
+        ...(dockerfile === undefined ? {} : { dockerfile: { location: dockerfile } }),
         platforms: args.platforms ?? ["linux/amd64"],
         push: true,
         tags: [pulumi.interpolate`${repository}:${args.tag ?? "latest"}`],

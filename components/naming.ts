@@ -32,6 +32,19 @@ export function imageNameForSource(source: string): string {
 }
 
 /**
+ * Image name for a source built with a Dockerfile of its own choosing: the
+ * source's name when it is the default Dockerfile (so existing images keep
+ * their names), else that name plus the Dockerfile's, with a hash so that no
+ * two (source, dockerfile) pairs share a name.
+ */
+export function imageNameFor(source: string, dockerfile: string | undefined): string {
+  const base = imageNameForSource(source);
+  if (dockerfile === undefined || normalizeSource(dockerfile) === "Dockerfile") return base;
+  const slug = normalizeSource(dockerfile).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `${base}-${slug || "dockerfile"}-${shortHash(`${normalizeSource(source)}\0${normalizeSource(dockerfile)}`)}`;
+}
+
+/**
  * Service account id of a workload's runtime identity (6-30 characters,
  * lowercase, letters/digits/dashes): "hello" → "hello-svc", "nightly" → "nightly-job".
  * Short names are padded and long ones shortened, so two names can map to the

@@ -10,6 +10,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, NAMESPACE, type ConfigProblem, type StackConfig, type StackSettings } from "../contract";
 import type { PrincipalGroups } from "../components/principals";
+import { checkBuildContexts } from "./buildContexts";
+import { PROJECT_DIR } from "./stackFile";
 import { duplicateNameProblems, groupProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
 import { stackSchema } from "./schema";
 import { toSettings } from "./settings";
@@ -36,9 +38,14 @@ export function parseStackConfig(config: StackConfig): StackSettings {
   return toSettings(parsed.data, groups);
 }
 
-/** Reads the current stack's config from Pulumi's runtime and validates it. */
-export function readStackConfig(): StackSettings {
-  return parseStackConfig(pulumi.runtime.allConfig());
+/**
+ * Reads the current stack's config from Pulumi's runtime and validates it,
+ * build contexts included (read from `projectDir`, the Pulumi project directory).
+ */
+export function readStackConfig(projectDir: string = PROJECT_DIR): StackSettings {
+  const settings = parseStackConfig(pulumi.runtime.allConfig());
+  checkBuildContexts(settings, projectDir);
+  return settings;
 }
 
 /** Pulumi hands structured and typed values over as JSON strings; YAML files hold them as values. Accept both. */

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../contract";
 import { audienceProblem } from "../components/audiences";
+import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
 import { expandPrincipals, type PrincipalGroups } from "../components/principals";
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
@@ -31,9 +32,20 @@ const workloadName = (max: number) =>
     })
     .max(max, { error: `is too long for Cloud Run; use at most ${max} characters` });
 
+/** Checked again against the filesystem (symlinks, the Dockerfile, credentials) by config/buildContexts.ts. */
 const source = z
   .string({ error: "must be a string; write the build context directory, e.g. ./app" })
-  .min(1, { error: "is empty; write the build context directory, e.g. ./app" });
+  .min(1, { error: "is empty; write the build context directory, e.g. ./app" })
+  .superRefine((value, ctx) => {
+    const problem = value === "" ? undefined : sourcePathProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
+
+/** Relative to `source`; the builder's default is source's Dockerfile. */
+const dockerfile = z.string({ error: "must be a string; name the Dockerfile relative to source, e.g. Dockerfile.prod" }).superRefine((value, ctx) => {
+  const problem = dockerfilePathProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: value });
+});
 
 const stringList = (what: string) =>
   z.array(z.string({ error: `must be a string; ${what}` }).min(1, { error: `is empty; ${what}` }), {
@@ -110,6 +122,7 @@ const commonWorkload = (groups: PrincipalGroups) => ({
   invokers: invokerList(groups),
   invokerMode: invokerMode.optional(),
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
+  dockerfile: dockerfile.optional(),
 });
 
 export const serviceSchema = (groups: PrincipalGroups) =>

@@ -17,7 +17,7 @@ type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
 type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
 type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
 /** The keys services and jobs share, as the schema parsed them. */
-type ParsedWorkload = Pick<ParsedService, "name" | "source" | "invokers" | "invokerMode" | "deletionProtection"> & { invokerRole?: string };
+type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection"> & { invokerRole?: string };
 
 /** Settings from a config the schema accepted, defaults applied and groups expanded. */
 export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
@@ -44,6 +44,7 @@ function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, stackProte
   return {
     name: w.name,
     source: w.source,
+    ...(w.dockerfile === undefined ? {} : { dockerfile: w.dockerfile }),
     invokers: expandPrincipals(w.invokers, groups).members,
     invokerMode: w.invokerMode ?? (INVOKER_DEFAULTS.mode as InvokerMode),
     invokerRole: w.invokerRole ?? INVOKER_DEFAULTS.role,

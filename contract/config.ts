@@ -37,6 +37,8 @@ export interface WorkloadSettings {
   name: string;
   /** Build context, relative to the project directory. */
   source: string;
+  /** The Dockerfile, relative to `source`; unset = source's Dockerfile. */
+  dockerfile?: string;
   /** Effective invokers: groups expanded, duplicates merged, sorted. */
   invokers: string[];
   invokerMode: InvokerMode;

@@ -9,11 +9,10 @@
  * queued so two evaluations never share that global state.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseStackConfig } from "../config";
+import { checkBuildContexts } from "../config/buildContexts";
 import { PROJECT_DIR } from "../config/stackFile";
-import { ConfigError, NAMESPACE, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
+import { NAMESPACE, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
 import { containsSecret, createMocks, unwrapSecrets } from "./mocks";
 
 /** Project name, as in Pulumi.yaml. */
@@ -54,7 +53,7 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   const rootDir = opts.rootDir ?? PROJECT_DIR;
   // Validate first: a bad config must not register even the root stack.
   const settings = parseStackConfig(opts.config);
-  checkSourcesExist(rootDir, settings);
+  checkBuildContexts(settings, rootDir);
   const recorder = new Recorder();
   const mocks = createMocks({ rootDir, project: settings.project, region: settings.region, stack: opts.stack });
   await pulumi.runtime.setMocks(opts.wrapMocks ? opts.wrapMocks(mocks) : mocks, project, opts.stack, false);
@@ -81,27 +80,6 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }
-}
-
-/**
- * A missing build context would fail the real image build: say so before
- * anything is registered, as a config problem (the CLI's exit 2) naming the
- * key, the value, where it resolved and the fix.
- */
-function checkSourcesExist(rootDir: string, settings: { services: { source: string }[]; jobs: { source: string }[] }): void {
-  const isDirectory = (dir: string) => fs.existsSync(dir) && fs.statSync(dir).isDirectory();
-  const problems = (["services", "jobs"] as const).flatMap((kind) =>
-    settings[kind].flatMap(({ source }, index) => {
-      const resolved = path.resolve(rootDir, source);
-      if (isDirectory(resolved)) return [];
-      return [{
-        path: `${NAMESPACE}:${kind}[${index}].source`,
-        value: source,
-        message: `build context not found (resolved to ${resolved}); set it to the directory that holds the Dockerfile, relative to the project root (e.g. ./app)`,
-      }];
-    }),
-  );
-  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Pulumi's runtime holds config values as strings; structured values as JSON, like the CLI passes them. */

@@ -168,12 +168,16 @@ function computeOutputs(type: string, name: string, inputs: Inputs, ctx: MockCon
   }
 }
 
-/** docker-build Image: digest = sha256 of the context's files + the platforms; same source → same digest. */
+/**
+ * docker-build Image: digest = sha256 of the context's files + the platforms
+ * (+ the Dockerfile named, when one is); same source and Dockerfile → same digest.
+ */
 function imageOutputs(name: string, inputs: Inputs, ctx: MockContext): { id: string; state: Inputs } {
   const location = String((inputs.context as { location?: string } | undefined)?.location ?? ".");
   const contextHash = hashBuildContext(path.resolve(ctx.rootDir, location));
   const platforms = (inputs.platforms as string[] | undefined) ?? [];
-  const digest = `sha256:${sha256(contextHash, platforms)}`;
+  const dockerfile = (inputs.dockerfile as { location?: string } | undefined)?.location;
+  const digest = `sha256:${dockerfile === undefined ? sha256(contextHash, platforms) : sha256(contextHash, platforms, dockerfile, fs.readFileSync(path.resolve(ctx.rootDir, dockerfile), "utf8"))}`;
   const tags = (inputs.tags as string[] | undefined) ?? [];
   return { id: `${name}-${digest.slice(7, 19)}`, state: { contextHash, digest, ref: tags[0] ? `${tags[0]}@${digest}` : digest } };
 }

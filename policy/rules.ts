@@ -4,6 +4,7 @@
  * policy/index.ts wraps the same {@link rules} in a CrossGuard PolicyPack.
  */
 import type { RegisteredResource } from "../contract";
+import { buildContextInsideProject } from "./checks/buildContext";
 import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
 import { deletionProtectionOnProduction } from "./checks/deletionProtection";
 import { customAudiencesNamed } from "./checks/customAudiences";
@@ -28,6 +29,7 @@ export { UNKNOWN } from "./checks/types";
 export { isPublicMember, noPublicCloudRun } from "./checks/publicAccess";
 export { noInvokerIamDisabled } from "./checks/invokerIam";
 export { customAudiencesNamed } from "./checks/customAudiences";
+export { buildContextInsideProject } from "./checks/buildContext";
 export { dedicatedRuntimeServiceAccount, isDefaultComputeAccount } from "./checks/runtimeIdentity";
 export { imagesPinnedByDigest, isDigestPinned } from "./checks/imageDigest";
 export { deletionProtectionOnProduction, isProductionStack } from "./checks/deletionProtection";
@@ -39,6 +41,7 @@ export const rules: PolicyRule[] = [
   noPublicCloudRun,
   noInvokerIamDisabled,
   customAudiencesNamed,
+  buildContextInsideProject,
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
   deletionProtectionOnProduction,

@@ -37,3 +37,17 @@ describe("custom audiences", () => {
     for (const audience of ACCEPTED_AUDIENCES) expect(verdicts(await pack.analyze(engineResource(service({ customAudiences: [audience] }))))).toEqual([]);
   });
 });
+
+describe("image build contexts", () => {
+  const image = (location: string) => ({ type: "docker-build:index:Image", name: "app-image", inputs: { context: { location }, push: true } });
+
+  it.each([["/etc"], ["../../etc"], ["."]])("refuses context %j as mandatory, naming the resource", async (location) => {
+    const result = await pack.analyze(engineResource(image(location)));
+    expect(verdicts(result)).toEqual(["mandatory image-build-context-inside-project"]);
+    expect(result.diagnostics[0].message).toContain("app-image");
+  });
+
+  it("accepts a directory of the project", async () => {
+    expect(verdicts(await pack.analyze(engineResource(image("app"))))).toEqual([]);
+  });
+});

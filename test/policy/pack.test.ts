@@ -139,6 +139,7 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
         task.containers[0].image = task.containers[0].image.replace(/@sha256:.*$/, ":latest");
       }
       if (r.type === "gcp:artifactregistry/repository:Repository") r.inputs.cleanupPolicies = [{ id: "all", action: "DELETE" }];
+      if (r.type === "docker-build:index:Image") r.inputs.context = { location: "../.." };
     }
     const expected = offlineVerdicts(faulty, "prod");
     // Every rule fires at least once, so the comparison covers each of them.

@@ -55,7 +55,7 @@ describe("evaluateStack", () => {
     const error = await evaluateStack({ stack: "dev", config }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      { path: "private-cloud-run:jobs[0].source", value: "./does-not-exist", message: expect.stringMatching(/^build context not found \(resolved to .*does-not-exist\); set it to the directory that holds the Dockerfile/) },
+      { path: "private-cloud-run:jobs[0].source", value: "./does-not-exist", message: expect.stringMatching(/^build context not found \(resolved to .*does-not-exist\); write a directory of the project that holds the Dockerfile/) },
     ]);
     // …and the next evaluation is unaffected.
     expect((await evaluateStack(dev)).resources.length).toBeGreaterThan(10);

@@ -26,12 +26,12 @@ function multiConfig(): StackConfig {
     "private-cloud-run:principals": { team: [ALICE, ENG], bots: [CI, "team"] },
     "private-cloud-run:services": [
       { name: "front", source: "./app", ingress: "all", invokers: ["team", BOB, ALICE, "user:Alice@Example.com"], smokePath: "/health/" },
-      { name: "api", source: other.dir, ingress: "internal", invokers: ["bots", PARTNER], invokerMode: "additive", customAudiences: ["https://api.example.com"] },
+      { name: "api", source: other.source, ingress: "internal", invokers: ["bots", PARTNER], invokerMode: "additive", customAudiences: ["https://api.example.com"] },
       { name: "edge", source: "app/", ingress: "internal-and-cloud-load-balancing", invokers: [POOL], invokerRole: "roles/run.servicesInvoker", deletionProtection: true },
     ],
     "private-cloud-run:jobs": [
       { name: "nightly", source: "./app", command: ["node", "dist/job.js"], invokers: ["team"] },
-      { name: "reindex", source: other.dir, invokers: [CI, BOB], invokerMode: "additive", invokerRole: "roles/run.jobsExecutor", tasks: 3, maxRetries: 1, timeout: "30m", args: ["--all"] },
+      { name: "reindex", source: other.source, invokers: [CI, BOB], invokerMode: "additive", invokerRole: "roles/run.jobsExecutor", tasks: 3, maxRetries: 1, timeout: "30m", args: ["--all"] },
     ],
   };
 }
@@ -335,7 +335,7 @@ describe("determinism and change scope", () => {
     try {
       const config = (): StackConfig => ({
         ...multiConfig(),
-        "private-cloud-run:services": [{ name: "roll", source: source.dir, invokers: [ALICE] }, { name: "steady", source: "./app", invokers: [ALICE] }],
+        "private-cloud-run:services": [{ name: "roll", source: source.source, invokers: [ALICE] }, { name: "steady", source: "./app", invokers: [ALICE] }],
         "private-cloud-run:jobs": [],
       });
       const v1 = await evaluateStack({ stack: "roll", config: config() });

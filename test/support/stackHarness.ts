@@ -3,7 +3,6 @@
  * lookups and the "nothing public" scan. No assertions here.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { TYPES, type Evaluation, type RegisteredResource, type StackConfig } from "../../contract";
 
@@ -56,11 +55,21 @@ export function publicExposures(evaluation: Evaluation): string[] {
   return found;
 }
 
-/** A throwaway build context with one file; `write` changes its content. */
+/** The repository (the Pulumi project directory). */
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+/** Where throwaway build contexts live: inside the project, since a source must be (ignored by git). */
+const SOURCES_DIR = path.join(REPO_ROOT, "test", ".sources");
+
+/** A throwaway build context inside the project with a Dockerfile; `write` changes its content. */
 export class TempSource {
+  /** Absolute path, to write files into. */
   readonly dir: string;
+  /** The same directory as a stack config's `source` (relative to the project). */
+  readonly source: string;
   constructor(label: string, content = "FROM scratch\n") {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `pcr-${label}-`));
+    fs.mkdirSync(SOURCES_DIR, { recursive: true });
+    this.dir = fs.mkdtempSync(path.join(SOURCES_DIR, `${label}-`));
+    this.source = `./${path.relative(REPO_ROOT, this.dir).split(path.sep).join("/")}`;
     this.write(content);
   }
   write(content: string): void {
