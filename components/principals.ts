@@ -6,6 +6,7 @@
  * Security is the point of this file: nothing that means "everyone" may pass.
  */
 import { z } from "zod";
+import { openMemberProblem } from "./openMembers";
 
 /** IAM member prefixes this stack accepts, with the kind of value each takes. */
 export const MEMBER_PREFIXES = ["user", "serviceAccount", "group", "domain"] as const;
@@ -44,7 +45,7 @@ const PUBLIC_SEGMENTS = new Set(["allusers", "allauthenticatedusers"]);
  */
 export function isPublicPrincipal(value: string): boolean {
   const lower = value.trim().toLowerCase();
-  if (lower.startsWith("principalset://goog/public")) return true;
+  if (lower.startsWith("principalset://goog/public") || lower.startsWith("principal://goog/public")) return true;
   return lower.split(/[:/]/).some((segment) => PUBLIC_SEGMENTS.has(segment));
 }
 
@@ -63,6 +64,8 @@ export function parsePrincipal(raw: unknown): ParsedPrincipal {
   if (value !== raw) {
     return invalid(`has leading or trailing spaces; remove them`);
   }
+  const open = openMemberProblem(value);
+  if (open !== undefined) return invalid(open);
   if (FEDERATED_PREFIXES.some((prefix) => value.startsWith(prefix))) return parseFederated(value);
   const colon = value.indexOf(":");
   if (colon === -1) {

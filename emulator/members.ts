@@ -3,9 +3,31 @@
  * it asks of them: does this member list include this email?
  */
 
-/** Principals that would make a resource public: the emulator models private services only. */
-const PUBLIC_MEMBERS = new Set(["allusers", "allauthenticatedusers"]);
+/** Names IAM gives "everyone", on any `:`/`/` segment and in any case (`allUsers`, `user:AllUsers`): the emulator models private services only. */
+const PUBLIC_NAMES = new Set(["allusers", "allauthenticatedusers"]);
 const MEMBER_PATTERN = /^(user|serviceAccount|group|domain):(\S+)$/;
+/**
+ * Domains where anyone can get an address or a group (a grant there is a grant
+ * to whoever signs up). Kept apart from the stack's own list on purpose: the
+ * emulator is a second opinion, and the tests hold the two to one table.
+ */
+const SIGN_UP_DOMAINS = new Set(["gmail.com", "googlemail.com", "googlegroups.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "aol.com", "proton.me", "protonmail.com"]);
+
+/** Why a member cannot be granted here, or undefined. */
+function memberProblem(member: string): string | undefined {
+  const lower = member.trim().toLowerCase();
+  if (lower.startsWith("principalset://goog/public") || lower.startsWith("principal://goog/public") || lower.split(/[:/]/).some((part) => PUBLIC_NAMES.has(part))) {
+    return "would make it public; the emulator models private Cloud Run only (list user:, serviceAccount:, group: or domain: members)";
+  }
+  if (member.includes("*")) return "is a wildcard; list the principals themselves (user:, serviceAccount:, group: or domain: members)";
+  const match = MEMBER_PATTERN.exec(member);
+  if (!match && /^principal(Set)?:\/\//i.test(member)) return "is a federated principal, which the emulator does not model; write it as user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN";
+  if (!match) return "is not an IAM member; write it as user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN";
+  const [, kind, value] = match;
+  const domain = kind === "domain" ? value.toLowerCase() : kind === "group" ? value.toLowerCase().split("@")[1] : undefined;
+  if (domain !== undefined && SIGN_UP_DOMAINS.has(domain)) return `is on ${domain}, where anyone can sign up; name the accounts or an organisation's group instead`;
+  return undefined;
+}
 
 /** Group email → member emails, for `group:` members. */
 export type GroupDirectory = Record<string, string[]>;
@@ -16,13 +38,8 @@ export type GroupDirectory = Record<string, string[]>;
  */
 export function validateMembers(key: string, members: readonly string[]): void {
   const problems = members.flatMap((member, index) => {
-    if (PUBLIC_MEMBERS.has(member.toLowerCase())) {
-      return [`${key}[${index}]: "${member}" would make it public; the emulator models private Cloud Run only (list user:, serviceAccount:, group: or domain: members)`];
-    }
-    if (!MEMBER_PATTERN.test(member)) {
-      return [`${key}[${index}]: "${member}" is not an IAM member; write it as user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN`];
-    }
-    return [];
+    const problem = memberProblem(member);
+    return problem === undefined ? [] : [`${key}[${index}]: ${JSON.stringify(member)} ${problem}`];
   });
   if (problems.length > 0) throw new Error(problems.join("\n"));
 }

@@ -31,6 +31,11 @@ export interface EvaluateOptions {
   rootDir?: string;
   /** Wraps the default deterministic mocks, e.g. to simulate a provider failure in a test. */
   wrapMocks?: (mocks: pulumi.runtime.Mocks) => pulumi.runtime.Mocks;
+  /**
+   * Runs this instead of index.ts, given index.ts's program: a test's own
+   * index.ts that adds resources beside the components, as a user might.
+   */
+  program?: (real: Program) => Promise<Record<string, unknown>>;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -46,7 +51,8 @@ export function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
   return run;
 }
 
-type Program = () => Promise<Record<string, unknown>>;
+/** A Pulumi program: index.ts exports one. */
+export type Program = () => Promise<Record<string, unknown>>;
 
 async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   const project = opts.project ?? PROJECT_NAME;
@@ -60,7 +66,8 @@ async function evaluateOnce(opts: EvaluateOptions): Promise<Evaluation> {
   recorder.attach(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(toRuntimeConfig(opts.config));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require("../index") as Program;
+  const real = require("../index") as Program;
+  const program: Program = opts.program ? () => opts.program!(real) : real;
   // A failing registration surfaces as an unhandled rejection from inside
   // Pulumi's runtime; catch it for the length of this run and reject with it
   // instead of letting it end the process.

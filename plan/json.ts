@@ -15,7 +15,8 @@ export interface PlanJsonResource {
 export interface PlanJsonDocument {
   stack: string;
   resources: PlanJsonResource[];
-  violations: { policy: string; resource: string; message: string }[];
+  /** Each with its level (mandatory fails the plan, advisory does not); `unverified` when an input is computed until deploy. */
+  violations: { policy: string; resource: string; message: string; enforcementLevel: Violation["enforcementLevel"]; unverified?: true }[];
 }
 
 /**
@@ -32,6 +33,12 @@ export function planDocument(evaluation: Evaluation, violations: Violation[]): P
       parent: resource.parent,
       inputs: maskedInputs(resource),
     })),
-    violations: sortViolations(violations).map(({ policy, resource, message }) => ({ policy, resource, message })),
+    violations: sortViolations(violations).map(({ policy, resource, message, enforcementLevel, unverified }) => ({
+      policy,
+      resource,
+      message,
+      enforcementLevel,
+      ...(unverified ? { unverified: true as const } : {}),
+    })),
   };
 }

@@ -60,7 +60,7 @@ function resourcePolicy(rule: PolicyRule, check: NonNullable<PolicyRule["check"]
     description: rule.description,
     enforcementLevel: rule.enforcementLevel,
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      const resource: ResourceUnderTest = { type: args.type, name: args.name, inputs: toPlainInputs(args.props) as Record<string, unknown> };
+      const resource: ResourceUnderTest = { type: args.type, name: args.name, inputs: toPlainInputs(args.props) as Record<string, unknown>, urn: args.urn };
       const unverified: UnverifiedInput[] = [];
       const ctx: RuleContext = { stack: stackOfUrn(args.urn), unverified: (input) => unverified.push(input) };
       const messages = check(resource, ctx);
@@ -79,7 +79,7 @@ function stackPolicy(name: string, rule: PolicyRule, checkStack: NonNullable<Pol
     enforcementLevel: rule.enforcementLevel,
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const resources = args.resources.map(
-        (r: PolicyResource): ResourceUnderTest => ({ type: r.type, name: r.name, inputs: toPlainInputs(r.props) as Record<string, unknown> }),
+        (r: PolicyResource): ResourceUnderTest => ({ type: r.type, name: r.name, inputs: toPlainInputs(r.props) as Record<string, unknown>, urn: r.urn }),
       );
       const urnOf = (name: string, type: string) => args.resources.find((r) => r.name === name && r.type === type)?.urn;
       const unverified: UnverifiedInput[] = [];

@@ -4,14 +4,19 @@
  * policy/index.ts wraps the same {@link rules} in a CrossGuard PolicyPack.
  */
 import type { RegisteredResource } from "../contract";
+import { broadMembersNamed } from "./checks/broadMembers";
 import { buildContextInsideProject } from "./checks/buildContext";
 import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
 import { deletionProtectionOnProduction } from "./checks/deletionProtection";
 import { customAudiencesNamed } from "./checks/customAudiences";
 import { evaluateWith } from "./checks/evaluate";
+import { noCloudRunIamPolicy } from "./checks/iamPolicyResources";
 import { imagesPinnedByDigest } from "./checks/imageDigest";
+import { invokersOnlyThroughInvokerAccess } from "./checks/invokerAccessOnly";
 import { noInvokerIamDisabled } from "./checks/invokerIam";
-import { noPublicCloudRun } from "./checks/publicAccess";
+import { jobOverridesNamed } from "./checks/jobOverrides";
+import { noProjectLevelInvoker } from "./checks/projectInvoker";
+import { noPublicMembers } from "./checks/publicAccess";
 import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
 import { PolicyRule, Violation } from "./checks/types";
 
@@ -26,7 +31,13 @@ export type {
 } from "./checks/types";
 export { UNKNOWN } from "./checks/types";
 // Each rule, with the helpers its tests read, from the module that defines it.
-export { isPublicMember, noPublicCloudRun } from "./checks/publicAccess";
+export { isPublicMember, noPublicMembers } from "./checks/publicAccess";
+export { memberReach, type MemberReach } from "./checks/members";
+export { broadMembersNamed } from "./checks/broadMembers";
+export { noCloudRunIamPolicy } from "./checks/iamPolicyResources";
+export { invokersOnlyThroughInvokerAccess, parentTypeOf } from "./checks/invokerAccessOnly";
+export { noProjectLevelInvoker } from "./checks/projectInvoker";
+export { jobOverridesNamed } from "./checks/jobOverrides";
 export { noInvokerIamDisabled } from "./checks/invokerIam";
 export { customAudiencesNamed } from "./checks/customAudiences";
 export { buildContextInsideProject } from "./checks/buildContext";
@@ -38,12 +49,17 @@ export { toResourceUnderTest } from "./checks/evaluate";
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
 export const rules: PolicyRule[] = [
-  noPublicCloudRun,
+  noPublicMembers,
+  noCloudRunIamPolicy,
+  invokersOnlyThroughInvokerAccess,
+  noProjectLevelInvoker,
   noInvokerIamDisabled,
   customAudiencesNamed,
   buildContextInsideProject,
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
+  broadMembersNamed,
+  jobOverridesNamed,
   deletionProtectionOnProduction,
   cleanupKeepsDeployedDigest,
 ];

@@ -64,8 +64,9 @@ function unverifiedViolation(rule: PolicyRule, input: UnverifiedInput): Violatio
 }
 
 /** Converts a registered resource to the plain shape rules read (computed values become UNKNOWN). */
-export function toResourceUnderTest(resource: Pick<RegisteredResource, "type" | "name" | "inputs">): ResourceUnderTest {
-  return { type: resource.type, name: resource.name, inputs: normalizeInputs(resource.inputs ?? {}) };
+export function toResourceUnderTest(resource: Pick<RegisteredResource, "type" | "name" | "inputs"> & { urn?: string }): ResourceUnderTest {
+  const plain: ResourceUnderTest = { type: resource.type, name: resource.name, inputs: normalizeInputs(resource.inputs ?? {}) };
+  return resource.urn ? { ...plain, urn: resource.urn } : plain;
 }
 
 /**

@@ -16,6 +16,11 @@ export interface ResourceUnderTest {
   name: string;
   /** Inputs as plain JSON-like data; computed values are {@link UNKNOWN}. */
   inputs: Record<string, unknown>;
+  /**
+   * Its URN, when known: the qualified type in it names the parent's type
+   * (`…::private-cloud-run:index:InvokerAccess$gcp:cloudrunv2/…::name`).
+   */
+  urn?: string;
 }
 
 /** An input a rule needed but could not read, because it is computed (unknown until deploy). */

@@ -25,7 +25,7 @@ describe("--json document", () => {
       parent: "hello",
       inputs: { name: "hello", location: "asia-east1", role: "roles/run.invoker", members: ["group:eng@example.com", "user:alice@example.com"] },
     });
-    expect(document.violations).toEqual([{ policy: violation.policy, resource: violation.resource, message: violation.message }]);
+    expect(document.violations).toEqual([{ policy: violation.policy, resource: violation.resource, message: violation.message, enforcementLevel: "mandatory" }]);
     expect(JSON.stringify(document)).not.toContain("ya29.never-printed");
   });
 

@@ -73,7 +73,8 @@ describe("npm start on the real program and stack files (in-process)", () => {
     expect(json.code).toBe(0);
     const { violations } = JSON.parse(json.stdout);
     expect(violations.map((v: { resource: string }) => v.resource)).toEqual(["hello-service", "nightly-job"]);
-    for (const violation of violations) expect(Object.keys(violation)).toEqual(["policy", "resource", "message"]);
+    for (const violation of violations) expect(Object.keys(violation)).toEqual(["policy", "resource", "message", "enforcementLevel"]);
+    expect(violations.map((v: { enforcementLevel: string }) => v.enforcementLevel)).toEqual(["advisory", "advisory"]);
   });
 
   it("invalid config: exit 2, every problem on stderr, nothing on stdout", async () => {

@@ -130,7 +130,7 @@ describe("runPlan", () => {
     expect(await h.run(["--json"])).toBe(EXIT.mandatoryPolicy);
     const document = JSON.parse(h.stdout());
     expect(Object.keys(document)).toEqual(["stack", "resources", "violations"]);
-    expect(document.violations).toEqual([{ policy: mandatory.policy, resource: mandatory.resource, message: mandatory.message }]);
+    expect(document.violations).toEqual([{ policy: mandatory.policy, resource: mandatory.resource, message: mandatory.message, enforcementLevel: "mandatory" }]);
     expect(h.stdout()).not.toContain("ya29.secret-in-evaluation");
     expect(h.rehearsed).toEqual([]);
   });

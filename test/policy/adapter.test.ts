@@ -22,9 +22,10 @@ describe("evaluatePolicies", () => {
 
   it("reports the policy, resource, type, level and message of each violation", () => {
     const [member] = members("allUsers");
-    expect(evaluatePolicies([registered(member)], { stack: "dev" })).toEqual([
+    const underInvokerAccess = { ...registered(member), urn: `urn:pulumi:dev::private-cloud-run::private-cloud-run:index:InvokerAccess$${member.type}::${member.name}` };
+    expect(evaluatePolicies([underInvokerAccess], { stack: "dev" })).toEqual([
       {
-        policy: "cloud-run-no-public-members",
+        policy: "no-public-members",
         resource: member.name,
         type: member.type,
         enforcementLevel: "mandatory",
@@ -95,7 +96,7 @@ describe("the CrossGuard adapter", () => {
   it("makes one policy per rule, resource or stack as the rule is", () => {
     expect(policies.map((p) => p.name)).toEqual(rules.map((r) => r.name));
     expect("validateStack" in resourcePolicy("artifact-cleanup-keeps-deployed-digest")).toBe(true);
-    expect("validateResource" in resourcePolicy("cloud-run-no-public-members")).toBe(true);
+    expect("validateResource" in resourcePolicy("no-public-members")).toBe(true);
   });
 
   it("copies proxied props into plain data, computed values as UNKNOWN", () => {

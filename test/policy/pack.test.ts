@@ -8,7 +8,8 @@
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
 import type { RegisteredResource } from "../../contract";
-import { evaluatePolicies, noPublicCloudRun, rules } from "../../policy/rules";
+import { COMPONENT_TYPES } from "../../contract";
+import { evaluatePolicies, noPublicMembers, rules } from "../../policy/rules";
 import { DIGEST, job, repository, RUNTIME_SA, service, members, policies, policyJson } from "./fixtures";
 import { AnalysisResult, EngineResource, PolicyPackProcess, urnOf } from "./policyPackProcess";
 
@@ -30,8 +31,10 @@ function wire(inputs: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(inputs)) as Record<string, unknown>;
 }
 
-function engineResource(r: { type: string; name: string; inputs: Record<string, unknown> }, stack = "dev"): EngineResource {
-  return { type: r.type, name: r.name, stack, properties: wire(r.inputs) };
+function engineResource(r: { type: string; name: string; inputs: Record<string, unknown>; urn?: string }, stack = "dev", parentType?: string): EngineResource {
+  // A real evaluation's URN names the stack it was made for; the pack reads the stack from it.
+  const urn = r.urn ? r.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`) : undefined;
+  return { type: r.type, name: r.name, stack, properties: wire(r.inputs), parentType, urn };
 }
 
 const verdicts = (result: AnalysisResult) => result.diagnostics.map((d) => `${d.enforcementLevel} ${d.policy}`);
@@ -48,12 +51,15 @@ describe("the policy pack process", () => {
   });
 
   it("refuses a public invoker on every Cloud Run IAM type, as mandatory", async () => {
-    const resources = [...members("allUsers"), ...policies(policyJson([{ role: "roles/run.invoker", members: ["allAuthenticatedUsers"] }]))];
-    for (const resource of resources) {
-      const result = await pack.analyze(engineResource(resource));
-      expect(verdicts(result)).toEqual(["mandatory cloud-run-no-public-members"]);
+    for (const resource of members("allUsers")) {
+      const result = await pack.analyze(engineResource(resource, "dev", COMPONENT_TYPES.invokerAccess));
+      expect(verdicts(result)).toEqual(["mandatory no-public-members"]);
       // CrossGuard shows the policy's description first, then our message.
-      expect(result.diagnostics[0].message).toBe(`${rules[0].description}\n${noPublicCloudRun.check!(resource, { stack: "dev" })[0]}`);
+      expect(result.diagnostics[0].message).toBe(`${rules[0].description}\n${noPublicMembers.check!(resource, { stack: "dev" })[0]}`);
+    }
+    // A whole-policy resource is refused for being one, and for what it grants.
+    for (const resource of policies(policyJson([{ role: "roles/run.invoker", members: ["allAuthenticatedUsers"] }]))) {
+      expect(verdicts(await pack.analyze(engineResource(resource))).sort()).toEqual(["mandatory cloud-run-no-iam-policy", "mandatory no-public-members"]);
     }
   });
 
@@ -131,7 +137,8 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
 
     const faulty = structuredClone(resources);
     for (const r of faulty) {
-      if (r.type === "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding") (r.inputs.members as string[]).push("allUsers");
+      if (r.type === "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding") (r.inputs.members as string[]).push("allUsers", "domain:example.com");
+      if (r.type === "gcp:cloudrunv2/jobIamBinding:JobIamBinding") r.inputs.role = "roles/run.jobsExecutorWithOverrides";
       if (r.type === "gcp:cloudrunv2/service:Service") Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false, customAudiences: ["*"] });
       if (r.type === "gcp:cloudrunv2/job:Job") {
         const task = (r.inputs.template as { template: { serviceAccount?: string; containers: { image: string }[] } }).template;
@@ -141,6 +148,13 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       if (r.type === "gcp:artifactregistry/repository:Repository") r.inputs.cleanupPolicies = [{ id: "all", action: "DELETE" }];
       if (r.type === "docker-build:index:Image") r.inputs.context = { location: "../.." };
     }
+    // Resources beside the components, as a hand-written index.ts would add them.
+    const beside = (type: string, name: string, inputs: Record<string, unknown>): RegisteredResource => ({ type, name, inputs, parent: null, urn: "", secretInputs: [], component: false });
+    faulty.push(
+      beside("gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy", "hello-policy", { name: "hello", location: "asia-east1", policyData: policyJson([{ role: "roles/run.viewer", members: ["user:a@example.com"] }]) }),
+      beside("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "hello-extra", { name: "hello", location: "asia-east1", role: "roles/run.invoker", member: "user:mallory@example.com" }),
+      beside("gcp:projects/iAMMember:IAMMember", "project-invoker", { project: "my-gcp-project", role: "roles/run.invoker", member: "user:mallory@example.com" }),
+    );
     const expected = offlineVerdicts(faulty, "prod");
     // Every rule fires at least once, so the comparison covers each of them.
     expect(new Set(expected.map((line) => line.split(" ")[1]))).toEqual(new Set(rules.map((rule) => rule.name)));

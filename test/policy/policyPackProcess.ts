@@ -33,6 +33,10 @@ export interface EngineResource {
   stack: string;
   /** Inputs on the wire: plain JSON, unknowns as the engine's sentinel strings. */
   properties: Record<string, unknown>;
+  /** The type of its parent component, which the engine writes into the URN (`parent$type`); none at the top level. */
+  parentType?: string;
+  /** The URN itself, when the resource came from a real evaluation (it carries the parent). */
+  urn?: string;
 }
 
 /** One diagnostic the pack returned, decoded. */
@@ -49,8 +53,10 @@ export interface AnalysisResult {
   notApplicable: { policy: string; reason: string }[];
 }
 
-export function urnOf(resource: Pick<EngineResource, "type" | "name" | "stack">): string {
-  return `urn:pulumi:${resource.stack}::private-cloud-run::${resource.type}::${resource.name}`;
+export function urnOf(resource: Pick<EngineResource, "type" | "name" | "stack" | "parentType" | "urn">): string {
+  if (resource.urn) return resource.urn;
+  const qualifiedType = resource.parentType ? `${resource.parentType}$${resource.type}` : resource.type;
+  return `urn:pulumi:${resource.stack}::private-cloud-run::${qualifiedType}::${resource.name}`;
 }
 
 function level(value: number): Diagnostic["enforcementLevel"] {

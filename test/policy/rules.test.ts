@@ -10,7 +10,7 @@ import {
   isProductionStack,
   isPublicMember,
   noInvokerIamDisabled,
-  noPublicCloudRun,
+  noPublicMembers,
   parseArtifactImage,
   PolicyRule,
   ResourceUnderTest,
@@ -71,23 +71,23 @@ describe("isPublicMember", () => {
   ])("%j is not public", (member) => expect(isPublicMember(member)).toBe(false));
 });
 
-describe("cloud-run-no-public-members (mandatory)", () => {
-  it("is mandatory", () => expect(noPublicCloudRun.enforcementLevel).toBe("mandatory"));
+describe("no-public-members (mandatory)", () => {
+  it("is mandatory", () => expect(noPublicMembers.enforcementLevel).toBe("mandatory"));
 
   describe.each(["allUsers", "allAuthenticatedUsers", "AllUsers", "user:allUsers"])("member %j", (publicMember) => {
     it.each(members(publicMember).map((r) => [r.type, r]))("is refused on %s", (_type, resource) => {
-      const { messages } = check(noPublicCloudRun, resource);
+      const { messages } = check(noPublicMembers, resource);
       expect(messages).toHaveLength(1);
       expect(messages[0]).toContain(`member: ${JSON.stringify(publicMember)}`);
       expect(messages[0]).toContain("Fix:");
     });
     it.each(bindings(["user:alice@example.com", publicMember]).map((r) => [r.type, r]))("is refused in members of %s", (_type, resource) => {
-      expect(check(noPublicCloudRun, resource).messages).toEqual([expect.stringContaining(`members[1]: ${JSON.stringify(publicMember)}`)]);
+      expect(check(noPublicMembers, resource).messages).toEqual([expect.stringContaining(`members[1]: ${JSON.stringify(publicMember)}`)]);
     });
     it.each(
       policies(policyJson([{ role: "roles/run.invoker", members: ["group:eng@example.com", publicMember] }])).map((r) => [r.type, r]),
     )("is refused inside policyData of %s", (_type, resource) => {
-      expect(check(noPublicCloudRun, resource).messages).toEqual([
+      expect(check(noPublicMembers, resource).messages).toEqual([
         expect.stringContaining(`policyData.bindings[0].members[1]: ${JSON.stringify(publicMember)}`),
       ]);
     });
@@ -97,41 +97,51 @@ describe("cloud-run-no-public-members (mandatory)", () => {
     const named = ["user:alice@example.com", "group:eng@example.com", "serviceAccount:ci@my-gcp-project.iam.gserviceaccount.com"];
     const resources = [...members(named[0]), ...bindings(named), ...policies(policyJson([{ role: "roles/run.invoker", members: named }]))];
     expect(resources).toHaveLength(12);
-    for (const resource of resources) expect(check(noPublicCloudRun, resource)).toEqual({ messages: [], unverified: [] });
+    for (const resource of resources) expect(check(noPublicMembers, resource)).toEqual({ messages: [], unverified: [] });
   });
 
   it("reports every public member of a binding, under any role", () => {
     const [binding] = bindings(["allUsers", "user:alice@example.com", "allAuthenticatedUsers"]);
-    expect(check(noPublicCloudRun, binding).messages).toHaveLength(2);
+    expect(check(noPublicMembers, binding).messages).toHaveLength(2);
     const [policy] = policies(
       policyJson([
         { role: "roles/run.viewer", members: ["allAuthenticatedUsers"] },
         { role: "roles/run.invoker", members: ["user:alice@example.com"] },
       ]),
     );
-    expect(check(noPublicCloudRun, policy).messages).toEqual([expect.stringContaining("policyData.bindings[0].members[0]")]);
+    expect(check(noPublicMembers, policy).messages).toEqual([expect.stringContaining("policyData.bindings[0].members[0]")]);
   });
 
   it("refuses policyData it cannot parse (a policy it cannot read is not proven private)", () => {
     const [policy] = policies("{bindings: [");
-    expect(check(noPublicCloudRun, policy).messages).toEqual([expect.stringMatching(/^policyData: not valid JSON .*getIAMPolicy/)]);
+    expect(check(noPublicMembers, policy).messages).toEqual([expect.stringMatching(/^policyData: not valid JSON .*getIAMPolicy/)]);
   });
 
-  it("ignores resources that are not Cloud Run IAM", () => {
+  it("reads project IAM too, whatever the role, and ignores resources that grant nothing", () => {
     const projectMember = { type: "gcp:projects/iAMMember:IAMMember", name: "x", inputs: { member: "allUsers", role: "roles/viewer", project: "p" } };
-    expect(check(noPublicCloudRun, projectMember).messages).toEqual([]);
-    expect(check(noPublicCloudRun, service()).messages).toEqual([]);
+    expect(check(noPublicMembers, projectMember).messages).toEqual([expect.stringContaining('member: "allUsers" would make x public')]);
+    expect(check(noPublicMembers, service()).messages).toEqual([]);
+  });
+
+  it("reads policyData keys in any case, as the provider decodes them (Bindings, MEMBERS, a BINDINGS beside bindings)", () => {
+    for (const policyData of [
+      JSON.stringify({ Bindings: [{ Role: "roles/run.invoker", Members: ["allUsers"] }] }),
+      JSON.stringify({ bindings: [{ role: "roles/run.invoker", members: ["user:alice@example.com"] }], BINDINGS: [{ ROLE: "roles/run.invoker", MEMBERS: ["allUsers"] }] }),
+    ]) {
+      const [policy] = policies(policyData);
+      expect(check(noPublicMembers, policy).messages).toEqual([expect.stringMatching(/^policyData\.(Bindings|BINDINGS)\[0\]\.(Members|MEMBERS)\[0\]: "allUsers" would make/)]);
+    }
   });
 
   it("reports computed members as unverified, and still refuses the known public ones", () => {
     const [member] = members("x");
-    expect(check(noPublicCloudRun, { ...member, inputs: { ...member.inputs, member: UNKNOWN } })).toEqual({ messages: [], unverified: ["member"] });
+    expect(check(noPublicMembers, { ...member, inputs: { ...member.inputs, member: UNKNOWN } })).toEqual({ messages: [], unverified: ["member"] });
     const [binding] = bindings([]);
     const mixed = { ...binding, inputs: { ...binding.inputs, members: ["user:alice@example.com", UNKNOWN, "allUsers"] } };
-    expect(check(noPublicCloudRun, mixed)).toEqual({ messages: [expect.stringContaining("members[2]")], unverified: ["members[1]"] });
-    expect(check(noPublicCloudRun, { ...binding, inputs: { ...binding.inputs, members: UNKNOWN } }).unverified).toEqual(["members"]);
+    expect(check(noPublicMembers, mixed)).toEqual({ messages: [expect.stringContaining("members[2]")], unverified: ["members[1]"] });
+    expect(check(noPublicMembers, { ...binding, inputs: { ...binding.inputs, members: UNKNOWN } }).unverified).toEqual(["members"]);
     const [policy] = policies("{}");
-    expect(check(noPublicCloudRun, { ...policy, inputs: { ...policy.inputs, policyData: UNKNOWN } })).toEqual({ messages: [], unverified: ["policyData"] });
+    expect(check(noPublicMembers, { ...policy, inputs: { ...policy.inputs, policyData: UNKNOWN } })).toEqual({ messages: [], unverified: ["policyData"] });
   });
 });
 

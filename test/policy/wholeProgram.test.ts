@@ -48,8 +48,8 @@ describe.each(["dev", "prod"])("the %s stack", (stack) => {
   });
 
   it.each([
-    ["a public member on the service binding", SERVICE_BINDING, (i: Record<string, unknown>) => (i.members as string[]).push("allUsers"), "cloud-run-no-public-members"],
-    ["allAuthenticatedUsers on the job binding", JOB_BINDING, (i: Record<string, unknown>) => (i.members as string[]).push("group:allAuthenticatedUsers"), "cloud-run-no-public-members"],
+    ["a public member on the service binding", SERVICE_BINDING, (i: Record<string, unknown>) => (i.members as string[]).push("allUsers"), "no-public-members"],
+    ["allAuthenticatedUsers on the job binding", JOB_BINDING, (i: Record<string, unknown>) => (i.members as string[]).push("group:allAuthenticatedUsers"), "no-public-members"],
     ["invokerIamDisabled: true", SERVICE, (i: Record<string, unknown>) => (i.invokerIamDisabled = true), "cloud-run-invoker-iam-enabled"],
     ["the default compute SA on the service", SERVICE, (i: Record<string, unknown>) => (template(i).serviceAccount = "123456789012-compute@developer.gserviceaccount.com"), "cloud-run-dedicated-service-account"],
     ["no runtime SA on the job", JOB, (i: Record<string, unknown>) => delete taskTemplate(i).serviceAccount, "cloud-run-dedicated-service-account"],
