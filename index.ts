@@ -34,6 +34,7 @@ export = async function privateCloudRun(): Promise<Outputs> {
       keepRecentVersions: cfg.repository.keepRecentVersions,
       deleteUntaggedOlderThan: cfg.repository.deleteUntaggedOlderThan,
       cleanupDryRun: cfg.repository.cleanupDryRun,
+      create: cfg.repository.create,
       dependsOn: apis.services,
     },
   );
@@ -43,8 +44,11 @@ export = async function privateCloudRun(): Promise<Outputs> {
   const imageFor = ({ source, dockerfile }: { source: string; dockerfile?: string }) => {
     const key = JSON.stringify([normalizeSource(source), dockerfile === undefined ? undefined : normalizeSource(dockerfile)]);
     if (!images.has(key)) {
-      const imageName = imageNameFor(source, dockerfile);
-      images.set(key, new ArtifactImage(imageName, { repository: registry, source: normalizeSource(source), dockerfile, imageName }));
+      // A suffix (per-PR stacks) keeps a stack's images apart from the repository owner's, whose cache it still reads.
+      const baseName = imageNameFor(source, dockerfile);
+      const suffix = cfg.repository.imageNameSuffix;
+      const imageName = `${baseName}${suffix}`;
+      images.set(key, new ArtifactImage(imageName, { repository: registry, source: normalizeSource(source), dockerfile, imageName, sharedCacheImageName: suffix ? baseName : undefined }));
     }
     return images.get(key)!.ref;
   };

@@ -61,7 +61,9 @@ export const REGISTRY_ADMIN: RoleGrant = {
 export const REGISTRY_WRITER: RoleGrant = {
   role: "roles/artifactregistry.writer",
   scope: "repository",
-  why: "push the images the stack builds to that one repository (changing the repository's own settings then needs an admin).",
+  why:
+    "push the images the stack builds, and the per-PR stacks' images under their own names, to that one repository " +
+    "(PR stacks create no repository; changing the repository's own settings then needs an admin).",
 };
 
 /** Deploy account, grants on single resources, always made. */

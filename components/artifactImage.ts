@@ -15,6 +15,10 @@ import { buildContextProblems, dockerfileLocation } from "./buildContext";
 /** What the repository gets when its args leave a setting out (stack config reads the same values). */
 export const REPOSITORY_DEFAULTS = {
   repositoryId: "private-cloud-run",
+  /** The stack creates and owns its repository. */
+  createRepository: true,
+  /** Image names are the sources' own. */
+  imageNameSuffix: "",
   keepRecentVersions: 10,
   /** 7 days, in whole seconds: the API takes seconds, and a whole number avoids the provider's fractional-duration bug. */
   deleteUntaggedOlderThan: "604800s",
@@ -47,13 +51,21 @@ export interface ArtifactRepositoryArgs {
    * @default REPOSITORY_DEFAULTS.cleanupDryRun
    */
   cleanupDryRun?: boolean;
+  /**
+   * False: the repository exists already and another stack owns it (a per-PR
+   * stack pushes to dev's); nothing is created, and the cleanup settings above
+   * are the owner's business.
+   * @default REPOSITORY_DEFAULTS.createRepository
+   */
+  create?: boolean;
   /** Resources to create first (e.g. the enabled APIs). Passed to the repository itself: children do not inherit a component's dependsOn. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** One DOCKER repository with safe cleanup policies. */
+/** One DOCKER repository with safe cleanup policies, or a reference to an existing one. */
 export class ArtifactRepository extends pulumi.ComponentResource {
-  readonly repository: artifactregistry.Repository;
+  /** The repository, when this stack creates it. */
+  readonly repository?: artifactregistry.Repository;
   /** Registry host to log in to: `<region>-docker.pkg.dev`. */
   readonly registryHost: string;
   /** `<region>-docker.pkg.dev/<project>/<repository>`: prefix of every image name. */
@@ -63,12 +75,19 @@ export class ArtifactRepository extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.artifactRepository, name, {}, opts);
     const self = { parent: this };
     this.registryHost = `${args.region}-docker.pkg.dev`;
+    const repositoryId = args.repositoryId ?? REPOSITORY_DEFAULTS.repositoryId;
+    if (!(args.create ?? REPOSITORY_DEFAULTS.createRepository)) {
+      // Pushing only: the push needs artifactregistry.writer there, never repositories.create.
+      this.imagePrefix = pulumi.interpolate`${this.registryHost}/${args.project}/${repositoryId}`;
+      this.registerOutputs({ imagePrefix: this.imagePrefix });
+      return;
+    }
     this.repository = new artifactregistry.Repository(
       `${name}-repo`,
       {
         project: args.project,
         location: args.region,
-        repositoryId: args.repositoryId ?? REPOSITORY_DEFAULTS.repositoryId,
+        repositoryId,
         format: "DOCKER",
         description: "Images deployed by private-cloud-run (managed by Pulumi).",
         // Said explicitly: false = the policies below really delete.
@@ -108,6 +127,11 @@ export interface ArtifactImageArgs {
   /** Image name inside the repository, e.g. "app". */
   imageName: string;
   /**
+   * Another image in the same repository whose build cache is read too (never
+   * written): a per-PR stack's "app-pr42" starts from dev's "app" layers.
+   */
+  sharedCacheImageName?: string;
+  /**
    * Target platforms. Cloud Run runs linux/amd64, so build for it even on an arm64 laptop.
    * @default ["linux/amd64"]
    */
@@ -139,6 +163,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
     // runner starts empty, so without it every deploy rebuilds every layer.
     const cache = pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`;
     const dockerfile = dockerfileLocation(args.source, args.dockerfile);
+    const sharedCache = args.sharedCacheImageName ? [pulumi.interpolate`${args.repository.imagePrefix}/${args.sharedCacheImageName}:${BUILD_CACHE_TAG}`] : [];
     this.image = new dockerBuild.Image(
       `${name}-image`,
       {
@@ -148,7 +173,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
         push: true,
         tags: [pulumi.interpolate`${repository}:${args.tag ?? "latest"}`],
         registries: [{ address: args.repository.registryHost, username: "oauth2accesstoken", password: accessToken }],
-        cacheFrom: [{ registry: { ref: cache } }],
+        cacheFrom: [cache, ...sharedCache].map((ref) => ({ registry: { ref } })),
         // mode max caches every stage's layers; an OCI image manifest is the
         // cache format registries accept most widely. A failed cache export
         // must not fail a deploy whose image was built and pushed.
@@ -157,7 +182,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
         // account, and the digest is only known after the real build.
         buildOnPreview: false,
       },
-      { ...self, dependsOn: [args.repository.repository] },
+      { ...self, dependsOn: args.repository.repository ? [args.repository.repository] : [] },
     );
     this.ref = pulumi.interpolate`${repository}@${this.image.digest}`;
     this.registerOutputs({ ref: this.ref });

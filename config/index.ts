@@ -12,7 +12,7 @@ import { ConfigError, NAMESPACE, type ConfigProblem, type StackConfig, type Stac
 import type { PrincipalGroups } from "../components/principals";
 import { checkBuildContexts } from "./buildContexts";
 import { PROJECT_DIR } from "./stackFile";
-import { duplicateNameProblems, groupProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
+import { duplicateNameProblems, groupProblems, repositoryOwnerProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
 import { stackSchema } from "./schema";
 import { toSettings } from "./settings";
 
@@ -29,7 +29,7 @@ export function parseStackConfig(config: StackConfig): StackSettings {
   const input = decodeValues(config);
   const rawGroups = input[`${NAMESPACE}:principals`];
   const groups: PrincipalGroups = isGroupMap(rawGroups) ? rawGroups : {};
-  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input)];
+  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input), ...repositoryOwnerProblems(input)];
   const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));
@@ -52,7 +52,7 @@ export function readStackConfig(projectDir: string = PROJECT_DIR): StackSettings
 function decodeValues(config: StackConfig): Record<string, unknown> {
   const decoded: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    const stringKey = key === `${NAMESPACE}:repository` || key === `${NAMESPACE}:deleteUntaggedOlderThan` || !key.startsWith(`${NAMESPACE}:`);
+    const stringKey = [`${NAMESPACE}:repository`, `${NAMESPACE}:deleteUntaggedOlderThan`, `${NAMESPACE}:imageNameSuffix`].includes(key) || !key.startsWith(`${NAMESPACE}:`);
     decoded[key] = typeof value === "string" && !stringKey ? tryJson(value) : value;
   }
   return decoded;

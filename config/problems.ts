@@ -8,7 +8,7 @@ import { formatPath, NAMESPACE, readPath, type ConfigProblem } from "../contract
 import { runtimeAccountId } from "../components/naming";
 import { validateGroups, type PrincipalGroups } from "../components/principals";
 import { didYouMean } from "./didYouMean";
-import { JOB_KEYS, KNOWN_KEYS, PUBLIC_SWITCHES, SERVICE_KEYS, WORKLOAD_NAME } from "./schema";
+import { JOB_KEYS, KNOWN_KEYS, PUBLIC_SWITCHES, REPOSITORY_OWNER_KEYS, SERVICE_KEYS, WORKLOAD_NAME } from "./schema";
 
 export function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {
   return Object.keys(input)
@@ -59,6 +59,20 @@ export function duplicateNameProblems(input: Record<string, unknown>): ConfigPro
     });
   }
   return problems;
+}
+
+/**
+ * A stack that pushes to an existing repository (`createRepository: false`)
+ * does not manage it: cleanup settings there would be silently ignored, so
+ * they are refused at their key.
+ */
+export function repositoryOwnerProblems(input: Record<string, unknown>): ConfigProblem[] {
+  if (input[`${NAMESPACE}:createRepository`] !== false) return [];
+  return REPOSITORY_OWNER_KEYS.filter((key) => input[key] !== undefined).map((key) => ({
+    path: key,
+    value: input[key],
+    message: `configures the repository, which this stack does not create (${NAMESPACE}:createRepository is false); set it in the stack that owns the repository, and remove it here`,
+  }));
 }
 
 export function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigProblem[] {

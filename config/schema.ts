@@ -197,7 +197,18 @@ export const stackSchema = (groups: PrincipalGroups) =>
       .refine((d) => !DURATION.test(d) || seconds(d) >= 1, { error: "is zero; untagged versions need time to be rolled back to, write e.g. 7d" })
       .optional(),
     [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
+    [`${NAMESPACE}:createRepository`]: z.boolean({ error: "must be true or false" }).optional(),
+    [`${NAMESPACE}:imageNameSuffix`]: z
+      .string({ error: "must be a string; write e.g. -pr42" })
+      .regex(IMAGE_NAME_SUFFIX, { error: "is not an image name suffix; write a dash then lowercase letters and digits, e.g. -pr42 (at most 20 characters)" })
+      .optional(),
   });
+
+/** Appended to image names: a dash, then lowercase letters, digits and single dashes. */
+export const IMAGE_NAME_SUFFIX = /^(?=.{2,20}$)-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Keys that configure the repository itself: they belong to the stack that creates it. */
+export const REPOSITORY_OWNER_KEYS = ["keepRecentVersions", "deleteUntaggedOlderThan", "cleanupDryRun"].map((key) => `${NAMESPACE}:${key}`);
 
 /** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
 export const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));

@@ -29,6 +29,8 @@ export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSet
     region: data["gcp:region"],
     repository: {
       id: get<string>("repository") ?? REPOSITORY_DEFAULTS.repositoryId,
+      create: get<boolean>("createRepository") ?? REPOSITORY_DEFAULTS.createRepository,
+      imageNameSuffix: get<string>("imageNameSuffix") ?? REPOSITORY_DEFAULTS.imageNameSuffix,
       keepRecentVersions: get<number>("keepRecentVersions") ?? REPOSITORY_DEFAULTS.keepRecentVersions,
       deleteUntaggedOlderThan: toSeconds(get<string>("deleteUntaggedOlderThan") ?? REPOSITORY_DEFAULTS.deleteUntaggedOlderThan),
       cleanupDryRun: get<boolean>("cleanupDryRun") ?? REPOSITORY_DEFAULTS.cleanupDryRun,

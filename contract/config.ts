@@ -62,6 +62,10 @@ export interface JobSettings extends WorkloadSettings {
 export interface RepositorySettings {
   /** Artifact Registry repository id. */
   id: string;
+  /** False: the repository exists already (another stack, e.g. dev, owns it); this stack only pushes to it. */
+  create: boolean;
+  /** Appended to every image name ("-pr42"), so a stack pushing to another's repository never overwrites its images. */
+  imageNameSuffix: string;
   /** KEEP policy: the N most recent versions of each image. */
   keepRecentVersions: number;
   /** DELETE policy: untagged versions older than this, in whole seconds ("604800s"). */

@@ -6,9 +6,14 @@
  *     --out Pulumi.pr-42.yaml [--invoker serviceAccount:deploy@p.iam.gserviceaccount.com] [--project other-project]
  *
  * A PR stack is dev's config with these overrides, and nothing else:
- * - every service and job is renamed `<name>-pr<N>`, and the Artifact Registry
- *   repository `<repository>-pr<N>`, so nothing collides with dev's (or another
- *   PR's) services, jobs, runtime service accounts or repository;
+ * - every service and job is renamed `<name>-pr<N>`, so nothing collides with
+ *   dev's (or another PR's) services, jobs or runtime service accounts;
+ * - in dev's project, the images go to dev's Artifact Registry repository under
+ *   their own names (`<image>-pr<N>`) and the PR stack creates no repository
+ *   (`createRepository: false`): the deploy account may hold writer on dev's
+ *   repository only, which cannot create one, and dev's cleanup settings stay
+ *   dev's; in a sandbox project (`--project`) the PR stack creates its own
+ *   repository `<repository>-pr<N>` there;
  * - `deletionProtection: false` for the stack and on every workload, so closing
  *   the PR can destroy it;
  * - `--invoker` (the deploy identity) is added to every workload's invokers, so
@@ -28,6 +33,7 @@ import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { REPOSITORY_DEFAULTS } from "../../components/artifactImage";
 import { isPublicPrincipal } from "../../components/principals";
+import { REPOSITORY_OWNER_KEYS } from "../../config/schema";
 import { NAMESPACE } from "../../contract";
 import { fileErrorReason, runScript, type ScriptIO } from "./cli";
 
@@ -77,8 +83,14 @@ export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): Stac
     if (config[key] === undefined) continue;
     config[key] = workloadList(config[key], key).map((workload) => prWorkload(workload, overrides));
   }
-  const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : REPOSITORY_DEFAULTS.repositoryId;
-  config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
+  if (overrides.project) {
+    const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : REPOSITORY_DEFAULTS.repositoryId;
+    config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
+  } else {
+    config[`${NAMESPACE}:createRepository`] = false;
+    config[`${NAMESPACE}:imageNameSuffix`] = `-pr${overrides.pr}`;
+    for (const key of REPOSITORY_OWNER_KEYS) delete config[key];
+  }
   config[`${NAMESPACE}:deletionProtection`] = false;
   if (overrides.project) config["gcp:project"] = overrides.project;
   const file: StackFile = { ...dev, config };

@@ -69,6 +69,16 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["a missing source", { ...base, "private-cloud-run:services": [{ name: "hello", invokers: ["user:a@example.com"] }] }, "private-cloud-run:services[0].source", undefined, /is required; write the build context directory/],
   ["a missing project", { "gcp:region": "asia-east1" }, "gcp:project", undefined, /pulumi config set gcp:project/],
   ["keepRecentVersions 0", { ...svc({}), "private-cloud-run:keepRecentVersions": 0 }, "private-cloud-run:keepRecentVersions", 0, /at least 1/],
+  ["an image name suffix without a dash", { ...svc({}), "private-cloud-run:imageNameSuffix": "pr42" }, "private-cloud-run:imageNameSuffix", "pr42", /is not an image name suffix; write a dash then lowercase letters and digits, e.g. -pr42/],
+  ["an image name suffix with a path", { ...svc({}), "private-cloud-run:imageNameSuffix": "-pr/42" }, "private-cloud-run:imageNameSuffix", "-pr/42", /is not an image name suffix/],
+  ["createRepository not a boolean", { ...svc({}), "private-cloud-run:createRepository": "no" }, "private-cloud-run:createRepository", "no", /must be true or false/],
+  [
+    "cleanup settings on a stack that does not own its repository",
+    { ...svc({}), "private-cloud-run:createRepository": false, "private-cloud-run:keepRecentVersions": 5 },
+    "private-cloud-run:keepRecentVersions",
+    5,
+    /^configures the repository, which this stack does not create \(private-cloud-run:createRepository is false\); set it in the stack that owns the repository, and remove it here$/,
+  ],
 ];
 
 describe("bad configs are rejected with path, value and fix", () => {
@@ -157,7 +167,7 @@ describe("valid configs", () => {
       "private-cloud-run:services": JSON.stringify([{ name: "hello", source: "./app", invokers: ["user:b@example.com", "user:a@example.com", "user:b@example.com"] }]),
       "private-cloud-run:deletionProtection": "false",
     });
-    expect(settings.repository).toEqual({ id: "private-cloud-run", keepRecentVersions: 10, deleteUntaggedOlderThan: "604800s", cleanupDryRun: false });
+    expect(settings.repository).toEqual({ id: "private-cloud-run", create: true, imageNameSuffix: "", keepRecentVersions: 10, deleteUntaggedOlderThan: "604800s", cleanupDryRun: false });
     expect(settings.services).toEqual([
       {
         name: "hello",
@@ -172,6 +182,11 @@ describe("valid configs", () => {
         port: 8080,
       },
     ]);
+  });
+
+  test("a stack may push to an existing repository under suffixed image names (a per-PR stack)", () => {
+    const settings = parseStackConfig({ ...svc({}), "private-cloud-run:createRepository": "false", "private-cloud-run:imageNameSuffix": "-pr42" });
+    expect(settings.repository).toMatchObject({ id: "private-cloud-run", create: false, imageNameSuffix: "-pr42" });
   });
 
   test("deletion protection is on unless config turns it off", () => {

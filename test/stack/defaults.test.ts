@@ -21,6 +21,8 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
     "private-cloud-run:keepRecentVersions": REPOSITORY_DEFAULTS.keepRecentVersions,
     "private-cloud-run:deleteUntaggedOlderThan": REPOSITORY_DEFAULTS.deleteUntaggedOlderThan,
     "private-cloud-run:cleanupDryRun": REPOSITORY_DEFAULTS.cleanupDryRun,
+    "private-cloud-run:createRepository": REPOSITORY_DEFAULTS.createRepository,
+    "private-cloud-run:imageNameSuffix": REPOSITORY_DEFAULTS.imageNameSuffix,
   },
   "Service keys": {
     invokerMode: INVOKER_DEFAULTS.mode,
@@ -74,6 +76,8 @@ describe("defaults", () => {
     });
     expect(settings.repository).toEqual({
       id: REPOSITORY_DEFAULTS.repositoryId,
+      create: REPOSITORY_DEFAULTS.createRepository,
+      imageNameSuffix: REPOSITORY_DEFAULTS.imageNameSuffix,
       keepRecentVersions: REPOSITORY_DEFAULTS.keepRecentVersions,
       deleteUntaggedOlderThan: REPOSITORY_DEFAULTS.deleteUntaggedOlderThan,
       cleanupDryRun: REPOSITORY_DEFAULTS.cleanupDryRun,

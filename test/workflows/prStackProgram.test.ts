@@ -2,7 +2,8 @@
  * The per-PR stack config the pr-stack workflow generates runs through the REAL
  * program (offline/evaluate.ts, under mocks): it validates, deletion protection
  * is off everywhere (so the close-time destroy can succeed), nothing collides
- * with dev by name, and the deploy identity is an invoker (so the smoke passes).
+ * with dev by name, it pushes to dev's repository and creates none, and the
+ * deploy identity is an invoker (so the smoke passes).
  */
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
@@ -34,19 +35,34 @@ describe("a generated PR stack config, through the real program", () => {
     for (const workload of workloads) expect({ name: workload.name, deletionProtection: workload.inputs.deletionProtection }).toEqual({ name: workload.name, deletionProtection: false });
   });
 
-  it("names every Cloud Run workload, runtime account and the repository apart from dev's", () => {
+  it("names every Cloud Run workload, runtime account and image apart from dev's", () => {
     const names = (evaluation: Evaluation, suffix: string, key: string) => ofType(evaluation, suffix).map((r) => String(r.inputs[key]));
     for (const [suffix, key] of [
       ["cloudrunv2/service:Service", "name"],
       ["cloudrunv2/job:Job", "name"],
       ["serviceaccount/account:Account", "accountId"],
-      ["artifactregistry/repository:Repository", "repositoryId"],
+      ["docker-build:index:Image", "tags"],
     ]) {
       const prNames = names(pr, suffix, key);
       expect(prNames.length).toBe(names(dev, suffix, key).length);
       for (const name of prNames) expect(names(dev, suffix, key)).not.toContain(name);
     }
     expect(names(pr, "cloudrunv2/service:Service", "name").every((name) => name.endsWith("-pr42"))).toBe(true);
+  });
+
+  it("creates no repository: its images go to dev's, under their own names, starting from dev's build cache", () => {
+    expect(ofType(dev, "artifactregistry/repository:Repository")).toHaveLength(1);
+    expect(ofType(pr, "artifactregistry/repository:Repository")).toEqual([]);
+    const [devImage] = ofType(dev, "docker-build:index:Image");
+    const [prImage] = ofType(pr, "docker-build:index:Image");
+    const devRepository = (devImage.inputs.tags as string[])[0].replace(/\/[^/]+$/, "");
+    expect((prImage.inputs.tags as string[])[0]).toBe(`${devRepository}/app-pr42:latest`);
+    expect(prImage.inputs.cacheFrom).toEqual([{ registry: { ref: `${devRepository}/app-pr42:buildcache` } }, { registry: { ref: `${devRepository}/app:buildcache` } }]);
+    // It writes only its own cache, never dev's.
+    expect(prImage.inputs.cacheTo).toEqual([{ registry: expect.objectContaining({ ref: `${devRepository}/app-pr42:buildcache` }) }]);
+    // Every workload runs the PR's image, by digest.
+    const service = ofType(pr, "cloudrunv2/service:Service")[0];
+    expect(JSON.stringify(service.inputs.template)).toContain(`${devRepository}/app-pr42@sha256:`);
   });
 
   it("grants the deploy identity invoker on every workload, beside dev's invokers", () => {

@@ -46,12 +46,22 @@ describe("prStackConfig", () => {
     ]);
   });
 
-  it("gives the PR stack its own repository and turns the stack-wide deletion protection off", () => {
-    const config = prStackConfig(devFile(), { pr: 42 }).config ?? {};
-    expect(config["private-cloud-run:repository"]).toBe("private-cloud-run-pr42");
+  it("pushes to dev's repository under -pr<N> image names, creating none and dropping dev's cleanup settings; turns deletion protection off", () => {
+    const dev = { ...devFile(), config: { ...devFile().config, "private-cloud-run:repository": "images", "private-cloud-run:keepRecentVersions": 5, "private-cloud-run:cleanupDryRun": true } };
+    const config = prStackConfig(dev, { pr: 42 }).config ?? {};
+    expect(config["private-cloud-run:repository"]).toBe("images");
+    expect(config["private-cloud-run:createRepository"]).toBe(false);
+    expect(config["private-cloud-run:imageNameSuffix"]).toBe("-pr42");
+    expect(Object.keys(config)).not.toContain("private-cloud-run:keepRecentVersions");
+    expect(Object.keys(config)).not.toContain("private-cloud-run:cleanupDryRun");
     expect(config["private-cloud-run:deletionProtection"]).toBe(false);
-    const custom = { ...devFile(), config: { ...devFile().config, "private-cloud-run:repository": "images" } };
-    expect(prStackConfig(custom, { pr: 3 }).config?.["private-cloud-run:repository"]).toBe("images-pr3");
+  });
+
+  it("in a sandbox project (--project), creates its own repository <repository>-pr<N> there", () => {
+    const config = prStackConfig(devFile(), { pr: 42, project: "example-sandbox" }).config ?? {};
+    expect(config["private-cloud-run:repository"]).toBe("private-cloud-run-pr42");
+    expect(config["private-cloud-run:createRepository"]).toBeUndefined();
+    expect(config["private-cloud-run:imageNameSuffix"]).toBeUndefined();
   });
 
   it("adds the deploy identity to every workload's invokers exactly once", () => {
