@@ -8,6 +8,8 @@
  * promise, a URL parse or a header object built per request: this runs on every request.
  */
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { callCallee, callResponse, type CalleeSettings } from "./callee";
+import type { IdTokenSource } from "./idTokens";
 import { whoAmI } from "./identity";
 import { redactQuery, type Logger, type Severity } from "./log";
 import { traceLogFields } from "./trace";
@@ -35,6 +37,10 @@ export interface AppContext {
   requestLogs?: boolean;
   /** Called once per request when its response is closed, sent or not (in-flight tracking). */
   onClosed?: () => void;
+  /** The service `GET /call` calls (CALLEE_URL) and where its ID tokens come from; without it, /call answers 404. */
+  callee?: { settings: CalleeSettings; tokens: IdTokenSource };
+  /** The app's own credential (APP_TOKEN): sent by /call in `Authorization`, checked by /whoami. Never logged or returned. */
+  appToken?: string;
 }
 
 /** The JSON body of `GET /health` and `GET /health/`. */
@@ -53,20 +59,37 @@ export interface ErrorBody {
   message: string;
 }
 
-/** A route answers with its JSON body, already serialised. */
-type Route = (req: IncomingMessage) => string;
+/** A route answers 200 with its JSON body, already serialised; a route that waits on I/O answers later, with its status. */
+type Route = (req: IncomingMessage) => string | Promise<{ status: number; json: string }>;
 
 /** The route table for one server: /health's body never changes, so it is serialised once. */
 function routesFor(ctx: AppContext): Readonly<Record<string, Route>> {
   const healthBody: Health = { status: "ok", service: ctx.service, revision: ctx.revision, version: ctx.version };
   const healthJson = JSON.stringify(healthBody);
   const health: Route = () => healthJson;
-  const whoami: Route = (req) => JSON.stringify(whoAmI(req.headers));
+  const whoami: Route = (req) => JSON.stringify(whoAmI(req.headers, ctx.appToken));
+  const call: Route = () => callRoute(ctx);
   // Both spellings of each path: clients call /health/, and paths ending in "z"
   // (/healthz) are reserved by Cloud Run on run.app, so there is none. "/" also
   // answers like /health (beyond the issue's routes): a smokePath or probe set to
   // "/" then passes too. The stack's default smokePath is /health/.
-  return { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami };
+  return { "/": health, "/health": health, "/health/": health, "/whoami": whoami, "/whoami/": whoami, "/call": call, "/call/": call };
+}
+
+/**
+ * `GET /call`: calls the configured callee (callee.ts). Takes nothing from the
+ * request, so no caller can choose where the ID token goes.
+ */
+async function callRoute(ctx: AppContext): Promise<{ status: number; json: string }> {
+  if (!ctx.callee) {
+    const body: ErrorBody = { error: "no_callee", message: "this service calls no other service: CALLEE_URL is not set (the stack sets it from the callee's url)" };
+    return { status: 404, json: JSON.stringify(body) };
+  }
+  const { settings, tokens } = ctx.callee;
+  const outcome = await callCallee(settings, { tokens, appToken: ctx.appToken });
+  const { status, body } = callResponse(settings, outcome);
+  if (status !== 200) ctx.log("WARNING", "call to the callee failed", { callee: settings.origin, ...(outcome.kind === "answered" ? { calleeStatus: outcome.status } : { failure: outcome.reason }) });
+  return { status, json: JSON.stringify(body) };
 }
 
 /** The response size, for the access line (headers are written in one go, so there is no Content-Length to read back). */
@@ -105,7 +128,7 @@ function failed(ctx: AppContext, req: IncomingMessage, res: Response, error: unk
   else res.destroy();
 }
 
-/** Answers `req`; returns a promise only when a body has to be read first. */
+/** Answers `req`; returns a promise only when a body has to be read first or the route waits on I/O (`/call`). */
 function handle(req: IncomingMessage, res: Response, ctx: AppContext, routes: Readonly<Record<string, Route>>): Promise<void> | void {
   // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body.
   const length = req.headers["content-length"];
@@ -116,11 +139,11 @@ function handle(req: IncomingMessage, res: Response, ctx: AppContext, routes: Re
       // Close the connection rather than read the rest of an oversized body.
       return sendError(res, ctx, 413, "payload_too_large", `request body is larger than ${BODY_LIMIT_BYTES} bytes; these routes take no body`, "close");
     }
-    respond(req, res, ctx, routes);
+    return respond(req, res, ctx, routes);
   });
 }
 
-function respond(req: IncomingMessage, res: Response, ctx: AppContext, routes: Readonly<Record<string, Route>>): void {
+function respond(req: IncomingMessage, res: Response, ctx: AppContext, routes: Readonly<Record<string, Route>>): Promise<void> | void {
   const url = req.url ?? "/";
   // A known path as sent needs no parsing; anything else is parsed (query, dot segments, escapes).
   const path = Object.hasOwn(routes, url) ? url : pathOf(url);
@@ -130,7 +153,12 @@ function respond(req: IncomingMessage, res: Response, ctx: AppContext, routes: R
   if (req.method !== "GET" && req.method !== "HEAD") {
     return sendError(res, ctx, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use ${ALLOWED_METHODS.join(" or ")}`, undefined, ALLOWED_METHODS.join(", "));
   }
-  sendJson(res, ctx, 200, route(req));
+  const answer = route(req);
+  if (typeof answer === "string") return sendJson(res, ctx, 200, answer);
+  return answer.then(({ status, json }) => {
+    // The client may have gone while the route waited: nothing left to answer.
+    if (!res.destroyed) sendJson(res, ctx, status, json);
+  });
 }
 
 /**

@@ -2,11 +2,10 @@
  * Reading the container's environment. Every bad value fails at start-up with
  * one message naming the variable, the value and the fix.
  */
+import { calleeSettings, type CalleeSettings } from "./callee";
+import { ConfigError } from "./configError";
 
-/** A start-up configuration problem: the message names the variable, the value and the fix. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 /**
  * An integer environment variable within [min, max], or `fallback` when unset
@@ -35,6 +34,10 @@ export interface ServerSettings {
    * request log already has method, path, status, latency and trace for every request.
    */
   requestLogs: boolean;
+  /** The service this one calls from `GET /call` (CALLEE_URL), or undefined. */
+  callee?: CalleeSettings;
+  /** The app's own credential (APP_TOKEN, from a secret): sent on `/call`, checked on `/whoami`. Never logged. */
+  appToken?: string;
 }
 
 /** Default grace on SIGTERM: comfortably inside Cloud Run's 10 s. */
@@ -47,7 +50,24 @@ export function serverSettings(env: NodeJS.ProcessEnv = process.env): ServerSett
     host: env.HOST?.trim() || "0.0.0.0",
     shutdownGraceMs: intFromEnv(env, "SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 9500, "set SHUTDOWN_GRACE_MS to milliseconds below Cloud Run's 10 s SIGKILL deadline, or unset it for 8000"),
     requestLogs: onOffFromEnv(env, "REQUEST_LOGS", false, "set REQUEST_LOGS=on to write one line per request (Cloud Run's request log already has them), or unset it"),
+    callee: calleeSettings(env),
+    appToken: appTokenFromEnv(env),
   };
+}
+
+/**
+ * APP_TOKEN: the app's own credential, read from Secret Manager through the
+ * environment. Surrounding whitespace (a secret written with `echo`) is dropped; what
+ * is left must fit in a header. A bad value is refused WITHOUT quoting it.
+ */
+export function appTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.APP_TOKEN;
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const token = raw.trim();
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError("APP_TOKEN is not a usable credential (its value is not shown): it must be printable ASCII without spaces; check the secret's value");
+  }
+  return token;
 }
 
 /** An on/off environment variable, or `fallback` when unset or empty. */

@@ -7,6 +7,7 @@
  * Nothing of the token itself (or of an app-level `Authorization` header) is
  * ever returned or logged: only decoded claims and yes/no facts.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
 /** The signature Cloud Run puts in place of the real one on `X-Serverless-Authorization` tokens. */
@@ -44,6 +45,12 @@ export interface WhoAmI {
   signature: SignatureState | null;
   /** True when the token came in X-Serverless-Authorization AND an Authorization header was also sent: that one is the app's own credential, reported only as present. */
   appAuthorizationPresent: boolean;
+  /**
+   * That app credential checked against this service's own (APP_TOKEN): "valid" or
+   * "invalid"; null when this service has none or no app credential was sent. The
+   * credential itself is never returned.
+   */
+  appCredential: "valid" | "invalid" | null;
   /** Why the identity is unknown (null when known). Never contains token text. */
   problem: string | null;
 }
@@ -52,27 +59,39 @@ type Claims = Record<string, unknown>;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** Builds the `/whoami` answer from the request headers. Never throws. */
-export function whoAmI(headers: IncomingHttpHeaders): WhoAmI {
+/**
+ * Builds the `/whoami` answer from the request headers; `appToken` is this service's
+ * own credential (APP_TOKEN), if it has one. Never throws.
+ */
+export function whoAmI(headers: IncomingHttpHeaders, appToken?: string): WhoAmI {
   const serverless = single(headers["x-serverless-authorization"]);
   const authorization = single(headers["authorization"]);
   // As on Cloud Run: if X-Serverless-Authorization is present, it is the identity and
   // Authorization (if any) belongs to the app, untouched by Google.
   const tokenHeader: TokenHeader | null = serverless !== undefined ? "x-serverless-authorization" : authorization !== undefined ? "authorization" : null;
   const appAuthorizationPresent = serverless !== undefined && authorization !== undefined;
+  const app = { appAuthorizationPresent, appCredential: appAuthorizationPresent && appToken !== undefined ? checkAppCredential(authorization, appToken) : null };
   if (tokenHeader === null) {
-    return unknownIdentity(null, false, "no identity token: neither X-Serverless-Authorization nor Authorization was sent");
+    return unknownIdentity(null, app, "no identity token: neither X-Serverless-Authorization nor Authorization was sent");
   }
   const headerName = tokenHeader === "authorization" ? "Authorization" : "X-Serverless-Authorization";
   const token = bearerToken(tokenHeader === "authorization" ? authorization : serverless);
   if (token === undefined) {
-    return unknownIdentity(tokenHeader, appAuthorizationPresent, `${headerName} is not "Bearer <ID token>"`);
+    return unknownIdentity(tokenHeader, app, `${headerName} is not "Bearer <ID token>"`);
   }
   const decoded = decodeJwt(token);
   if ("problem" in decoded) {
-    return unknownIdentity(tokenHeader, appAuthorizationPresent, `${headerName} token ${decoded.problem}`);
+    return unknownIdentity(tokenHeader, app, `${headerName} token ${decoded.problem}`);
   }
-  return { identityKnown: true, ...claimsToIdentity(decoded.claims), tokenHeader, signature: decoded.signature, appAuthorizationPresent, problem: null };
+  return { identityKnown: true, ...claimsToIdentity(decoded.claims), tokenHeader, signature: decoded.signature, ...app, problem: null };
+}
+
+/** "Bearer <APP_TOKEN>" or not, compared in constant time (digests of equal length, so the length does not leak either). */
+function checkAppCredential(authorization: string | undefined, appToken: string): "valid" | "invalid" {
+  const sent = bearerToken(authorization);
+  if (sent === undefined) return "invalid";
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(sent), digest(appToken)) ? "valid" : "invalid";
 }
 
 /** The token after `Bearer ` (scheme case-insensitive), or undefined if the value is not a bearer credential. */
@@ -125,7 +144,7 @@ function claimsToIdentity(claims: Claims): Pick<WhoAmI, "email" | "emailVerified
   };
 }
 
-function unknownIdentity(tokenHeader: TokenHeader | null, appAuthorizationPresent: boolean, problem: string): WhoAmI {
+function unknownIdentity(tokenHeader: TokenHeader | null, app: Pick<WhoAmI, "appAuthorizationPresent" | "appCredential">, problem: string): WhoAmI {
   return {
     identityKnown: false,
     email: null,
@@ -138,7 +157,7 @@ function unknownIdentity(tokenHeader: TokenHeader | null, appAuthorizationPresen
     expiresAt: null,
     tokenHeader,
     signature: null,
-    appAuthorizationPresent,
+    ...app,
     problem,
   };
 }

@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createRequestHandler } from "./app";
 import { ConfigError, serverSettings, type ServerSettings } from "./env";
+import { metadataHost, metadataIdTokens } from "./idTokens";
 import { createLogger, flushStdout, survivesClosedStdout, type Logger } from "./log";
 import { lookupProjectId } from "./project";
 import { appVersion } from "./version";
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
     projectId: () => state.projectId,
     shuttingDown: () => state.shuttingDown,
     requestLogs: settings.requestLogs,
+    callee: settings.callee && { settings: settings.callee, tokens: metadataIdTokens(metadataHost(process.env)) },
+    appToken: settings.appToken,
     onClosed: () => {
       state.inFlight -= 1;
       // A connection that just served its last request may now be idle: let close() finish.
@@ -66,6 +69,9 @@ async function main(): Promise<void> {
     revision: process.env.K_REVISION ?? null,
     version: appVersion(),
     traceProject: lookup.projectId ?? null,
+    // Where /call goes (a URL, not a secret); APP_TOKEN only as set or not.
+    callee: settings.callee?.origin ?? null,
+    appToken: settings.appToken === undefined ? "unset" : "set",
     ...(lookup.reason ? { traceProjectMissing: lookup.reason } : {}),
   });
 }
