@@ -7,7 +7,7 @@ import { ArtifactImage, ArtifactRepository } from "./components/artifactImage";
 import { imageNameFor, normalizeSource } from "./components/naming";
 import { PrivateJob } from "./components/privateJob";
 import { PrivateService } from "./components/privateService";
-import { ProjectApis } from "./components/projectApis";
+import { ProjectApis, stackApis } from "./components/projectApis";
 import type { StackOutputs } from "./contract";
 import { readStackConfig } from "./config";
 import { requirePulumiCli } from "./pulumiVersion";
@@ -24,7 +24,11 @@ export = async function privateCloudRun(): Promise<Outputs> {
   // Validates everything first: an invalid config registers no resource.
   const cfg = readStackConfig();
   const { project, region } = cfg;
-  const apis = new ProjectApis("apis", { project });
+  const workloads = [...cfg.services, ...cfg.jobs];
+  const apis = new ProjectApis("apis", {
+    project,
+    apis: stackApis({ secrets: workloads.some((w) => Object.keys(w.secrets).length > 0), schedules: cfg.jobs.some((j) => j.schedule !== undefined) }),
+  });
   const registry = new ArtifactRepository(
     "images",
     {

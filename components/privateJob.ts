@@ -4,12 +4,14 @@
  * starts an execution through the Cloud Run Admin API.
  */
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import type * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, type JobOutputs } from "../contract";
 import { InvokerAccess } from "./invokerAccess";
+import { grantSecretAccess } from "./secretAccess";
 import { buildJobSmokeTest } from "./smokeTestBuilders";
-import { runtimeServiceAccount, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
+import { containerEnvs, resourceLimits, runtimeServiceAccount, vpcAccess, workloadLabels, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
 
 /** What a job gets when its args leave a setting out (stack config reads the same values). */
 export const JOB_DEFAULTS = {
@@ -51,6 +53,8 @@ export interface PrivateJobArgs extends PrivateWorkloadArgs {
 /** Runtime service account + cloudrunv2.Job + invoker IAM. */
 export class PrivateJob extends pulumi.ComponentResource {
   readonly serviceAccount: serviceaccount.Account;
+  /** One additive grant per secret the job reads, to its runtime account only. */
+  readonly secretAccess: secretmanager.SecretIamMember[];
   readonly job: cloudrunv2.Job;
   readonly invokerAccess: InvokerAccess;
   /** The stack outputs of this job (StackOutputs.jobs[name]). */
@@ -61,6 +65,8 @@ export class PrivateJob extends pulumi.ComponentResource {
     const self = { parent: this };
 
     this.serviceAccount = runtimeServiceAccount("job", name, args, this);
+    // Cloud Run checks that the runtime account can read each secret when it deploys the job: grant first.
+    this.secretAccess = grantSecretAccess(name, { project: args.project, secrets: args.secrets ?? {}, account: this.serviceAccount, parent: this, dependsOn: args.dependsOn });
     this.job = new cloudrunv2.Job(
       `${name}-job`,
       {
@@ -68,17 +74,19 @@ export class PrivateJob extends pulumi.ComponentResource {
         location: args.region,
         name,
         deletionProtection: args.deletionProtection ?? WORKLOAD_DEFAULTS.deletionProtection,
+        labels: workloadLabels(args.labels),
         template: {
           taskCount: args.tasks ?? JOB_DEFAULTS.tasks,
           template: {
             serviceAccount: this.serviceAccount.email,
             maxRetries: args.maxRetries ?? JOB_DEFAULTS.maxRetries,
             timeout: args.timeout ?? JOB_DEFAULTS.timeout,
-            containers: [{ image: args.image, commands: args.command, args: args.args }],
+            vpcAccess: vpcAccess(args.vpc),
+            containers: [{ image: args.image, commands: args.command, args: args.args, envs: containerEnvs(args), resources: { limits: { ...resourceLimits(args) } } }],
           },
         },
       },
-      { ...self, dependsOn: args.dependsOn },
+      { ...self, dependsOn: [...(args.dependsOn ?? []), ...this.secretAccess] },
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
@@ -93,6 +101,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       invokers,
       invokerMode,
       invokerRole,
+      secrets: { ...(args.secrets ?? {}) },
       smokeTest: buildJobSmokeTest({ name, project: args.project, region: args.region }),
     }));
     // The facts the offline plan reads from this component (contract/components.ts).

@@ -4,13 +4,15 @@
  * Steps 2 and 3 of the manual path (docs/stack.md, "the five manual steps").
  */
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import type * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
-import { COMPONENT_TYPES, SERVICE_INGRESS, type Ingress, type ServiceOutputs } from "../contract";
+import { COMPONENT_TYPES, SERVICE_INGRESS, type Ingress, type ScalingSettings, type ServiceOutputs } from "../contract";
 import { audienceProblem } from "./audiences";
 import { InvokerAccess } from "./invokerAccess";
+import { grantSecretAccess } from "./secretAccess";
 import { buildServiceSmokeTest, serviceAudiences } from "./smokeTestBuilders";
-import { runtimeServiceAccount, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
+import { containerEnvs, resourceLimits, runtimeServiceAccount, vpcAccess, workloadLabels, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
 
 /** What a service gets when its args leave a setting out (stack config reads the same values). */
 export const SERVICE_DEFAULTS = {
@@ -19,7 +21,22 @@ export const SERVICE_DEFAULTS = {
   smokePath: "/health/",
   /** Cloud Run's own default for $PORT. */
   port: 8080,
+  /** CPU only while a request is being served (request-based billing): Cloud Run's default. */
+  cpuIdle: true,
+  /** The API's default: no extra CPU while an instance starts. */
+  startupCpuBoost: false,
+  /** Scale to zero; at most Cloud Run's default of 100 instances. */
+  scaling: { min: 0, max: 100 } as ScalingSettings,
+  /** Cloud Run's default with 1 CPU or more (configuring/concurrency); under 1 CPU it must be 1. */
+  concurrency: 80,
+  /** Request timeout, Cloud Run's default (configuring/request-timeout), in whole seconds. */
+  timeout: "300s",
 };
+
+/** Concurrency when the args leave it out: Cloud Run's 80, or 1 under 1 CPU (where no other value is allowed). */
+export function defaultConcurrency(cpu: string): number {
+  return Number(cpu) < 1 ? 1 : SERVICE_DEFAULTS.concurrency;
+}
 
 export interface PrivateServiceArgs extends PrivateWorkloadArgs {
   /**
@@ -42,11 +59,38 @@ export interface PrivateServiceArgs extends PrivateWorkloadArgs {
    * @default SERVICE_DEFAULTS.port
    */
   port?: number;
+  /**
+   * CPU only while serving a request (true) or for the instance's whole life (false).
+   * @default SERVICE_DEFAULTS.cpuIdle
+   */
+  cpuIdle?: boolean;
+  /**
+   * Extra CPU while an instance starts.
+   * @default SERVICE_DEFAULTS.startupCpuBoost
+   */
+  startupCpuBoost?: boolean;
+  /**
+   * Instance count bounds.
+   * @default SERVICE_DEFAULTS.scaling
+   */
+  scaling?: ScalingSettings;
+  /**
+   * Requests one instance serves at once.
+   * @default defaultConcurrency(cpu)
+   */
+  concurrency?: number;
+  /**
+   * Request timeout, whole seconds ("300s").
+   * @default SERVICE_DEFAULTS.timeout
+   */
+  timeout?: string;
 }
 
 /** Runtime service account + cloudrunv2.Service + invoker IAM. */
 export class PrivateService extends pulumi.ComponentResource {
   readonly serviceAccount: serviceaccount.Account;
+  /** One additive grant per secret the service reads, to its runtime account only. */
+  readonly secretAccess: secretmanager.SecretIamMember[];
   readonly service: cloudrunv2.Service;
   readonly invokerAccess: InvokerAccess;
   /** The stack outputs of this service (StackOutputs.services[name]). */
@@ -65,7 +109,11 @@ export class PrivateService extends pulumi.ComponentResource {
     const customAudiences = [...(args.customAudiences ?? [])];
 
     this.serviceAccount = runtimeServiceAccount("service", name, args, this);
+    // Cloud Run checks that the runtime account can read each secret when it deploys a revision: grant first.
+    this.secretAccess = grantSecretAccess(name, { project: args.project, secrets: args.secrets ?? {}, account: this.serviceAccount, parent: this, dependsOn: args.dependsOn });
     const probe = { httpGet: { path: smokePath, port } };
+    const limits = resourceLimits(args);
+    const scaling = args.scaling ?? SERVICE_DEFAULTS.scaling;
     this.service = new cloudrunv2.Service(
       `${name}-service`,
       {
@@ -77,12 +125,22 @@ export class PrivateService extends pulumi.ComponentResource {
         invokerIamDisabled: false,
         customAudiences,
         deletionProtection: args.deletionProtection ?? WORKLOAD_DEFAULTS.deletionProtection,
+        labels: workloadLabels(args.labels),
         template: {
           serviceAccount: this.serviceAccount.email,
+          scaling: { minInstanceCount: scaling.min, maxInstanceCount: scaling.max },
+          maxInstanceRequestConcurrency: args.concurrency ?? defaultConcurrency(limits.cpu),
+          timeout: args.timeout ?? SERVICE_DEFAULTS.timeout,
+          // Under 1 CPU Cloud Run requires the first generation execution environment (configuring/services/cpu).
+          executionEnvironment: Number(limits.cpu) < 1 ? "EXECUTION_ENVIRONMENT_GEN1" : undefined,
+          vpcAccess: vpcAccess(args.vpc),
           containers: [
             {
               // By digest: a new build rolls a revision, an unchanged source rolls none.
               image: args.image,
+              envs: containerEnvs(args),
+              // Set whenever resources are: the provider then needs cpuIdle said explicitly to keep request-based billing.
+              resources: { limits: { ...limits }, cpuIdle: args.cpuIdle ?? SERVICE_DEFAULTS.cpuIdle, startupCpuBoost: args.startupCpuBoost ?? SERVICE_DEFAULTS.startupCpuBoost },
               ports: { containerPort: port },
               startupProbe: { ...probe, periodSeconds: 3, failureThreshold: 20 },
               livenessProbe: { ...probe, periodSeconds: 30 },
@@ -90,7 +148,7 @@ export class PrivateService extends pulumi.ComponentResource {
           ],
         },
       },
-      { ...self, dependsOn: args.dependsOn },
+      { ...self, dependsOn: [...(args.dependsOn ?? []), ...this.secretAccess] },
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
@@ -108,6 +166,7 @@ export class PrivateService extends pulumi.ComponentResource {
         invokers,
         invokerMode,
         invokerRole,
+        secrets: { ...(args.secrets ?? {}) },
         smokeTest: buildServiceSmokeTest({ name, url, customAudiences, path: smokePath, invokers }),
       }));
     // The facts the offline plan reads from this component (contract/components.ts).

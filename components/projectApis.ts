@@ -10,6 +10,20 @@ export const REQUIRED_APIS = [
   "iamcredentials.googleapis.com",
 ] as const;
 
+/** APIs a stack needs only when it uses the feature: enabled then, left alone otherwise. */
+export const OPTIONAL_APIS = {
+  /** A workload reads a secret (the stack grants access to it; Cloud Run reads it). */
+  secrets: "secretmanager.googleapis.com",
+  /** A job runs on a schedule. */
+  schedules: "cloudscheduler.googleapis.com",
+} as const;
+
+/** The APIs of a stack: the required ones, then the optional ones it uses. */
+export function stackApis(uses: { [feature in keyof typeof OPTIONAL_APIS]: boolean }): string[] {
+  const optional = (Object.keys(OPTIONAL_APIS) as (keyof typeof OPTIONAL_APIS)[]).filter((feature) => uses[feature]).map((feature) => OPTIONAL_APIS[feature]);
+  return [...REQUIRED_APIS, ...optional];
+}
+
 export interface ProjectApisArgs {
   /** GCP project id. */
   project: pulumi.Input<string>;

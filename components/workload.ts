@@ -5,14 +5,21 @@
  */
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type * as pulumi from "@pulumi/pulumi";
-import type { InvokerMode } from "../contract";
+import { VPC_EGRESS, type InvokerMode, type ResourceLimits, type SecretReference, type VpcEgress, type VpcSettings } from "../contract";
 import { runtimeAccountId } from "./naming";
 
 /** What a service or a job gets when its args leave a setting out (stack config reads the same values). */
 export const WORKLOAD_DEFAULTS = {
   /** Protected until someone turns it off: a destroy or a replacement must be a decision. */
   deletionProtection: true,
-} as const;
+  /** Cloud Run's own defaults (configuring/services/cpu, configuring/services/memory-limits), said explicitly so the plan shows them. */
+  cpu: "1",
+  memory: "512Mi",
+  /** A secret reference without ":VERSION" reads the newest enabled version when an instance starts. */
+  secretVersion: "latest",
+  /** Only private destinations go through the VPC unless the config says all-traffic. */
+  vpcEgress: "private-ranges-only" as VpcEgress,
+};
 
 /** Arguments common to `PrivateService` and `PrivateJob`. */
 export interface PrivateWorkloadArgs {
@@ -41,6 +48,33 @@ export interface PrivateWorkloadArgs {
   invokerRole?: string;
   /** Resources to create first (e.g. the enabled APIs). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Plain environment variables, name → value.
+   * @default {}
+   */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables read from Secret Manager, name → secret in `project`. The
+   * workload's runtime account gets `roles/secretmanager.secretAccessor` on each of
+   * those secrets, and on nothing else.
+   * @default {}
+   */
+  secrets?: Readonly<Record<string, SecretReference>>;
+  /**
+   * CPU and memory limits.
+   * @default { cpu: WORKLOAD_DEFAULTS.cpu, memory: WORKLOAD_DEFAULTS.memory }
+   */
+  resources?: ResourceLimits;
+  /**
+   * Direct VPC egress.
+   * @default none (no VPC interface)
+   */
+  vpc?: VpcSettings;
+  /**
+   * Labels on the service or job.
+   * @default {}
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -59,4 +93,37 @@ export function runtimeServiceAccount(
     { project: args.project, accountId: runtimeAccountId(kind, name), displayName: `Cloud Run ${kind} ${name} (runtime)` },
     { parent, dependsOn: args.dependsOn },
   );
+}
+
+/** One container environment variable, plain or from Secret Manager (the shape services and jobs share). */
+export type ContainerEnv = { name: string; value: string } | { name: string; valueSource: { secretKeyRef: { secret: string; version: string } } };
+
+/**
+ * `containers[0].envs`: plain values and secret references, sorted by name so
+ * the order of the YAML never shows as a change; undefined when there are none.
+ */
+export function containerEnvs(args: Pick<PrivateWorkloadArgs, "env" | "secrets">): ContainerEnv[] | undefined {
+  const plain = Object.entries(args.env ?? {}).map(([name, value]): ContainerEnv => ({ name, value }));
+  const secret = Object.entries(args.secrets ?? {}).map(
+    ([name, ref]): ContainerEnv => ({ name, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } }),
+  );
+  const envs = [...plain, ...secret].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return envs.length > 0 ? envs : undefined;
+}
+
+/** `containers[0].resources.limits`, the defaults applied. */
+export function resourceLimits(args: Pick<PrivateWorkloadArgs, "resources">): ResourceLimits {
+  return { cpu: args.resources?.cpu ?? WORKLOAD_DEFAULTS.cpu, memory: args.resources?.memory ?? WORKLOAD_DEFAULTS.memory };
+}
+
+/** `template.vpcAccess` for Direct VPC egress (one network interface), or undefined without a VPC. */
+export function vpcAccess(vpc: VpcSettings | undefined): { networkInterfaces: { network?: string; subnetwork?: string }[]; egress: string } | undefined {
+  if (!vpc) return undefined;
+  const networkInterface = { ...(vpc.network ? { network: vpc.network } : {}), ...(vpc.subnetwork ? { subnetwork: vpc.subnetwork } : {}) };
+  return { networkInterfaces: [networkInterface], egress: VPC_EGRESS[vpc.egress ?? WORKLOAD_DEFAULTS.vpcEgress] };
+}
+
+/** Labels, or undefined when there are none (so a workload without labels registers no `labels` input). */
+export function workloadLabels(labels: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  return labels && Object.keys(labels).length > 0 ? { ...labels } : undefined;
 }

@@ -12,6 +12,7 @@ import { ConfigError, NAMESPACE, type ConfigProblem, type StackConfig, type Stac
 import type { PrincipalGroups } from "../components/principals";
 import { checkBuildContexts } from "./buildContexts";
 import { PROJECT_DIR } from "./stackFile";
+import { crossKeyProblems } from "./crossChecks";
 import { duplicateNameProblems, groupProblems, repositoryOwnerProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
 import { stackSchema } from "./schema";
 import { toSettings } from "./settings";
@@ -29,7 +30,7 @@ export function parseStackConfig(config: StackConfig): StackSettings {
   const input = decodeValues(config);
   const rawGroups = input[`${NAMESPACE}:principals`];
   const groups: PrincipalGroups = isGroupMap(rawGroups) ? rawGroups : {};
-  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input), ...repositoryOwnerProblems(input)];
+  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input), ...repositoryOwnerProblems(input), ...crossKeyProblems(input)];
   const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));

@@ -8,7 +8,30 @@ import { formatPath, NAMESPACE, readPath, type ConfigProblem } from "../contract
 import { runtimeAccountId } from "../components/naming";
 import { validateGroups, type PrincipalGroups } from "../components/principals";
 import { didYouMean } from "./didYouMean";
+import { NESTED_KEYS } from "./runtimeKeys";
 import { JOB_KEYS, KNOWN_KEYS, PUBLIC_SWITCHES, REPOSITORY_OWNER_KEYS, SERVICE_KEYS, WORKLOAD_NAME } from "./schema";
+
+/**
+ * Settings one kind of workload has and the other has not, with why: a key that
+ * exists, written on the wrong kind, deserves more than "did you mean".
+ */
+const OTHER_KIND_KEYS: Record<"service" | "job", Record<string, string>> = {
+  service: {
+    command: "is a job setting; a service runs its image's entrypoint (set CMD in the Dockerfile)",
+    args: "is a job setting; a service runs its image's entrypoint (set CMD in the Dockerfile)",
+    tasks: "is a job setting; a service scales with scaling: {min, max}",
+    maxRetries: "is a job setting; a service has no tasks to retry",
+  },
+  job: {
+    scaling: "is a service setting; a job runs tasks: set tasks",
+    concurrency: "is a service setting; a job's task serves no requests",
+    ingress: "is a service setting; a job has no URL (it is run through the Cloud Run Admin API)",
+    smokePath: "is a service setting; a job has no URL to probe",
+    port: "is a service setting; a job listens on no port",
+    cpuIdle: "is a service setting; a job's task always has its CPU",
+    startupCpuBoost: "is a service setting; a job's task always has its CPU",
+  },
+};
 
 export function unknownKeyProblems(input: Record<string, unknown>): ConfigProblem[] {
   return Object.keys(input)
@@ -79,13 +102,16 @@ export function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknow
   if (issue.code === "unrecognized_keys") {
     // One problem per unknown key, at the key itself: `services[0].invoker: … is not a setting`.
     const kind = issue.path[0] === `${NAMESPACE}:jobs` ? "job" : "service";
-    const known = kind === "job" ? JOB_KEYS : SERVICE_KEYS;
+    // `services[0].resources.cpuidle`: the keys of that mapping, not of the workload.
+    const nested = issue.path.length > 2 ? String(issue.path[issue.path.length - 1]) : undefined;
+    const known = nested !== undefined ? (NESTED_KEYS[kind][nested] ?? []) : kind === "job" ? JOB_KEYS : SERVICE_KEYS;
+    const what = nested !== undefined ? `${kind} ${nested}` : `a ${kind}`;
     return issue.keys.map((key) => ({
       path: formatPath([...issue.path, key]),
       value: readPath(input, [...issue.path, key] as (string | number)[]),
       message: PUBLIC_SWITCHES.has(key.toLowerCase())
         ? `would make the ${kind} public; this stack never grants public access, so it has no such setting. List who may call it in invokers`
-        : `is not a setting this stack reads; ${didYouMean(key, known, `a ${kind} takes ${known.join(", ")} (docs/stack.md)`)}`,
+        : (OTHER_KIND_KEYS[kind][key] ?? `is not a setting this stack reads; ${didYouMean(key, known, `${what} takes ${known.join(", ")} (docs/stack.md)`)}`),
     }));
   }
   const value = readPath(input, issue.path as (string | number)[]);

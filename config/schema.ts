@@ -8,6 +8,8 @@ import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../cont
 import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
 import { expandPrincipals, type PrincipalGroups } from "../components/principals";
+import { WORKLOAD_DEFAULTS } from "../components/workload";
+import { concurrencySchema, envSchema, jobResourcesSchema, labelsSchema, scalingSchema, secretsSchema, serviceResourcesSchema, vpcSchema } from "./runtimeKeys";
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
 export const SERVICE_ROLES = ["roles/run.invoker", "roles/run.servicesInvoker"] as const;
@@ -22,6 +24,8 @@ const DURATION = /^(\d+)(s|m|h|d)$/;
 /** Cloud Run limits on jobs: tasks per execution, and the task timeout (168 hours). */
 const MAX_TASKS = 10000;
 const MAX_TASK_TIMEOUT_SECONDS = 168 * 3600;
+/** Cloud Run's longest request timeout (configuring/request-timeout). */
+const MAX_REQUEST_TIMEOUT_SECONDS = 3600;
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 const workloadName = (max: number) =>
@@ -123,6 +127,10 @@ const commonWorkload = (groups: PrincipalGroups) => ({
   invokerMode: invokerMode.optional(),
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
   dockerfile: dockerfile.optional(),
+  env: envSchema.optional(),
+  secrets: secretsSchema(WORKLOAD_DEFAULTS.secretVersion).optional(),
+  vpc: vpcSchema.optional(),
+  labels: labelsSchema.optional(),
 });
 
 export const serviceSchema = (groups: PrincipalGroups) =>
@@ -144,6 +152,12 @@ export const serviceSchema = (groups: PrincipalGroups) =>
         .min(1, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
         .max(65535, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
         .optional(),
+      resources: serviceResourcesSchema.optional(),
+      scaling: scalingSchema.optional(),
+      concurrency: concurrencySchema.optional(),
+      timeout: duration("5m")
+        .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_REQUEST_TIMEOUT_SECONDS), { error: "is outside Cloud Run's request timeout range; use 1s to 3600s (60m), e.g. 5m" })
+        .optional(),
     },
     { error: unknownKeyMessage },
   );
@@ -163,6 +177,7 @@ export const jobSchema = (groups: PrincipalGroups) =>
       timeout: duration("600s")
         .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
         .optional(),
+      resources: jobResourcesSchema.optional(),
     },
     { error: unknownKeyMessage },
   );

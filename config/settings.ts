@@ -9,7 +9,7 @@ import { REPOSITORY_DEFAULTS } from "../components/artifactImage";
 import { INVOKER_DEFAULTS } from "../components/invokerAccess";
 import { expandPrincipals, type PrincipalGroups } from "../components/principals";
 import { JOB_DEFAULTS } from "../components/privateJob";
-import { SERVICE_DEFAULTS } from "../components/privateService";
+import { defaultConcurrency, SERVICE_DEFAULTS } from "../components/privateService";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { toSeconds, type jobSchema, type serviceSchema, type stackSchema } from "./schema";
 
@@ -17,7 +17,10 @@ type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
 type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
 type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
 /** The keys services and jobs share, as the schema parsed them. */
-type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection"> & { invokerRole?: string };
+type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "secrets" | "vpc" | "labels"> & {
+  invokerRole?: string;
+  resources?: { cpu?: string; memory?: string };
+};
 
 /** Settings from a config the schema accepted, defaults applied and groups expanded. */
 export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
@@ -51,6 +54,11 @@ function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, stackProte
     invokerMode: w.invokerMode ?? (INVOKER_DEFAULTS.mode as InvokerMode),
     invokerRole: w.invokerRole ?? INVOKER_DEFAULTS.role,
     deletionProtection: w.deletionProtection ?? stackProtection,
+    env: { ...(w.env ?? {}) },
+    secrets: { ...(w.secrets ?? {}) },
+    resources: { cpu: w.resources?.cpu ?? WORKLOAD_DEFAULTS.cpu, memory: w.resources?.memory ?? WORKLOAD_DEFAULTS.memory },
+    ...(w.vpc ? { vpc: { ...w.vpc, egress: w.vpc.egress ?? WORKLOAD_DEFAULTS.vpcEgress } } : {}),
+    labels: { ...(w.labels ?? {}) },
   };
 }
 
@@ -61,6 +69,11 @@ function serviceSettings(s: ParsedService, common: WorkloadSettings): ServiceSet
     customAudiences: [...new Set(s.customAudiences ?? [])],
     smokePath: s.smokePath ?? SERVICE_DEFAULTS.smokePath,
     port: s.port ?? SERVICE_DEFAULTS.port,
+    cpuIdle: s.resources?.cpuIdle ?? SERVICE_DEFAULTS.cpuIdle,
+    startupCpuBoost: s.resources?.startupCpuBoost ?? SERVICE_DEFAULTS.startupCpuBoost,
+    scaling: { min: s.scaling?.min ?? SERVICE_DEFAULTS.scaling.min, max: s.scaling?.max ?? SERVICE_DEFAULTS.scaling.max },
+    concurrency: s.concurrency ?? defaultConcurrency(common.resources.cpu),
+    timeout: toSeconds(s.timeout ?? SERVICE_DEFAULTS.timeout),
   };
 }
 

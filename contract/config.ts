@@ -4,6 +4,7 @@
  * no Pulumi: config/ validates against it, components/ and the plan read it.
  */
 import { show } from "./values";
+import type { RuntimeSettings, ScalingSettings, ScheduleSettings } from "./workload";
 
 /** The config namespace of this project (`name` in Pulumi.yaml). */
 export const NAMESPACE = "private-cloud-run";
@@ -33,13 +34,13 @@ export const INVOKER_MODES = ["authoritative", "additive"] as const;
 export type InvokerMode = (typeof INVOKER_MODES)[number];
 
 /** Settings shared by services and jobs, after validation and group expansion. */
-export interface WorkloadSettings {
+export interface WorkloadSettings extends RuntimeSettings {
   name: string;
   /** Build context, relative to the project directory. */
   source: string;
   /** The Dockerfile, relative to `source`; unset = source's Dockerfile. */
   dockerfile?: string;
-  /** Effective invokers: groups expanded, duplicates merged, sorted. */
+  /** Effective invokers: groups expanded, `workload:NAME` resolved to that workload's runtime account, duplicates merged, sorted. */
   invokers: string[];
   invokerMode: InvokerMode;
   invokerRole: string;
@@ -50,6 +51,14 @@ export interface ServiceSettings extends WorkloadSettings {
   customAudiences: string[];
   smokePath: string;
   port: number;
+  /** CPU only while a request is being served (request-based billing). */
+  cpuIdle: boolean;
+  startupCpuBoost: boolean;
+  scaling: ScalingSettings;
+  /** Requests one instance serves at once. */
+  concurrency: number;
+  /** Request timeout in seconds, as the API writes it ("300s"). */
+  timeout: string;
 }
 export interface JobSettings extends WorkloadSettings {
   command?: string[];
@@ -58,6 +67,8 @@ export interface JobSettings extends WorkloadSettings {
   maxRetries: number;
   /** Task timeout in seconds, as the API writes it ("600s"). */
   timeout: string;
+  /** Cloud Scheduler runs the job on this schedule, as its own dedicated account. */
+  schedule?: ScheduleSettings;
 }
 export interface RepositorySettings {
   /** Artifact Registry repository id. */

@@ -11,3 +11,4 @@ export * from "./evaluation";
 export * from "./outputs";
 export * from "./resources";
 export * from "./values";
+export * from "./workload";

@@ -60,6 +60,12 @@ const workloadOutputs = {
   invokerMode: z.enum(INVOKER_MODES),
   /** The IAM role granted to the invokers. */
   invokerRole: z.string(),
+  /**
+   * The secrets the workload reads, env name → secret id and version; its runtime
+   * account holds roles/secretmanager.secretAccessor on each of those secrets only.
+   * (Stacks deployed before secrets existed have none.)
+   */
+  secrets: z.record(z.string(), z.object({ secret: text, version: text })).optional(),
 };
 
 export const serviceOutputsSchema = z.object({ ...workloadOutputs, url: z.string(), smokeTest: serviceSmokeTestSchema });

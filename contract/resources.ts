@@ -22,6 +22,8 @@ export const TYPES = {
   serviceMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
   jobBinding: "gcp:cloudrunv2/jobIamBinding:JobIamBinding",
   jobMember: "gcp:cloudrunv2/jobIamMember:JobIamMember",
+  /** One member of `roles/secretmanager.secretAccessor` on one secret: how a workload gets to read it. */
+  secretMember: "gcp:secretmanager/secretIamMember:SecretIamMember",
 } as const;
 
 /** This project's own component resources. */

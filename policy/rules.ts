@@ -9,6 +9,7 @@ import { buildContextInsideProject } from "./checks/buildContext";
 import { cleanupKeepsDeployedDigest } from "./checks/cleanupPolicies";
 import { deletionProtectionOnProduction } from "./checks/deletionProtection";
 import { customAudiencesNamed } from "./checks/customAudiences";
+import { noCredentialsInPlainEnv } from "./checks/envCredentials";
 import { evaluateWith } from "./checks/evaluate";
 import { noCloudRunIamPolicy } from "./checks/iamPolicyResources";
 import { imagesPinnedByDigest } from "./checks/imageDigest";
@@ -18,6 +19,7 @@ import { jobOverridesNamed } from "./checks/jobOverrides";
 import { noProjectLevelInvoker } from "./checks/projectInvoker";
 import { noPublicMembers } from "./checks/publicAccess";
 import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
+import { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 import { PolicyRule, Violation } from "./checks/types";
 
 export type {
@@ -46,6 +48,8 @@ export { imagesPinnedByDigest, isDigestPinned } from "./checks/imageDigest";
 export { deletionProtectionOnProduction, isProductionStack } from "./checks/deletionProtection";
 export { cleanupKeepsDeployedDigest, parseArtifactImage } from "./checks/cleanupPolicies";
 export { toResourceUnderTest } from "./checks/evaluate";
+export { secretAccessorRuntimeOnly } from "./checks/secretAccess";
+export { looksLikeCredential, noCredentialsInPlainEnv } from "./checks/envCredentials";
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
 export const rules: PolicyRule[] = [
@@ -58,10 +62,12 @@ export const rules: PolicyRule[] = [
   buildContextInsideProject,
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
+  secretAccessorRuntimeOnly,
   broadMembersNamed,
   jobOverridesNamed,
   deletionProtectionOnProduction,
   cleanupKeepsDeployedDigest,
+  noCredentialsInPlainEnv,
 ];
 
 /**

@@ -139,7 +139,10 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
     for (const r of faulty) {
       if (r.type === "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding") (r.inputs.members as string[]).push("allUsers", "domain:example.com");
       if (r.type === "gcp:cloudrunv2/jobIamBinding:JobIamBinding") r.inputs.role = "roles/run.jobsExecutorWithOverrides";
-      if (r.type === "gcp:cloudrunv2/service:Service") Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false, customAudiences: ["*"] });
+      if (r.type === "gcp:cloudrunv2/service:Service") {
+        Object.assign(r.inputs, { invokerIamDisabled: true, deletionProtection: false, customAudiences: ["*"] });
+        (r.inputs.template as { containers: { envs?: unknown[] }[] }).containers[0].envs = [{ name: "DB_PASSWORD", value: "hunter2" }];
+      }
       if (r.type === "gcp:cloudrunv2/job:Job") {
         const task = (r.inputs.template as { template: { serviceAccount?: string; containers: { image: string }[] } }).template;
         delete task.serviceAccount;
@@ -154,6 +157,8 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       beside("gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy", "hello-policy", { name: "hello", location: "asia-east1", policyData: policyJson([{ role: "roles/run.viewer", members: ["user:a@example.com"] }]) }),
       beside("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "hello-extra", { name: "hello", location: "asia-east1", role: "roles/run.invoker", member: "user:mallory@example.com" }),
       beside("gcp:projects/iAMMember:IAMMember", "project-invoker", { project: "my-gcp-project", role: "roles/run.invoker", member: "user:mallory@example.com" }),
+      // A secret accessor grant on the whole project (the stack never makes one).
+      beside("gcp:projects/iAMMember:IAMMember", "project-accessor", { project: "my-gcp-project", role: "roles/secretmanager.secretAccessor", member: "user:mallory@example.com" }),
     );
     const expected = offlineVerdicts(faulty, "prod");
     // Every rule fires at least once, so the comparison covers each of them.

@@ -3,13 +3,11 @@
  * (key path, bad value, fix) and with no resource registered; every problem
  * is reported at once; defaults are applied.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../config";
-import * as path from "node:path";
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
-import { createMocks } from "../../offline/mocks";
 import type { StackConfig } from "../../contract";
+import { captureConfigError, runProgram } from "../support/configHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const svc = (extra: Record<string, unknown>) => ({ ...base, "private-cloud-run:services": [{ name: "hello", source: "./app", invokers: ["user:a@example.com"], ...extra }] });
@@ -59,7 +57,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["customAudiences on a job (jobs have no URL)", job({ customAudiences: ["https://x.example.com"] }), "private-cloud-run:jobs[0].customAudiences", ["https://x.example.com"], /not a setting this stack reads/],
   ["deleteUntaggedOlderThan 0d", { ...svc({}), "private-cloud-run:deleteUntaggedOlderThan": "0d" }, "private-cloud-run:deleteUntaggedOlderThan", "0d", /is zero/],
   ["zero tasks", job({ tasks: 0 }), "private-cloud-run:jobs[0].tasks", 0, /at least 1/],
-  ["a typo in a workload key", svc({ invoker: ["user:a@example.com"] }), "private-cloud-run:services[0].invoker", ["user:a@example.com"], /not a setting this stack reads; did you mean invokers\? A service takes name, source, invokers, .*smokePath, port \(docs\/stack.md\)$/],
+  ["a typo in a workload key", svc({ invoker: ["user:a@example.com"] }), "private-cloud-run:services[0].invoker", ["user:a@example.com"], /not a setting this stack reads; did you mean invokers\? A service takes name, source, invokers, .*smokePath, port, .*\(docs\/stack.md\)$/],
   ["a key in the wrong case", svc({ smokepath: "/health/" }), "private-cloud-run:services[0].smokepath", "/health/", /did you mean smokePath\?/],
   ["a swapped pair of letters", job({ comamnd: ["node"] }), "private-cloud-run:jobs[0].comamnd", ["node"], /did you mean command\? A job takes name, source, invokers, .*command, args, tasks, maxRetries, timeout/],
   ["invokerIamDisabled (the API's switch that turns IAM off)", svc({ invokerIamDisabled: true }), "private-cloud-run:services[0].invokerIamDisabled", true, /^would make the service public; this stack never grants public access, so it has no such setting. List who may call it in invokers$/],
@@ -180,6 +178,15 @@ describe("valid configs", () => {
         customAudiences: [],
         smokePath: "/health/",
         port: 8080,
+        env: {},
+        secrets: {},
+        resources: { cpu: "1", memory: "512Mi" },
+        labels: {},
+        cpuIdle: true,
+        startupCpuBoost: false,
+        scaling: { min: 0, max: 100 },
+        concurrency: 80,
+        timeout: "300s",
       },
     ]);
   });
@@ -204,42 +211,3 @@ describe("valid configs", () => {
     expect(byFile.config["gcp:project"]).toBe("my-gcp-project-prod");
   });
 });
-
-/**
- * Runs the real program (index.ts) on a config under mocks that only count
- * registrations. Called directly, not inside runInPulumiStack, so the root
- * stack resource is not registered either: whatever is counted, the program did.
- */
-async function runProgram(config: StackConfig): Promise<{ error: unknown; registered: string[] }> {
-  const registered: string[] = [];
-  const mocks = createMocks({ rootDir: path.resolve(__dirname, "../.."), project: "my-gcp-project", region: "asia-east1", stack: "bad" });
-  const counting: pulumi.runtime.Mocks = {
-    newResource: (args) => {
-      registered.push(args.type);
-      return mocks.newResource(args);
-    },
-    call: (args) => mocks.call(args),
-  };
-  await pulumi.runtime.setMocks(counting, "private-cloud-run", "bad", false);
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require("../../index") as () => Promise<unknown>;
-  let error: unknown;
-  try {
-    await program();
-  } catch (caught) {
-    error = caught;
-  }
-  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(); // eslint-disable-line @typescript-eslint/no-require-imports
-  return { error, registered };
-}
-
-function captureConfigError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigError, nothing was thrown");
-}

@@ -30,12 +30,24 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
     ingress: SERVICE_DEFAULTS.ingress,
     smokePath: SERVICE_DEFAULTS.smokePath,
     port: SERVICE_DEFAULTS.port,
+    // The API writes CPUs as a string ("1"); the docs as people write them in YAML (1).
+    "resources.cpu": Number(WORKLOAD_DEFAULTS.cpu),
+    "resources.memory": WORKLOAD_DEFAULTS.memory,
+    "resources.cpuIdle": SERVICE_DEFAULTS.cpuIdle,
+    "resources.startupCpuBoost": SERVICE_DEFAULTS.startupCpuBoost,
+    "scaling.min": SERVICE_DEFAULTS.scaling.min,
+    "scaling.max": SERVICE_DEFAULTS.scaling.max,
+    concurrency: SERVICE_DEFAULTS.concurrency,
+    timeout: SERVICE_DEFAULTS.timeout,
+    "vpc.egress": WORKLOAD_DEFAULTS.vpcEgress,
   },
   "Job keys": {
     invokerRole: INVOKER_DEFAULTS.role,
     tasks: JOB_DEFAULTS.tasks,
     maxRetries: JOB_DEFAULTS.maxRetries,
     timeout: JOB_DEFAULTS.timeout,
+    "resources.cpu": Number(WORKLOAD_DEFAULTS.cpu),
+    "resources.memory": WORKLOAD_DEFAULTS.memory,
   },
 };
 
@@ -83,7 +95,20 @@ describe("defaults", () => {
       cleanupDryRun: REPOSITORY_DEFAULTS.cleanupDryRun,
     });
     const common = { deletionProtection: WORKLOAD_DEFAULTS.deletionProtection, invokerMode: INVOKER_DEFAULTS.mode, invokerRole: INVOKER_DEFAULTS.role };
-    expect(settings.services[0]).toMatchObject({ ...common, ingress: SERVICE_DEFAULTS.ingress, smokePath: SERVICE_DEFAULTS.smokePath, port: SERVICE_DEFAULTS.port });
-    expect(settings.jobs[0]).toMatchObject({ ...common, tasks: JOB_DEFAULTS.tasks, maxRetries: JOB_DEFAULTS.maxRetries, timeout: JOB_DEFAULTS.timeout });
+    const runtime = { env: {}, secrets: {}, labels: {}, resources: { cpu: WORKLOAD_DEFAULTS.cpu, memory: WORKLOAD_DEFAULTS.memory } };
+    expect(settings.services[0]).toMatchObject({
+      ...common,
+      ...runtime,
+      ingress: SERVICE_DEFAULTS.ingress,
+      smokePath: SERVICE_DEFAULTS.smokePath,
+      port: SERVICE_DEFAULTS.port,
+      cpuIdle: SERVICE_DEFAULTS.cpuIdle,
+      startupCpuBoost: SERVICE_DEFAULTS.startupCpuBoost,
+      scaling: SERVICE_DEFAULTS.scaling,
+      concurrency: SERVICE_DEFAULTS.concurrency,
+      timeout: SERVICE_DEFAULTS.timeout,
+    });
+    expect(settings.services[0]).not.toHaveProperty("vpc");
+    expect(settings.jobs[0]).toMatchObject({ ...common, ...runtime, tasks: JOB_DEFAULTS.tasks, maxRetries: JOB_DEFAULTS.maxRetries, timeout: JOB_DEFAULTS.timeout });
   });
 });

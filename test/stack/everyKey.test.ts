@@ -1,0 +1,127 @@
+/**
+ * The "every key" stack (test/fixtures/Pulumi.every-key.yaml), planned by the
+ * real program under mocks: each value lands exactly where Cloud Run and Secret
+ * Manager read it (field names as @pulumi/gcp 9.37 types them), secrets are
+ * granted per (workload, secret) to that workload's runtime account only, and
+ * nothing anywhere in the evaluation is public.
+ */
+import * as path from "node:path";
+import { loadStackConfig } from "../../config/stackFile";
+import type { Evaluation, RegisteredResource } from "../../contract";
+import { evaluateStack } from "../../offline/evaluate";
+import { evaluatePolicies } from "../../policy/rules";
+import { ofType, publicExposures, TYPES, workload } from "../support/stackHarness";
+
+const FIXTURE = path.join(__dirname, "..", "fixtures", "Pulumi.every-key.yaml");
+const API_SA = "api-svc@my-gcp-project.iam.gserviceaccount.com";
+const NIGHTLY_SA = "nightly-job@my-gcp-project.iam.gserviceaccount.com";
+
+let ev: Evaluation;
+let dev: Evaluation;
+beforeAll(async () => {
+  ev = await evaluateStack(loadStackConfig(FIXTURE));
+  dev = await evaluateStack(loadStackConfig("dev"));
+});
+
+const template = (r: RegisteredResource) => r.inputs.template as Record<string, unknown>;
+const container = (t: Record<string, unknown>) => (t.containers as Record<string, unknown>[])[0];
+
+describe("the every-key stack plans each value where Cloud Run reads it", () => {
+  test("service: env and secrets in containers[0].envs, sorted by name", () => {
+    expect(container(template(workload(ev, TYPES.service, "api"))).envs).toEqual([
+      { name: "API_TOKEN", valueSource: { secretKeyRef: { secret: "api-token", version: "3" } } },
+      { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } },
+      { name: "FEATURE_FLAGS", value: "on" },
+      { name: "LOG_LEVEL", value: "info" },
+    ]);
+  });
+
+  test("service: resources, scaling, concurrency, request timeout, Direct VPC egress, labels", () => {
+    const api = workload(ev, TYPES.service, "api");
+    const t = template(api);
+    expect(container(t).resources).toEqual({ limits: { cpu: "2", memory: "1Gi" }, cpuIdle: false, startupCpuBoost: true });
+    expect(t.scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 5 });
+    expect(t.maxInstanceRequestConcurrency).toBe(40);
+    expect(t.timeout).toBe("120s");
+    expect(t.vpcAccess).toEqual({ networkInterfaces: [{ network: "default", subnetwork: "default" }], egress: "ALL_TRAFFIC" });
+    expect(t).not.toHaveProperty("executionEnvironment");
+    expect(api.inputs.labels).toEqual({ team: "payments", tier: "backend" });
+  });
+
+  test("job: env, secrets, resources and Direct VPC egress in the task template; labels on the job", () => {
+    const nightly = workload(ev, TYPES.job, "nightly");
+    const task = template(nightly).template as Record<string, unknown>;
+    expect(container(task).envs).toEqual([
+      { name: "BATCH_SIZE", value: "100" },
+      { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "2" } } },
+    ]);
+    expect(container(task).resources).toEqual({ limits: { cpu: "1", memory: "2Gi" } });
+    expect(task.vpcAccess).toEqual({ networkInterfaces: [{ subnetwork: "projects/my-gcp-project/regions/asia-east1/subnetworks/jobs" }], egress: "PRIVATE_RANGES_ONLY" });
+    expect(nightly.inputs.labels).toEqual({ team: "payments" });
+  });
+
+  test("a workload without the new keys gets Cloud Run's defaults said explicitly, and no envs, labels or VPC", () => {
+    const hello = workload(dev, TYPES.service, "hello");
+    const t = template(hello);
+    expect(container(t).resources).toEqual({ limits: { cpu: "1", memory: "512Mi" }, cpuIdle: true, startupCpuBoost: false });
+    expect([t.scaling, t.maxInstanceRequestConcurrency, t.timeout]).toEqual([{ minInstanceCount: 0, maxInstanceCount: 100 }, 80, "300s"]);
+    expect(container(t)).not.toHaveProperty("envs");
+    expect(t).not.toHaveProperty("vpcAccess");
+    expect(hello.inputs).not.toHaveProperty("labels");
+  });
+});
+
+describe("secrets: one additive grant per (workload, secret), on that secret, to that workload's runtime account", () => {
+  const grants = () => ofType(ev, TYPES.secretMember).map((r) => ({ parent: r.parent, ...r.inputs }));
+
+  test("exactly three grants: api reads two secrets, nightly one; the shared secret gets one member per workload", () => {
+    const accessor = "roles/secretmanager.secretAccessor";
+    expect(grants()).toEqual(
+      expect.arrayContaining([
+        { parent: "api", project: "my-gcp-project", secretId: "api-token", role: accessor, member: `serviceAccount:${API_SA}` },
+        { parent: "api", project: "my-gcp-project", secretId: "db-password", role: accessor, member: `serviceAccount:${API_SA}` },
+        { parent: "nightly", project: "my-gcp-project", secretId: "db-password", role: accessor, member: `serviceAccount:${NIGHTLY_SA}` },
+      ]),
+    );
+    expect(grants()).toHaveLength(3);
+  });
+
+  test("no Binding or Policy on a secret and no IAM on the project: nothing that could remove others' access or reach every secret", () => {
+    const types = ev.resources.map((r) => r.type);
+    expect(types.filter((t) => /secretmanager\/.*Iam(Binding|Policy)|projects\/iAM|organizations\/iAM|folder\/iAM/.test(t))).toEqual([]);
+    // The stack never creates a secret or a secret version: it only grants access to existing ones.
+    expect(types.filter((t) => /secretmanager\/(regionalS|s)ecret(Version)?:/.test(t))).toEqual([]);
+  });
+
+  test("the Secret Manager API is enabled when a secret is used, and not otherwise", () => {
+    const apis = (e: Evaluation) => ofType(e, TYPES.api).map((r) => r.inputs.service);
+    expect(apis(ev)).toContain("secretmanager.googleapis.com");
+    expect(apis(dev)).not.toContain("secretmanager.googleapis.com");
+  });
+
+  test("the stack outputs say which secrets each workload reads", () => {
+    const outputs = ev.outputs as { services: Record<string, { secrets: unknown }>; jobs: Record<string, { secrets: unknown }> };
+    expect(outputs.services.api.secrets).toEqual({ API_TOKEN: { secret: "api-token", version: "3" }, DB_PASSWORD: { secret: "db-password", version: "latest" } });
+    expect(outputs.jobs.nightly.secrets).toEqual({ DB_PASSWORD: { secret: "db-password", version: "2" } });
+  });
+});
+
+describe("nothing public, every policy passes", () => {
+  test("no allUsers/allAuthenticatedUsers/public principalSet anywhere, no invokerIamDisabled: true", () => {
+    expect(ev.resources.length).toBeGreaterThan(10);
+    expect(publicExposures(ev)).toEqual([]);
+  });
+
+  test("the policy pack finds nothing: no violation, no advisory, nothing unverified", () => {
+    expect(evaluatePolicies(ev.resources, { stack: ev.stack })).toEqual([]);
+  });
+
+  test("a secret grant moved to anyone but a runtime account, or a credential in a plain env value, is caught", () => {
+    const faulty = structuredClone(ev.resources);
+    faulty.find((r) => r.type === TYPES.secretMember)!.inputs.member = "user:mallory@example.com";
+    const task = (faulty.find((r) => r.type === TYPES.job)!.inputs.template as { template: { containers: { envs: unknown[] }[] } }).template;
+    task.containers[0].envs.push({ name: "DB_PASSWORD", value: "hunter2" });
+    const found = evaluatePolicies(faulty, { stack: ev.stack }).map((v) => `${v.enforcementLevel} ${v.policy}`);
+    expect(found.sort()).toEqual(["advisory env-credentials-in-secrets", "mandatory secret-accessor-runtime-accounts-only"]);
+  });
+});

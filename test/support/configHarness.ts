@@ -1,0 +1,48 @@
+/**
+ * Helpers for the config refusal tests: run the real program on a config and
+ * see what it registers, and catch the ConfigError a config is refused with.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { ConfigError } from "../../config";
+import type { StackConfig } from "../../contract";
+import { createMocks } from "../../offline/mocks";
+
+/**
+ * Runs the real program (index.ts) on a config under mocks that only count
+ * registrations. Called directly, not inside runInPulumiStack, so the root
+ * stack resource is not registered either: whatever is counted, the program did.
+ */
+export async function runProgram(config: StackConfig): Promise<{ error: unknown; registered: string[] }> {
+  const registered: string[] = [];
+  const mocks = createMocks({ rootDir: path.resolve(__dirname, "../.."), project: "my-gcp-project", region: "asia-east1", stack: "bad" });
+  const counting: pulumi.runtime.Mocks = {
+    newResource: (args) => {
+      registered.push(args.type);
+      return mocks.newResource(args);
+    },
+    call: (args) => mocks.call(args),
+  };
+  await pulumi.runtime.setMocks(counting, "private-cloud-run", "bad", false);
+  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require("../../index") as () => Promise<unknown>;
+  let error: unknown;
+  try {
+    await program();
+  } catch (caught) {
+    error = caught;
+  }
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(); // eslint-disable-line @typescript-eslint/no-require-imports
+  return { error, registered };
+}
+
+export function captureConfigError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError, nothing was thrown");
+}
