@@ -7,7 +7,16 @@
  * warm-up run pays that first): the evaluation of the real program under Pulumi's
  * mocks (`evaluateStack`), then what the plan does with it (policy rules, the --json
  * document, the resource tree and the Mermaid graph). Median of several runs.
+ *
+ * Then the whole `npm run plan -- --json` process, as a user runs it, for the dev
+ * stack and for a large stack (20 services, 1,400 principals each: 28,000 grants),
+ * alternating, as a ratio to the dev stack.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
 import { planDocument } from "../plan/json";
 import { renderMermaid } from "../plan/mermaid";
 import { renderTree } from "../plan/tree";
@@ -103,6 +112,49 @@ async function main(): Promise<void> {
     ),
   ];
   process.stdout.write(`${lines.join("\n")}\n\nBaseline: 1 service, 1 principal (dev stack's project and region); total ${((performance.now() - benchStarted) / 1000).toFixed(1)} s, node ${process.version}.\n`);
+  process.stdout.write(`\n${wholePlanTable(base)}\n`);
+}
+
+const PROJECT_DIR = path.join(__dirname, "..");
+const LARGE = { services: 20, principals: 1_400 };
+const WHOLE_PLAN_ROUNDS = 3;
+
+/** `npm run plan -- --json --config FILE` for the dev stack and the large stack, alternating; wall-clock medians. */
+function wholePlanTable(base: StackConfig): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "plan-bench-"));
+  try {
+    const large = path.join(dir, "Pulumi.large.yaml");
+    const config = configFor(base, { label: "large", workloads: LARGE.services, principals: LARGE.principals });
+    writeFileSync(large, stringify({ config }));
+    const dev = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
+    const times: Record<"dev" | "large", number[]> = { dev: [], large: [] };
+    for (let round = 0; round < WHOLE_PLAN_ROUNDS; round++) {
+      times.dev.push(timePlanProcess(dev));
+      times.large.push(timePlanProcess(large));
+    }
+    const devMs = median(times.dev);
+    const largeMs = median(times.large);
+    return [
+      "| stack | grants | `npm run plan -- --json` (ms, median of 3) | / dev stack |",
+      "| --- | ---: | ---: | ---: |",
+      `| dev (Pulumi.dev.yaml) | as configured | ${devMs.toFixed(0)} | 1.00× |`,
+      `| ${LARGE.services} services × ${LARGE.principals.toLocaleString("en")} principals | ${(LARGE.services * LARGE.principals).toLocaleString("en")} | ${largeMs.toFixed(0)} | ${(largeMs / devMs).toFixed(2)}× |`,
+    ].join("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One plan process, as `npm run plan` starts it; a failing plan fails the bench. */
+function timePlanProcess(configFile: string): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", "tsx", "plan/plan.ts", "--no-rehearsal", "--json", "--config", configFile], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`plan of ${configFile} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
+  return performance.now() - started;
 }
 
 main().then(

@@ -121,5 +121,8 @@ export function toProblems(issue: z.core.$ZodIssue, input: Record<string, unknow
 }
 
 export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
-  return [...problems].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+  return [...problems].sort((a, b) => comparePaths(a.path, b.path));
 }
+
+/** Paths in reading order ("services[2]" before "services[10]"), with one collator built once. */
+const comparePaths = new Intl.Collator("en", { numeric: true }).compare;

@@ -77,3 +77,10 @@ export function show(value: unknown, { bare = false, max = Infinity, missing = "
   const text = bare && typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Orders text the way `a.localeCompare(b, "en")` does, with one collator built once:
+ * `localeCompare` with a locale argument builds a new collator on every call, which
+ * made sorting thousands of IAM members the slowest part of a large plan.
+ */
+export const compareText: (a: string, b: string) => number = new Intl.Collator("en").compare;

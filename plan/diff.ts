@@ -1,4 +1,4 @@
-import { show, TYPES, type Evaluation, type RegisteredResource } from "../contract";
+import { compareText, show, TYPES, type Evaluation, type RegisteredResource } from "../contract";
 import { flatten, isScalarArray, sameValue } from "./inputs";
 import { SECRET_PLACEHOLDER } from "./secrets";
 import { compareResources } from "./tree";
@@ -122,7 +122,7 @@ export function inputChanges(before: RegisteredResource, after: RegisteredResour
       before: key in before.inputs ? SECRET_PLACEHOLDER : undefined,
       after: key in after.inputs ? SECRET_PLACEHOLDER : undefined,
     }));
-  return [...changes, ...secretChanges].sort((a, b) => a.path.localeCompare(b.path, "en"));
+  return [...changes, ...secretChanges].sort((a, b) => compareText(a.path, b.path));
 }
 
 /** The diff as text lines for the human view. */

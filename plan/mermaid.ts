@@ -1,4 +1,4 @@
-import { readPath, TYPES, type RegisteredResource } from "../contract";
+import { compareText, readPath, TYPES, type RegisteredResource } from "../contract";
 import { publishedFacts, type PublishedFacts } from "./facts";
 import { buildTree, compareResources, type TreeNode } from "./tree";
 
@@ -22,11 +22,12 @@ export function isIamResource(resource: RegisteredResource): boolean {
 /**
  * Every grant the IAM resources make, with the resource each is on: the workload its
  * InvokerAccess component published, or, for an IAM resource of no such component,
- * the one its own `name` input names (see {@link declaredTarget}).
+ * the one its own `name` input names (see {@link TargetIndex}).
  */
 export function iamEdges(resources: RegisteredResource[], facts: PublishedFacts = publishedFacts(resources)): IamEdge[] {
+  const targets = new TargetIndex(resources, facts);
   return resources.filter(isIamResource).flatMap((iam) => {
-    const target = iamTarget(iam, resources, facts);
+    const target = targets.of(iam);
     return grants(iam).map(({ member, role }) => ({ member, role, via: iam, target }));
   });
 }
@@ -57,26 +58,57 @@ function policyBindings(policyData: unknown): { member: string; role: string }[]
   });
 }
 
-function iamTarget(iam: RegisteredResource, resources: RegisteredResource[], facts: PublishedFacts): RegisteredResource | undefined {
-  const published = facts.grantTargets.get(iam.urn);
-  return published && resources.includes(published) ? published : declaredTarget(iam, resources);
-}
-
 /**
- * An IAM resource names what it grants on in its own `name` input (the service's or
- * job's name, or its full resource id): for IAM added outside this project's
- * components, that reference is the only fact there is.
+ * Finds the resource each IAM resource grants on: the workload its InvokerAccess
+ * component published, or, for an IAM resource of no such component, the one its
+ * own `name` input names (the service's or job's name, or its full resource id):
+ * for IAM added outside this project's components, that reference is the only fact
+ * there is. Indexed once, so a stack with thousands of IAM members stays linear.
  */
-function declaredTarget(iam: RegisteredResource, resources: RegisteredResource[]): RegisteredResource | undefined {
-  const name = typeof iam.inputs.name === "string" ? iam.inputs.name : undefined;
-  if (name === undefined) return undefined;
-  const targetType = iamTargetType(iam.type);
-  return resources.find((resource) => resource.type === targetType && sameName(resource, name));
+class TargetIndex {
+  private readonly present: Set<RegisteredResource>;
+  /** type → own name → the resources of that type and name, in registration order. */
+  private readonly byTypeAndName = new Map<string, Map<string, RegisteredResource[]>>();
+  private readonly order = new Map<RegisteredResource, number>();
+
+  constructor(
+    resources: RegisteredResource[],
+    private readonly facts: PublishedFacts,
+  ) {
+    this.present = new Set(resources);
+    resources.forEach((resource, index) => {
+      this.order.set(resource, index);
+      const names = this.byTypeAndName.get(resource.type) ?? new Map<string, RegisteredResource[]>();
+      this.byTypeAndName.set(resource.type, names);
+      const own = ownName(resource);
+      names.set(own, [...(names.get(own) ?? []), resource]);
+    });
+  }
+
+  of(iam: RegisteredResource): RegisteredResource | undefined {
+    const published = this.facts.grantTargets.get(iam.urn);
+    return published && this.present.has(published) ? published : this.declared(iam);
+  }
+
+  /** The first resource (in registration order) of the target type whose name is `name` or ends it after a "/". */
+  private declared(iam: RegisteredResource): RegisteredResource | undefined {
+    const name = typeof iam.inputs.name === "string" ? iam.inputs.name : undefined;
+    const names = name === undefined ? undefined : this.byTypeAndName.get(iamTargetType(iam.type));
+    if (name === undefined || !names) return undefined;
+    const candidates = [name, ...slashSuffixes(name)].flatMap((key) => names.get(key) ?? []);
+    return candidates.sort((a, b) => this.order.get(a)! - this.order.get(b)!)[0];
+  }
 }
 
-function sameName(resource: RegisteredResource, name: string): boolean {
-  const own = typeof resource.inputs.name === "string" ? resource.inputs.name : resource.name;
-  return own === name || name.endsWith(`/${own}`);
+function ownName(resource: RegisteredResource): string {
+  return typeof resource.inputs.name === "string" ? resource.inputs.name : resource.name;
+}
+
+/** "projects/p/locations/r/services/s" → ["p/locations/r/services/s", …, "s"]: what `endsWith("/" + own)` matches. */
+function slashSuffixes(name: string): string[] {
+  const suffixes: string[] = [];
+  for (let at = name.indexOf("/"); at !== -1; at = name.indexOf("/", at + 1)) suffixes.push(name.slice(at + 1));
+  return suffixes;
 }
 
 /** "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding" → "gcp:cloudrunv2/service:Service". */
@@ -106,11 +138,12 @@ export function shortType(type: string): string {
  */
 export function renderMermaid(resources: RegisteredResource[]): string {
   const facts = publishedFacts(resources);
+  const targets = new TargetIndex(resources, facts);
   const ids = nodeIds(resources);
   const lines = ["flowchart LR"];
   // The stack resource would be one box around everything: draw its children instead.
   const tops = buildTree(resources).flatMap((root) => (root.resource.type === TYPES.stack ? root.children : [root]));
-  for (const top of tops) lines.push(...subgraphLines(top, ids, facts, "  "));
+  for (const top of tops) lines.push(...subgraphLines(top, ids, targets, "  "));
   lines.push(...principalLines(resources, ids, facts));
   lines.push(...runsAsLines(ids, facts));
   return `${lines.join("\n")}\n`;
@@ -138,15 +171,15 @@ function mermaidId(text: string): string {
   return text.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, facts: PublishedFacts, indent: string): string[] {
+function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, targets: TargetIndex, indent: string): string[] {
   const { resource } = node;
   const id = ids.get(resource) as string;
   if (!resource.component) {
     // IAM resources that found their target are drawn as edges instead of boxes.
-    if (isIamResource(resource) && iamTarget(resource, [...ids.keys()], facts)) return [];
+    if (isIamResource(resource) && targets.of(resource)) return [];
     return [`${indent}${id}["${label(resource.name)}<br/><small>${label(shortType(resource.type))}</small>"]`];
   }
-  const inner = node.children.flatMap((child) => subgraphLines(child, ids, facts, `${indent}  `));
+  const inner = node.children.flatMap((child) => subgraphLines(child, ids, targets, `${indent}  `));
   // A component holding only IAM (drawn as edges) would be an empty box.
   if (inner.length === 0) return [];
   return [`${indent}subgraph ${id}["${label(resource.name)} · ${label(shortType(resource.type))}"]`, ...inner, `${indent}end`];
@@ -154,12 +187,13 @@ function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, fac
 
 function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>, facts: PublishedFacts): string[] {
   const principalIds = new Map<string, string>();
+  const usedPrincipalIds = new Set<string>();
   const lines: string[] = [];
   const edges = iamEdges(resources, facts).sort(
-    (a, b) => compareResources(a.target ?? a.via, b.target ?? b.via) || a.member.localeCompare(b.member, "en") || a.role.localeCompare(b.role, "en"),
+    (a, b) => compareResources(a.target ?? a.via, b.target ?? b.via) || compareText(a.member, b.member) || compareText(a.role, b.role),
   );
   for (const edge of edges) {
-    const from = principalNode(edge.member, facts, ids, principalIds, lines);
+    const from = principalNode(edge.member, facts, ids, { principalIds, usedPrincipalIds }, lines);
     const to = ids.get(edge.target ?? edge.via) as string;
     lines.push(`  ${from} -->|"${label(edge.role || "(no role)")}"| ${to}`);
   }
@@ -171,7 +205,7 @@ function principalNode(
   member: string,
   facts: PublishedFacts,
   ids: Map<RegisteredResource, string>,
-  principalIds: Map<string, string>,
+  { principalIds, usedPrincipalIds }: { principalIds: Map<string, string>; usedPrincipalIds: Set<string> },
   lines: string[],
 ): string {
   const account = member.startsWith("serviceAccount:") ? accountFor(member.slice("serviceAccount:".length), facts) : undefined;
@@ -179,11 +213,11 @@ function principalNode(
   let id = principalIds.get(member);
   if (!id) {
     // Two members may clean up to the same id (a.b@ and a_b@): keep them apart.
-    const used = new Set(principalIds.values());
     const base = `p_${mermaidId(member)}`;
     id = base;
-    for (let suffix = 2; used.has(id); suffix++) id = `${base}_${suffix}`;
+    for (let suffix = 2; usedPrincipalIds.has(id); suffix++) id = `${base}_${suffix}`;
     principalIds.set(member, id);
+    usedPrincipalIds.add(id);
     lines.push(`  ${id}(["${label(member)}"])`);
   }
   return id;

@@ -3,6 +3,7 @@
  * `evaluatePolicies`); kept here so the plan's pure parts do not load the rules.
  */
 import type { Violation } from "../policy/checks/types";
+import { compareText } from "../contract";
 
 /** One policy finding on one resource: the rules' own type (a type-only import, so nothing of policy/ is loaded). */
 export type { Violation };
@@ -14,5 +15,5 @@ export function hasMandatory(violations: Violation[]): boolean {
 
 /** Stable order for output: by policy, then resource (rules report in evaluation order, which varies). */
 export function sortViolations(violations: Violation[]): Violation[] {
-  return [...violations].sort((a, b) => a.policy.localeCompare(b.policy, "en") || a.resource.localeCompare(b.resource, "en"));
+  return [...violations].sort((a, b) => compareText(a.policy, b.policy) || compareText(a.resource, b.resource));
 }

@@ -1,4 +1,4 @@
-import { firstImagePath, formatPath, readPath, runtimeAccountPath, show, TYPES, type RegisteredResource } from "../contract";
+import { compareText, firstImagePath, formatPath, readPath, runtimeAccountPath, show, TYPES, type RegisteredResource } from "../contract";
 import { maskedInputs } from "./secrets";
 
 /**
@@ -74,7 +74,7 @@ export function buildTree(resources: RegisteredResource[]): TreeNode[] {
 
 /** Stable order for output: by logical name, then type token. */
 export function compareResources(a: RegisteredResource, b: RegisteredResource): number {
-  return a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en");
+  return compareText(a.name, b.name) || compareText(a.type, b.type);
 }
 
 function findParent(nodes: TreeNode[], childIndex: number, parentName: string): TreeNode | undefined {
