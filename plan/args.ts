@@ -11,6 +11,8 @@ export interface PlanOptions {
   diff?: string;
   /** Print the resources and IAM edges as a diagram; only "mermaid" exists. */
   graph?: "mermaid";
+  /** Print who can reach what (with `--diff`: who gains or loses what); with `--json`, add it to the document. */
+  access: boolean;
   /** Run the local rehearsal after the plan (human view only). */
   rehearsal: boolean;
   /** Print usage and exit 0. */
@@ -36,6 +38,9 @@ Options:
       --json            exactly one JSON document on stdout (no rehearsal)
       --diff OTHER      compare with another stack name or config file (no rehearsal)
       --graph mermaid   print the resources and IAM edges as a Mermaid diagram (no rehearsal)
+      --access          who can reach what: each principal, the workloads, secrets and other
+                        resources it can reach and the role (no rehearsal); with --diff OTHER,
+                        who gains or loses what; with --json, an "access" key (and "accessDiff")
       --no-rehearsal    skip the local rehearsal (this is \`npm run plan\`)
   -h, --help            show this help
 
@@ -66,16 +71,21 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
   if (values.diff !== undefined && graph) {
     throw new UsageError("--graph and --diff both given: --graph draws one stack, --diff compares two; pass only one of them");
   }
+  if (values.access && graph) {
+    throw new UsageError("--access and --graph both given: --graph draws the resources, --access lists who reaches them; pass only one of them");
+  }
   const target = nonEmpty("--config", values.config) ?? nonEmpty("--stack", values.stack) ?? DEFAULT_STACK;
   const json = values.json ?? false;
   const diff = nonEmpty("--diff", values.diff);
+  const access = values.access ?? false;
   return {
     target,
     json,
     diff,
     graph,
+    access,
     // The rehearsal starts servers and prints a table: only in the plain human view.
-    rehearsal: !(values["no-rehearsal"] ?? false) && !json && !diff && !graph,
+    rehearsal: !(values["no-rehearsal"] ?? false) && !json && !diff && !graph && !access,
     help: values.help ?? false,
   };
 }
@@ -92,6 +102,7 @@ function parseOrExplain(argv: string[]) {
         json: { type: "boolean" },
         diff: { type: "string" },
         graph: { type: "string" },
+        access: { type: "boolean" },
         "no-rehearsal": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

@@ -65,7 +65,7 @@ function policyBindings(policyData: unknown): { member: string; role: string }[]
  * for IAM added outside this project's components, that reference is the only fact
  * there is. Indexed once, so a stack with thousands of IAM members stays linear.
  */
-class TargetIndex {
+export class TargetIndex {
   private readonly present: Set<RegisteredResource>;
   /** type → own name → the resources of that type and name, in registration order. */
   private readonly byTypeAndName = new Map<string, Map<string, RegisteredResource[]>>();

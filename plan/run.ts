@@ -1,6 +1,8 @@
 import { safeMessage } from "../client/redact";
 import { EXIT as CLI_EXIT } from "../runner/cli";
 import { ConfigError, show, type ConfigProblem, type Evaluation, type RegisteredResource, type StackConfig } from "../contract";
+import { accessView, renderAccess } from "./access";
+import { diffAccess, renderAccessDiff } from "./accessDiff";
 import { parsePlanArgs, USAGE, UsageError, type PlanOptions } from "./args";
 import { diffEvaluations, renderDiff } from "./diff";
 import { planDocument } from "./json";
@@ -91,8 +93,9 @@ async function plan(options: PlanOptions, deps: PlanDeps, io: PlanIO): Promise<n
   const otherPlanned = other ? await withPolicies(other, deps) : undefined;
   const policyFailed = hasMandatory(planned.violations) || hasMandatory(otherPlanned?.violations ?? []);
 
-  if (options.json) printJson(planned, otherPlanned, io);
+  if (options.json) printJson(planned, otherPlanned, options.access, io);
   else if (options.graph === "mermaid") printGraph(planned, io);
+  else if (options.access) printAccess(planned, otherPlanned, io);
   else if (otherPlanned) printDiff(planned, otherPlanned, io);
   else io.stdout(`${renderPlan(planned.evaluation, planned.violations).join("\n")}\n`);
 
@@ -105,11 +108,29 @@ async function withPolicies(evaluation: Evaluation, deps: PlanDeps): Promise<Pla
   return { evaluation, violations: await deps.evaluatePolicies(evaluation.resources, { stack: evaluation.stack }) };
 }
 
-/** Exactly one document on stdout; with --diff it gains a `diff` key. */
-function printJson(planned: Planned, other: Planned | undefined, io: PlanIO): void {
+/** Exactly one document on stdout; with --diff it gains a `diff` key, with --access an `access` key (and `accessDiff` with both). */
+function printJson(planned: Planned, other: Planned | undefined, access: boolean, io: PlanIO): void {
   const document = planDocument(planned.evaluation, planned.violations);
-  const output = other ? { ...document, diff: diffEvaluations(planned.evaluation, other.evaluation) } : document;
+  const output = {
+    ...document,
+    ...(other ? { diff: diffEvaluations(planned.evaluation, other.evaluation) } : {}),
+    ...(access ? { access: accessView(planned.evaluation).principals } : {}),
+    ...(access && other ? { accessDiff: diffAccess(planned.evaluation, other.evaluation) } : {}),
+  };
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+/** Who can reach what (or, with --diff, who gains or loses what), then the verdicts. */
+function printAccess(planned: Planned, other: Planned | undefined, io: PlanIO): void {
+  const lines = other
+    ? [
+        ...renderAccessDiff(diffAccess(planned.evaluation, other.evaluation)),
+        "",
+        `[${planned.evaluation.stack}] ${renderVerdicts(planned.violations).join("\n")}`,
+        `[${other.evaluation.stack}] ${renderVerdicts(other.violations).join("\n")}`,
+      ]
+    : [...renderAccess(accessView(planned.evaluation)), "", ...renderVerdicts(planned.violations)];
+  io.stdout(`${lines.join("\n")}\n`);
 }
 
 /** stdout stays a diagram only (pipe it into a .mmd file); the verdicts go to stderr. */
