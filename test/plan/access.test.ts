@@ -17,6 +17,7 @@ import { diffAccess, renderAccessDiff } from "../../plan/accessDiff";
 import { parsePlanArgs } from "../../plan/args";
 import { runPlan, type PlanDeps } from "../../plan/run";
 import { evaluatePolicies } from "../../policy/rules";
+import { planInProcess } from "../support/planInProcess";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 /** principal → ["kind name role", …], the shape a reviewer reads. */
@@ -189,5 +190,14 @@ describe("--access in the CLI", () => {
     const json = JSON.parse((await plan(["--access", "--json", "--diff", "pr"], [plain, extended])).output) as { accessDiff: { changes: { principal: string; gained: unknown[] }[] } };
     expect(json.accessDiff.changes.map((change) => change.principal)).toEqual(["user:mallory@example.com"]);
     expect(json.accessDiff.changes[0].gained).toHaveLength(4);
+  });
+
+  it("secrets: each runtime account reaches the secrets its workload reads, a shared secret once per account", async () => {
+    const { code, stdout } = await planInProcess(["--access", "--config", "test/fixtures/Pulumi.every-key.yaml"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /serviceAccount:api-svc@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of service api\)\n {4}secret api-token +roles\/secretmanager\.secretAccessor .*\n {4}secret db-password +roles\/secretmanager\.secretAccessor /,
+    );
+    expect(stdout).toMatch(/serviceAccount:nightly-job@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of job nightly\)\n {4}secret db-password +roles\/secretmanager\.secretAccessor +via nightly-reads-db-password-\w+ \(additive\)\n/);
   });
 });
