@@ -8,6 +8,7 @@ import { imageNameFor, normalizeSource } from "./components/naming";
 import { PrivateJob } from "./components/privateJob";
 import { PrivateService } from "./components/privateService";
 import { ProjectApis, stackApis } from "./components/projectApis";
+import { RuntimeAccounts } from "./components/workload";
 import type { StackOutputs } from "./contract";
 import { readStackConfig } from "./config";
 import { requirePulumiCli } from "./pulumiVersion";
@@ -57,8 +58,19 @@ export = async function privateCloudRun(): Promise<Outputs> {
     return images.get(key)!.ref;
   };
 
-  const services = cfg.services.map((s) => new PrivateService(s.name, { ...s, project, region, image: imageFor(s), dependsOn: apis.services }));
-  const jobs = cfg.jobs.map((j) => new PrivateJob(j.name, { ...j, project, region, image: imageFor(j), dependsOn: apis.services }));
+  // Invoker IAM naming another workload (workload:NAME) waits for that workload's runtime account.
+  const accounts = new RuntimeAccounts(project, [...cfg.services.map(({ name }) => ({ kind: "service" as const, name })), ...cfg.jobs.map(({ name }) => ({ kind: "job" as const, name }))]);
+  const common = { project, region, dependsOn: apis.services };
+  const services = cfg.services.map((s) => {
+    const service = new PrivateService(s.name, { ...s, ...common, image: imageFor(s), invokerDependsOn: accounts.dependencies(s.invokers) });
+    accounts.add("service", s.name, project, service.serviceAccount);
+    return service;
+  });
+  const jobs = cfg.jobs.map((j) => {
+    const job = new PrivateJob(j.name, { ...j, ...common, image: imageFor(j), invokerDependsOn: accounts.dependencies(j.invokers) });
+    accounts.add("job", j.name, project, job.serviceAccount);
+    return job;
+  });
 
   return {
     project,

@@ -37,6 +37,13 @@ export interface InvokerAccessArgs {
    * @default INVOKER_DEFAULTS.role
    */
   role?: string;
+  /**
+   * Resources to create first: the service accounts among `members` that the
+   * same deploy creates (another workload's runtime account, a scheduler
+   * account). IAM refuses a binding naming an account that does not exist yet.
+   * @default []
+   */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -50,7 +57,12 @@ function canonicalMembers(name: string, kind: "service" | "job", raw: readonly s
   const members = raw.map((value) => {
     const parsed = parsePrincipal(value);
     if (parsed.kind === "member") return parsed.member;
-    const why = parsed.kind === "group" ? "is a group name; expand groups (expandPrincipals) before granting" : parsed.message;
+    const why =
+      parsed.kind === "group"
+        ? "is a group name; expand groups (expandPrincipals) before granting"
+        : parsed.kind === "workload"
+          ? "names a workload; resolve it to that workload's runtime account (serviceAccount:…) before granting"
+          : parsed.message;
     throw new Error(`${name}: invoker ${JSON.stringify(value)} ${why}`);
   });
   return [...new Set(members)].sort();
@@ -77,7 +89,7 @@ export class InvokerAccess extends pulumi.ComponentResource {
     const target = { name: args.workload.name, location: args.workload.location, project: args.workload.project, role: this.role };
     // IAM follows a replaced workload: when the service/job is replaced, its
     // grants are replaced too (a new resource starts with an empty policy).
-    const self: pulumi.CustomResourceOptions = { parent: this, replaceWith: [args.workload] };
+    const self: pulumi.CustomResourceOptions = { parent: this, replaceWith: [args.workload], dependsOn: args.dependsOn };
     this.resources =
       this.mode === "authoritative"
         ? [this.binding(name, args.kind, { ...target, members }, self)]

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { serviceAccountEmail } from "../contract";
 
 /** Short stable hash, used where a name must be shortened or made unique. */
 export function shortHash(text: string, length = 6): string {
@@ -55,6 +56,15 @@ export function runtimeAccountId(kind: "service" | "job", name: string): string 
   let id = `${name}${suffix}`;
   if (id.length > 30) id = `${name.slice(0, 30 - suffix.length - 7).replace(/-+$/, "")}-${shortHash(name)}${suffix}`;
   return id.length < 6 ? `run-${id}` : id;
+}
+
+/**
+ * The IAM member of a workload's runtime account, known from config alone
+ * ("serviceAccount:hello-svc@my-project.iam.gserviceaccount.com"): what
+ * `workload:NAME` in an invoker list stands for.
+ */
+export function runtimeMember(kind: "service" | "job", name: string, project: string): string {
+  return `serviceAccount:${serviceAccountEmail(runtimeAccountId(kind, name), project)}`;
 }
 
 /** Logical-name fragment for an IAM member: readable, unique, stable ("user:alice@example.com" → "user-alice-example-com-1a2b3c"). */

@@ -23,12 +23,33 @@ export interface GroupRef {
   kind: "group";
   name: string;
 }
+/** `workload:NAME`: the runtime account of another service or job of the same stack (the config resolves it). */
+export interface WorkloadRef {
+  kind: "workload";
+  name: string;
+}
 /** Why a string was refused, phrased so that it can follow `key: "value"`. */
 export interface PrincipalProblem {
   kind: "invalid";
   message: string;
 }
-export type ParsedPrincipal = MemberRef | GroupRef | PrincipalProblem;
+export type ParsedPrincipal = MemberRef | GroupRef | WorkloadRef | PrincipalProblem;
+
+/** The prefix of a reference to a workload of the same stack. */
+export const WORKLOAD_PREFIX = "workload:";
+/** Cloud Run's names (services and jobs): lowercase letters, digits and dashes, from a letter, not ending with a dash. */
+const WORKLOAD_REF_NAME = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Resolves `workload:NAME` to the member of that workload's runtime account,
+ * or says why it cannot (phrased to follow `key: "value"`).
+ */
+export type WorkloadResolver = (name: string) => { member: string } | { problem: string };
+
+/** Without a stack config there is no workload to name: a component used directly gets members only. */
+export const NO_WORKLOADS: WorkloadResolver = () => ({
+  problem: `names a workload, which only the stack config can resolve; write that workload's runtime account as serviceAccount:EMAIL`,
+});
 
 /** Group names: a letter, then letters, digits, `_` or `-` (no `:`, so never confused with a member). */
 const GROUP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
@@ -67,6 +88,12 @@ export function parsePrincipal(raw: unknown): ParsedPrincipal {
   const open = openMemberProblem(value);
   if (open !== undefined) return invalid(open);
   if (FEDERATED_PREFIXES.some((prefix) => value.startsWith(prefix))) return parseFederated(value);
+  if (value.startsWith(WORKLOAD_PREFIX)) {
+    const name = value.slice(WORKLOAD_PREFIX.length);
+    return WORKLOAD_REF_NAME.test(name)
+      ? { kind: "workload", name }
+      : invalid(`has a malformed workload name after "workload:"; write workload:NAME with the name of a service or job of this stack (lowercase letters, digits and dashes)`);
+  }
   const colon = value.indexOf(":");
   if (colon === -1) {
     if (GROUP_NAME.test(value)) return { kind: "group", name: value };
@@ -120,7 +147,7 @@ function isServiceAccountEmail(address: string): boolean {
 function unknownPrefixMessage(prefix: string, value: string): string {
   const known = MEMBER_PREFIXES.find((p) => p.toLowerCase() === prefix.toLowerCase());
   const hint = known ? ` (prefixes are case-sensitive: write ${known}:${value.slice(prefix.length + 1)})` : "";
-  return `has an unknown prefix "${prefix}:"; use one of ${MEMBER_PREFIXES.map((p) => `${p}:`).join(", ")}, principal:// or principalSet://${hint}`;
+  return `has an unknown prefix "${prefix}:"; use one of ${MEMBER_PREFIXES.map((p) => `${p}:`).join(", ")}, principal://, principalSet:// or workload:${hint}`;
 }
 
 function parseFederated(value: string): ParsedPrincipal {
@@ -164,8 +191,9 @@ export const MAX_GROUP_DEPTH = 10;
 export function expandPrincipals(
   entries: readonly unknown[],
   groups: PrincipalGroups,
+  workloads: WorkloadResolver = NO_WORKLOADS,
 ): { members: string[]; problems: ExpansionProblem[] } {
-  const expander = expanderFor(groups);
+  const expander = expanderFor(groups, workloads);
   const members = new Set<string>();
   const problems: ExpansionProblem[] = [];
   entries.forEach((entry, index) => {
@@ -177,8 +205,11 @@ export function expandPrincipals(
 }
 
 /** Validates the definitions of the named groups themselves: each entry, and group names. */
-export function validateGroups(groups: PrincipalGroups): { group: string; index: number | null; value: unknown; message: string }[] {
-  const expander = expanderFor(groups);
+export function validateGroups(
+  groups: PrincipalGroups,
+  workloads: WorkloadResolver = NO_WORKLOADS,
+): { group: string; index: number | null; value: unknown; message: string }[] {
+  const expander = expanderFor(groups, workloads);
   const problems: { group: string; index: number | null; value: unknown; message: string }[] = [];
   for (const [name, entries] of Object.entries(groups)) {
     if (isPublicPrincipal(name)) {
@@ -210,12 +241,14 @@ export function validateGroups(groups: PrincipalGroups): { group: string; index:
 /** A group's expansion: its members and how deep it nests (1 = members only), or why it cannot be expanded. */
 type Expansion = { members: ReadonlySet<string>; depth: number; longest: string[] } | { cause: string };
 
-/** One expander per groups object: each group is expanded once, however often it is named. */
-const expanders = new WeakMap<PrincipalGroups, GroupExpander>();
+/** One expander per groups object and workload resolver: each group is expanded once, however often it is named. */
+const expanders = new WeakMap<PrincipalGroups, WeakMap<WorkloadResolver, GroupExpander>>();
 
-function expanderFor(groups: PrincipalGroups): GroupExpander {
-  let expander = expanders.get(groups);
-  if (expander === undefined) expanders.set(groups, (expander = new GroupExpander(groups)));
+function expanderFor(groups: PrincipalGroups, workloads: WorkloadResolver): GroupExpander {
+  let byResolver = expanders.get(groups);
+  if (byResolver === undefined) expanders.set(groups, (byResolver = new WeakMap()));
+  let expander = byResolver.get(workloads);
+  if (expander === undefined) byResolver.set(workloads, (expander = new GroupExpander(groups, workloads)));
   return expander;
 }
 
@@ -229,13 +262,20 @@ class GroupExpander {
   private readonly done = new Map<string, Expansion>();
   private readonly expanding: string[] = [];
 
-  constructor(private readonly groups: PrincipalGroups) {}
+  constructor(
+    private readonly groups: PrincipalGroups,
+    private readonly workloads: WorkloadResolver,
+  ) {}
 
   /** One entry of an invoker list: its members, or the message naming the problem and the fix. */
   resolveEntry(entry: unknown): string[] | string {
     const parsed = parsePrincipal(entry);
     if (parsed.kind === "invalid") return parsed.message;
     if (parsed.kind === "member") return [parsed.member];
+    if (parsed.kind === "workload") {
+      const workload = this.workloads(parsed.name);
+      return "problem" in workload ? workload.problem : [workload.member];
+    }
     const missing = this.missingGroup(parsed.name);
     if (missing !== undefined) return missing;
     const expansion = this.expand(parsed.name);
@@ -251,6 +291,10 @@ class GroupExpander {
     const parsed = parsePrincipal(entry);
     if (parsed.kind === "invalid") return parsed.message;
     if (parsed.kind === "member") return undefined;
+    if (parsed.kind === "workload") {
+      const workload = this.workloads(parsed.name);
+      return "problem" in workload ? workload.problem : undefined;
+    }
     const missing = this.missingGroup(parsed.name);
     if (missing !== undefined) return missing;
     const cycle = parsed.name === group ? [group, group] : this.pathBetween(parsed.name, group);
@@ -301,6 +345,12 @@ class GroupExpander {
         if (parsed.kind === "invalid") return { cause: `${JSON.stringify(entry)} in group "${name}" ${parsed.message}` };
         if (parsed.kind === "member") {
           members.add(parsed.member);
+          continue;
+        }
+        if (parsed.kind === "workload") {
+          const workload = this.workloads(parsed.name);
+          if ("problem" in workload) return { cause: `${JSON.stringify(entry)} in group "${name}" ${workload.problem}` };
+          members.add(workload.member);
           continue;
         }
         if (!Object.prototype.hasOwnProperty.call(this.groups, parsed.name)) return { cause: `group "${name}" names "${parsed.name}", which is not defined; define it under private-cloud-run:principals or remove the reference` };

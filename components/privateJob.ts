@@ -90,7 +90,7 @@ export class PrivateJob extends pulumi.ComponentResource {
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
-      { kind: "job", workload: this.job, members: args.invokers, mode: args.invokerMode, role: args.invokerRole },
+      { kind: "job", workload: this.job, members: args.invokers, mode: args.invokerMode, role: args.invokerRole, dependsOn: args.invokerDependsOn },
       self,
     );
     const { members: invokers, mode: invokerMode, role: invokerRole } = this.invokerAccess;

@@ -152,7 +152,7 @@ export class PrivateService extends pulumi.ComponentResource {
     );
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
-      { kind: "service", workload: this.service, members: args.invokers, mode: args.invokerMode, role: args.invokerRole },
+      { kind: "service", workload: this.service, members: args.invokers, mode: args.invokerMode, role: args.invokerRole, dependsOn: args.invokerDependsOn },
       self,
     );
     const { members: invokers, mode: invokerMode, role: invokerRole } = this.invokerAccess;

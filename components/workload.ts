@@ -6,7 +6,7 @@
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type * as pulumi from "@pulumi/pulumi";
 import { VPC_EGRESS, type InvokerMode, type ResourceLimits, type SecretReference, type VpcEgress, type VpcSettings } from "../contract";
-import { runtimeAccountId } from "./naming";
+import { runtimeAccountId, runtimeMember } from "./naming";
 
 /** What a service or a job gets when its args leave a setting out (stack config reads the same values). */
 export const WORKLOAD_DEFAULTS = {
@@ -48,6 +48,12 @@ export interface PrivateWorkloadArgs {
   invokerRole?: string;
   /** Resources to create first (e.g. the enabled APIs). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Resources the invoker IAM waits for: the runtime accounts of other workloads
+   * named among `invokers`, created by the same deploy (RuntimeAccounts).
+   * @default []
+   */
+  invokerDependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
    * Plain environment variables, name → value.
    * @default {}
@@ -126,4 +132,36 @@ export function vpcAccess(vpc: VpcSettings | undefined): { networkInterfaces: { 
 /** Labels, or undefined when there are none (so a workload without labels registers no `labels` input). */
 export function workloadLabels(labels: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
   return labels && Object.keys(labels).length > 0 ? { ...labels } : undefined;
+}
+
+/**
+ * The stack's runtime accounts by IAM member, for invoker IAM that names
+ * another workload (`workload:NAME`): that workload may be created later in the
+ * same deploy, and IAM refuses a binding naming an account that does not exist
+ * yet. `dependencies(invokers)` gives promises of those accounts; `add` keeps
+ * each promise once its workload is constructed.
+ */
+export class RuntimeAccounts {
+  private readonly pending = new Map<string, { account: Promise<pulumi.Resource>; resolve: (account: pulumi.Resource) => void }>();
+
+  constructor(project: string, workloads: readonly { kind: "service" | "job"; name: string }[]) {
+    for (const { kind, name } of workloads) {
+      let resolve!: (account: pulumi.Resource) => void;
+      const account = new Promise<pulumi.Resource>((done) => (resolve = done));
+      this.pending.set(runtimeMember(kind, name, project), { account, resolve });
+    }
+  }
+
+  /** The accounts among `members` that belong to workloads of this stack. */
+  dependencies(members: readonly string[]): Promise<pulumi.Resource>[] {
+    return members.flatMap((member) => {
+      const pending = this.pending.get(member);
+      return pending ? [pending.account] : [];
+    });
+  }
+
+  /** Records a workload's runtime account, releasing the invoker IAM waiting for it. */
+  add(kind: "service" | "job", name: string, project: string, account: pulumi.Resource): void {
+    this.pending.get(runtimeMember(kind, name, project))?.resolve(account);
+  }
 }

@@ -16,6 +16,7 @@ import { crossKeyProblems } from "./crossChecks";
 import { duplicateNameProblems, groupProblems, repositoryOwnerProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
 import { stackSchema } from "./schema";
 import { toSettings } from "./settings";
+import { internalCallerProblems, policyLimitProblems, WorkloadDirectory } from "./workloadRefs";
 
 export { ConfigError, NAMESPACE };
 export type { ConfigProblem, InvokerMode, JobSettings, RepositorySettings, ServiceSettings, StackConfig, StackSettings } from "../contract";
@@ -30,13 +31,23 @@ export function parseStackConfig(config: StackConfig): StackSettings {
   const input = decodeValues(config);
   const rawGroups = input[`${NAMESPACE}:principals`];
   const groups: PrincipalGroups = isGroupMap(rawGroups) ? rawGroups : {};
-  const problems: ConfigProblem[] = [...unknownKeyProblems(input), ...groupProblems(groups), ...duplicateNameProblems(input), ...repositoryOwnerProblems(input), ...crossKeyProblems(input)];
-  const parsed = stackSchema(groups).safeParse(input, { reportInput: true });
+  // `workload:NAME` resolves against the stack's own services and jobs, read from the raw config.
+  const workloads = new WorkloadDirectory(input);
+  const problems: ConfigProblem[] = [
+    ...unknownKeyProblems(input),
+    ...groupProblems(groups, workloads.resolve),
+    ...duplicateNameProblems(input),
+    ...repositoryOwnerProblems(input),
+    ...crossKeyProblems(input),
+    ...internalCallerProblems(input, groups, workloads),
+    ...policyLimitProblems(input, groups, workloads.resolve),
+  ];
+  const parsed = stackSchema(groups, workloads.resolve).safeParse(input, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(sortProblems(problems));
-  return toSettings(parsed.data, groups);
+  return toSettings(parsed.data, groups, workloads.resolve);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { formatPath, NAMESPACE, readPath, type ConfigProblem } from "../contract";
 import { runtimeAccountId } from "../components/naming";
-import { validateGroups, type PrincipalGroups } from "../components/principals";
+import { validateGroups, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { didYouMean } from "./didYouMean";
 import { NESTED_KEYS } from "./runtimeKeys";
 import { JOB_KEYS, KNOWN_KEYS, PUBLIC_SWITCHES, REPOSITORY_OWNER_KEYS, SERVICE_KEYS, WORKLOAD_NAME } from "./schema";
@@ -39,8 +39,8 @@ export function unknownKeyProblems(input: Record<string, unknown>): ConfigProble
     .map((key) => ({ path: key, value: input[key], message: `is not a key this stack reads; ${didYouMean(key, [...KNOWN_KEYS], "check the spelling against docs/stack.md")}` }));
 }
 
-export function groupProblems(groups: PrincipalGroups): ConfigProblem[] {
-  return validateGroups(groups).map((p) => ({
+export function groupProblems(groups: PrincipalGroups, workloads: WorkloadResolver): ConfigProblem[] {
+  return validateGroups(groups, workloads).map((p) => ({
     path: `${NAMESPACE}:principals.${p.group}${p.index === null ? "" : `[${p.index}]`}`,
     value: p.value,
     message: p.message,

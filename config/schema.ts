@@ -7,7 +7,7 @@ import { z } from "zod";
 import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../contract";
 import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
-import { expandPrincipals, type PrincipalGroups } from "../components/principals";
+import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { concurrencySchema, envSchema, jobResourcesSchema, labelsSchema, scalingSchema, secretsSchema, serviceResourcesSchema, vpcSchema } from "./runtimeKeys";
 
@@ -80,12 +80,12 @@ const roleOf = (kind: "service" | "job") => {
 };
 
 /** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
-const invokerList = (groups: PrincipalGroups) =>
+const invokerList = (groups: PrincipalGroups, workloads: WorkloadResolver) =>
   z
     .array(z.unknown(), { error: `must be a list; write IAM members or group names, e.g. [team, "user:alice@example.com"]` })
     .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
     .superRefine((entries, ctx) => {
-      for (const problem of expandPrincipals(entries, groups).problems) {
+      for (const problem of expandPrincipals(entries, groups, workloads).problems) {
         ctx.addIssue({ code: "custom", path: problem.index === null ? [] : [problem.index], input: problem.value, message: problem.message });
       }
     });
@@ -121,9 +121,9 @@ const duration = (example: string) =>
     error: `is not a whole-number duration; write a whole number followed by s, m, h or d, e.g. ${example}`,
   });
 
-const commonWorkload = (groups: PrincipalGroups) => ({
+const commonWorkload = (groups: PrincipalGroups, workloads: WorkloadResolver) => ({
   source,
-  invokers: invokerList(groups),
+  invokers: invokerList(groups, workloads),
   invokerMode: invokerMode.optional(),
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
   dockerfile: dockerfile.optional(),
@@ -133,11 +133,11 @@ const commonWorkload = (groups: PrincipalGroups) => ({
   labels: labelsSchema.optional(),
 });
 
-export const serviceSchema = (groups: PrincipalGroups) =>
+export const serviceSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
   z.strictObject(
     {
       name: workloadName(MAX_SERVICE_NAME),
-      ...commonWorkload(groups),
+      ...commonWorkload(groups, workloads),
       ingress: z
         .enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]], {
           error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
@@ -162,11 +162,11 @@ export const serviceSchema = (groups: PrincipalGroups) =>
     { error: unknownKeyMessage },
   );
 
-export const jobSchema = (groups: PrincipalGroups) =>
+export const jobSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
   z.strictObject(
     {
       name: workloadName(MAX_JOB_NAME),
-      ...commonWorkload(groups),
+      ...commonWorkload(groups, workloads),
       invokerRole: roleOf("job").optional(),
       command: stringList("write the entrypoint as a list, e.g. [node, dist/job.js]")
         .min(1, { error: "is empty; write the entrypoint, e.g. [node, dist/job.js], or remove the key to use the image's" })
@@ -191,7 +191,7 @@ const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: 'mus
   error: "must be a mapping of group name to a list of IAM members; write e.g. team: [user:alice@example.com]",
 });
 
-export const stackSchema = (groups: PrincipalGroups) =>
+export const stackSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
   z.object({
     "gcp:project": z.string({ error: "is required; set it with `pulumi config set gcp:project YOUR_PROJECT_ID`" }).regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, {
       error: "is not a GCP project id; use 6-30 lowercase letters, digits and dashes",
@@ -200,8 +200,8 @@ export const stackSchema = (groups: PrincipalGroups) =>
       error: "is not a GCP region; write e.g. asia-east1",
     }),
     [`${NAMESPACE}:principals`]: principalsSchema.optional(),
-    [`${NAMESPACE}:services`]: z.array(serviceSchema(groups), { error: "must be a list of services" }).optional(),
-    [`${NAMESPACE}:jobs`]: z.array(jobSchema(groups), { error: "must be a list of jobs" }).optional(),
+    [`${NAMESPACE}:services`]: z.array(serviceSchema(groups, workloads), { error: "must be a list of services" }).optional(),
+    [`${NAMESPACE}:jobs`]: z.array(jobSchema(groups, workloads), { error: "must be a list of jobs" }).optional(),
     [`${NAMESPACE}:deletionProtection`]: z.boolean({ error: "must be true or false" }).optional(),
     [`${NAMESPACE}:repository`]: z
       .string({ error: "must be a string" })

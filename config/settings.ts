@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { NAMESPACE, type InvokerMode, type JobSettings, type ServiceSettings, type StackSettings, type WorkloadSettings } from "../contract";
 import { REPOSITORY_DEFAULTS } from "../components/artifactImage";
 import { INVOKER_DEFAULTS } from "../components/invokerAccess";
-import { expandPrincipals, type PrincipalGroups } from "../components/principals";
+import { expandPrincipals, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { JOB_DEFAULTS } from "../components/privateJob";
 import { defaultConcurrency, SERVICE_DEFAULTS } from "../components/privateService";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
@@ -23,10 +23,10 @@ type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "in
 };
 
 /** Settings from a config the schema accepted, defaults applied and groups expanded. */
-export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSettings {
+export function toSettings(data: ParsedStack, groups: PrincipalGroups, workloads: WorkloadResolver): StackSettings {
   const get = <T>(key: string) => (data as Record<string, unknown>)[`${NAMESPACE}:${key}`] as T | undefined;
   const stackProtection = get<boolean>("deletionProtection") ?? WORKLOAD_DEFAULTS.deletionProtection;
-  const workload = (w: ParsedWorkload) => workloadSettings(w, groups, stackProtection);
+  const workload = (w: ParsedWorkload) => workloadSettings(w, groups, workloads, stackProtection);
   return {
     project: data["gcp:project"],
     region: data["gcp:region"],
@@ -38,19 +38,19 @@ export function toSettings(data: ParsedStack, groups: PrincipalGroups): StackSet
       deleteUntaggedOlderThan: toSeconds(get<string>("deleteUntaggedOlderThan") ?? REPOSITORY_DEFAULTS.deleteUntaggedOlderThan),
       cleanupDryRun: get<boolean>("cleanupDryRun") ?? REPOSITORY_DEFAULTS.cleanupDryRun,
     },
-    principals: Object.fromEntries(Object.keys(groups).map((name) => [name, expandPrincipals([name], groups).members])),
+    principals: Object.fromEntries(Object.keys(groups).map((name) => [name, expandPrincipals([name], groups, workloads).members])),
     services: (get<ParsedService[]>("services") ?? []).map((s) => serviceSettings(s, workload(s))),
     jobs: (get<ParsedJob[]>("jobs") ?? []).map((j) => jobSettings(j, workload(j))),
   };
 }
 
 /** The keys services and jobs share, with the same defaults for both. */
-function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, stackProtection: boolean): WorkloadSettings {
+function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, workloads: WorkloadResolver, stackProtection: boolean): WorkloadSettings {
   return {
     name: w.name,
     source: w.source,
     ...(w.dockerfile === undefined ? {} : { dockerfile: w.dockerfile }),
-    invokers: expandPrincipals(w.invokers, groups).members,
+    invokers: expandPrincipals(w.invokers, groups, workloads).members,
     invokerMode: w.invokerMode ?? (INVOKER_DEFAULTS.mode as InvokerMode),
     invokerRole: w.invokerRole ?? INVOKER_DEFAULTS.role,
     deletionProtection: w.deletionProtection ?? stackProtection,

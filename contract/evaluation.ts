@@ -25,6 +25,11 @@ export interface RegisteredResource {
    * project's components: contract/components.ts.
    */
   outputs?: Record<string, unknown>;
+  /**
+   * URNs this resource waits for, as the engine was told: explicit `dependsOn`
+   * and the resources whose outputs its inputs use.
+   */
+  dependencies?: string[];
 }
 
 /** The result of running the real program once under the mock engine. */

@@ -109,6 +109,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): unknown;
+  getDependenciesList(): string[];
 }
 
 /**
@@ -175,6 +176,7 @@ class Recorder {
       inputs: unwrapSecrets(raw) as Record<string, unknown>,
       secretInputs: Object.keys(raw).filter((key) => containsSecret(raw[key])),
       component: !req.getCustom(),
+      dependencies: req.getDependenciesList(),
     };
     this.resources.push(record);
     return record;

@@ -106,6 +106,24 @@ describe("secrets: one additive grant per (workload, secret), on that secret, to
   });
 });
 
+describe("workload callers: workload:NAME is that workload's runtime account, in the binding the plan shows", () => {
+  const bindingOf = (type: string, name: string) => ev.resources.find((r) => r.type === type && r.inputs.name === name)!;
+
+  test("api's binding lets web in, nightly's lets api run it, next to the team", () => {
+    const team = ["group:eng@example.com", "user:alice@example.com"];
+    expect(bindingOf(TYPES.serviceBinding, "api").inputs.members).toEqual([...team, "serviceAccount:web-svc@my-gcp-project.iam.gserviceaccount.com"].sort());
+    expect(bindingOf(TYPES.jobBinding, "nightly").inputs.members).toEqual([...team, `serviceAccount:${API_SA}`].sort());
+  });
+
+  test("each binding waits for the caller's account (created by the same deploy; IAM refuses a member that does not exist yet)", () => {
+    const urnOf = (type: string, accountId: string) => ev.resources.find((r) => r.type === type && r.inputs.accountId === accountId)!.urn;
+    expect(bindingOf(TYPES.serviceBinding, "api").dependencies).toContain(urnOf(TYPES.account, "web-svc"));
+    expect(bindingOf(TYPES.jobBinding, "nightly").dependencies).toContain(urnOf(TYPES.account, "api-svc"));
+    // A binding naming no workload waits for no account.
+    expect(bindingOf(TYPES.serviceBinding, "web").dependencies).not.toContain(urnOf(TYPES.account, "api-svc"));
+  });
+});
+
 describe("nothing public, every policy passes", () => {
   test("no allUsers/allAuthenticatedUsers/public principalSet anywhere, no invokerIamDisabled: true", () => {
     expect(ev.resources.length).toBeGreaterThan(10);

@@ -39,6 +39,7 @@ test.each([
   [["user:a@example.com", "group:allAuthenticatedUsers"], /would make the workload public/],
   [["team"], /"team" is a group name; expand groups/],
   [["user:alice"], /malformed email/],
+  [["workload:web"], /"workload:web" names a workload; resolve it to that workload's runtime account/],
   [[], /no invokers; list at least one principal/],
 ])("refuses %j before registering the component or any IAM resource", async (members, message) => {
   const workload = service();

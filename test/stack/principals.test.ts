@@ -1,5 +1,5 @@
 /** Principal parsing and expansion: pure table tests (components/principals.ts). */
-import { expandPrincipals, isPublicPrincipal, parsePrincipal, validateGroups } from "../../components/principals";
+import { expandPrincipals, isPublicPrincipal, parsePrincipal, validateGroups, type WorkloadResolver } from "../../components/principals";
 
 describe("parsePrincipal", () => {
   test.each([
@@ -28,6 +28,9 @@ describe("parsePrincipal", () => {
     ],
     ["team", { kind: "group", name: "team" }],
     ["on-call_2", { kind: "group", name: "on-call_2" }],
+    // Another workload of the stack: resolved by the config to its runtime account.
+    ["workload:web", { kind: "workload", name: "web" }],
+    ["workload:api-v2", { kind: "workload", name: "api-v2" }],
   ])("accepts %s", (input, expected) => {
     expect(parsePrincipal(input)).toEqual(expected);
   });
@@ -121,6 +124,32 @@ describe("expandPrincipals", () => {
   ])("%j reports entry %i", (input, index, message) => {
     const { problems } = expandPrincipals(input, groups);
     expect(problems).toEqual([{ index, value: input[index], message: expect.stringMatching(message) }]);
+  });
+});
+
+describe("workload references", () => {
+  const WEB = "serviceAccount:web-svc@p-123456.iam.gserviceaccount.com";
+  const resolver: WorkloadResolver = (name) => (name === "web" ? { member: WEB } : { problem: `names no service or job of this stack` });
+  const groups = { callers: ["workload:web", "user:a@example.com"], broken: ["workload:nope"] };
+
+  test.each([
+    ["workload:Web", /malformed workload name after "workload:"/],
+    ["workload:", /malformed workload name/],
+    ["workload:web/extra", /malformed workload name/],
+    ["Workload:web", /unknown prefix "Workload:".*or workload:/],
+  ])("rejects %s", (input, message) => {
+    expect(parsePrincipal(input)).toEqual({ kind: "invalid", message: expect.stringMatching(message) });
+  });
+
+  test("resolve to the runtime account, directly and through groups; an unknown name is a problem at its entry", () => {
+    expect(expandPrincipals(["workload:web", "callers", WEB], groups, resolver)).toEqual({ members: [WEB, "user:a@example.com"], problems: [] });
+    expect(expandPrincipals(["workload:nope"], groups, resolver).problems).toEqual([{ index: 0, value: "workload:nope", message: "names no service or job of this stack" }]);
+    expect(expandPrincipals(["broken"], groups, resolver).problems[0].message).toMatch(/names group "broken", which cannot be expanded: "workload:nope" in group "broken" names no service/);
+    expect(validateGroups(groups, resolver)).toEqual([{ group: "broken", index: 0, value: "workload:nope", message: "names no service or job of this stack" }]);
+  });
+
+  test("without a stack config (no resolver) a workload reference is refused, not dropped", () => {
+    expect(expandPrincipals(["workload:web"], {}).problems[0].message).toMatch(/names a workload, which only the stack config can resolve/);
   });
 });
 
