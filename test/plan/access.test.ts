@@ -196,7 +196,7 @@ describe("--access in the CLI", () => {
     const { code, stdout } = await planInProcess(["--access", "--config", "test/fixtures/Pulumi.every-key.yaml"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /serviceAccount:api-svc@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of service api\)\n {4}secret api-token +roles\/secretmanager\.secretAccessor .*\n {4}secret db-password +roles\/secretmanager\.secretAccessor /,
+      /serviceAccount:api-svc@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of service api\)\n {4}job nightly +roles\/run\.invoker +via nightly-invokers-binding .*\n {4}secret api-token +roles\/secretmanager\.secretAccessor .*\n {4}secret db-password +roles\/secretmanager\.secretAccessor /,
     );
     expect(stdout).toMatch(/serviceAccount:nightly-job@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of job nightly\)\n {4}secret db-password +roles\/secretmanager\.secretAccessor +via nightly-reads-db-password-\w+ \(additive\)\n/);
   });
