@@ -159,6 +159,8 @@ export const KNOWN_INPUTS: Record<string, Set<string>> = {
     "access_token_subject", "retries", "backoff", "backoff_limit", "id_token_audience", "id_token_include_email",
   ]),
   "docker/setup-buildx-action": new Set(["version", "driver", "driver-opts", "buildkitd-flags", "buildkitd-config", "buildkitd-config-inline", "install", "use", "name", "endpoint", "platforms", "append", "keep-state", "cache-binary", "cleanup"]),
+  "actions/upload-artifact": new Set(["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"]),
+  "actions/download-artifact": new Set(["name", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id", "artifact-ids"]),
   "marocchino/sticky-pull-request-comment": new Set([
     "header", "append", "recreate", "delete", "hide", "hide_and_recreate", "hide_classify", "hide_details",
     "hide_older_comments", "only_create", "only_update", "skip_unchanged", "message", "path", "number",

@@ -210,12 +210,61 @@ describe("pull-request.yml", () => {
     // What the review does (order, base → head direction, the gate) is tested in-process: test/plan/review.test.ts.
     const step = test.steps.find((s) => typeof s.run === "string" && s.run.includes("plan/review.ts"));
     const script = step?.run ?? "";
-    expect(script.trim()).toBe('node --import tsx plan/review.ts --base-ref "$BASE_REF" --stack dev --stack prod --summary "$GITHUB_STEP_SUMMARY"');
+    expect(script.replace(/\\\n\s*/g, "").trim()).toBe(
+      'node --import tsx plan/review.ts --base-ref "$BASE_REF" --base-dir "$RUNNER_TEMP/base" --stack dev --stack prod --summary "$GITHUB_STEP_SUMMARY" --comment "$RUNNER_TEMP/access-review/comment.md"',
+    );
     // The base ref reaches the script through env, never interpolated into it.
     expect(step?.env?.BASE_REF).toBe("${{ github.event.pull_request.base.ref }}");
     expect(script).not.toContain("${{");
     // git show origin/<base>:… needs the base branch in the checkout.
     expect(test.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"]).toBe(0);
+  });
+
+  it("plans the base side of the access changes with the base branch's own code, checked out beside", () => {
+    const checkoutBase = test.steps.find((s) => typeof s.run === "string" && s.run.includes("git worktree add"));
+    expect(checkoutBase?.run).toContain('git worktree add --detach "$RUNNER_TEMP/base" "origin/$BASE_REF"');
+    expect(checkoutBase?.run).toMatch(/cd "\$RUNNER_TEMP\/base"\nnpm ci\b/);
+    expect(checkoutBase?.env?.BASE_REF).toBe("${{ github.event.pull_request.base.ref }}");
+    expect(checkoutBase?.run).not.toContain("${{");
+    expect(stepIndex(test, (s) => s === checkoutBase)).toBeLessThan(stepIndex(test, (s) => typeof s.run === "string" && s.run.includes("plan/review.ts")));
+  });
+
+  describe("the access changes as a sticky comment (same-repository PRs) or in the job summary (forks)", () => {
+    const comment = workflow.jobs["access-comment"];
+    const upload = stepsUsing(test, "actions/upload-artifact")[0];
+
+    it("the test job, which runs the PR's code, gets no write permission; it hands the comment on as an artifact", () => {
+      expect(permissionsOf(test)).toEqual({ contents: "read" });
+      expect(upload.with).toMatchObject({ name: "access-review", path: "${{ runner.temp }}/access-review/comment.md", "retention-days": 1 });
+      // Only for PRs that get a comment, and also after a failed review (the access changes matter most then).
+      expect(upload.if).toContain(SAME_REPO_GUARD);
+      expect(upload.if).toContain("!cancelled()");
+    });
+
+    it("the comment job runs no code of the PR: no checkout, no npm, no run step; only download and comment", () => {
+      expect(comment.steps.map((step) => actionName(step))).toEqual(["actions/download-artifact", "marocchino/sticky-pull-request-comment"]);
+      expect(comment.steps.filter((step) => step.run !== undefined)).toEqual([]);
+    });
+
+    it("the comment job holds exactly pull-requests: write (and contents: read), for same-repository PRs that are not Dependabot's", () => {
+      expect(permissionsOf(comment)).toEqual({ contents: "read", "pull-requests": "write" });
+      expect(comment.needs).toBe("test");
+      expect(comment.if).toContain(SAME_REPO_GUARD);
+      expect(comment.if).toContain("github.actor != 'dependabot[bot]'");
+      expect(comment.if).toContain("!cancelled()");
+      expect(environmentOf(comment)).toBeUndefined();
+    });
+
+    it("one sticky comment, updated on every push, from the file the test job wrote; nothing posted when there is none", () => {
+      const [download, sticky] = comment.steps;
+      expect(download.with).toEqual({ name: "access-review", path: "${{ runner.temp }}/access-review" });
+      expect((download as { "continue-on-error"?: boolean })["continue-on-error"]).toBe(true);
+      expect(sticky.if).toBe(`steps.${download.id}.outcome == 'success'`);
+      expect(sticky.with).toEqual({ header: "access-review", path: "${{ runner.temp }}/access-review/comment.md" });
+      // The header is what makes it sticky; it must not collide with the PR stack's comment.
+      const headers = allJobs().flatMap(({ job }) => stepsUsing(job, "marocchino/sticky-pull-request-comment").map((step) => step.with?.header));
+      expect(headers.filter((header) => header === "access-review")).toHaveLength(1);
+    });
   });
 
   it("previews as each environment's read-only preview account, never a deploy account", () => {
