@@ -52,7 +52,21 @@ export function imageNameFor(source: string, dockerfile: string | undefined): st
  * same id ("x" and "run-x"): config validation refuses such pairs.
  */
 export function runtimeAccountId(kind: "service" | "job", name: string): string {
-  const suffix = kind === "service" ? "-svc" : "-job";
+  return accountIdFor(name, kind === "service" ? "-svc" : "-job");
+}
+
+/**
+ * Service account id of a scheduled job's scheduler identity: "nightly" →
+ * "nightly-sched". Its suffix differs from the runtime ones, so it never
+ * equals a runtime account id, and it is never padded (the suffix with one
+ * letter makes 7 characters), so distinct job names give distinct ids.
+ */
+export function schedulerAccountId(jobName: string): string {
+  return accountIdFor(jobName, "-sched");
+}
+
+/** `name` + `suffix`, shortened with a hash of the name above 30 characters and padded with "run-" below 6. */
+function accountIdFor(name: string, suffix: string): string {
   let id = `${name}${suffix}`;
   if (id.length > 30) id = `${name.slice(0, 30 - suffix.length - 7).replace(/-+$/, "")}-${shortHash(name)}${suffix}`;
   return id.length < 6 ? `run-${id}` : id;

@@ -5,10 +5,12 @@
  */
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import type * as secretmanager from "@pulumi/gcp/secretmanager";
+import type * as cloudscheduler from "@pulumi/gcp/cloudscheduler";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
-import { COMPONENT_TYPES, type JobOutputs } from "../contract";
+import { COMPONENT_TYPES, type JobOutputs, type ScheduleSettings } from "../contract";
 import { InvokerAccess } from "./invokerAccess";
+import { OVERRIDES_ROLE, scheduleJob, schedulerAccount, schedulerMember } from "./jobSchedule";
 import { grantSecretAccess } from "./secretAccess";
 import { buildJobSmokeTest } from "./smokeTestBuilders";
 import { containerEnvs, resourceLimits, runtimeServiceAccount, vpcAccess, workloadLabels, WORKLOAD_DEFAULTS, type PrivateWorkloadArgs } from "./workload";
@@ -19,6 +21,8 @@ export const JOB_DEFAULTS = {
   maxRetries: 3,
   /** Whole seconds, as the API writes durations. */
   timeout: "600s",
+  /** A schedule is read in UTC unless the config names a time zone. */
+  timeZone: "Etc/UTC",
 };
 
 export interface PrivateJobArgs extends PrivateWorkloadArgs {
@@ -48,6 +52,12 @@ export interface PrivateJobArgs extends PrivateWorkloadArgs {
    * @default JOB_DEFAULTS.timeout
    */
   timeout?: string;
+  /**
+   * Run the job on this schedule: a Cloud Scheduler job, as a dedicated
+   * scheduler account that the job's invoker IAM grants its role to.
+   * @default none (the job runs when an invoker starts it)
+   */
+  schedule?: ScheduleSettings;
 }
 
 /** Runtime service account + cloudrunv2.Job + invoker IAM. */
@@ -57,10 +67,16 @@ export class PrivateJob extends pulumi.ComponentResource {
   readonly secretAccess: secretmanager.SecretIamMember[];
   readonly job: cloudrunv2.Job;
   readonly invokerAccess: InvokerAccess;
+  /** The scheduler account and the Cloud Scheduler job, when the job has a schedule. */
+  readonly scheduler?: { account: serviceaccount.Account; job: cloudscheduler.Job };
   /** The stack outputs of this job (StackOutputs.jobs[name]). */
   readonly outputs: pulumi.Output<JobOutputs>;
 
   constructor(name: string, args: PrivateJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered: the scheduler account joins the invokers and may only run the job.
+    if (args.schedule && args.invokerRole === OVERRIDES_ROLE) {
+      throw new Error(`${name}: a scheduled job's scheduler account would get ${OVERRIDES_ROLE}, which also overrides what the job runs; use roles/run.jobsExecutor or roles/run.invoker`);
+    }
     super(COMPONENT_TYPES.privateJob, name, {}, opts);
     const self = { parent: this };
 
@@ -88,12 +104,18 @@ export class PrivateJob extends pulumi.ComponentResource {
       },
       { ...self, dependsOn: [...(args.dependsOn ?? []), ...this.secretAccess] },
     );
+    const schedule = args.schedule && { project: args.project, region: args.region, jobName: name, schedule: args.schedule, parent: this, dependsOn: args.dependsOn };
+    const scheduler = schedule && schedulerAccount(schedule);
+    // The scheduler account is one more invoker, added here (not by the config): it appears in the binding.
+    const members = schedule ? [...args.invokers, schedulerMember(name, args.project)] : args.invokers;
     this.invokerAccess = new InvokerAccess(
       `${name}-invokers`,
-      { kind: "job", workload: this.job, members: args.invokers, mode: args.invokerMode, role: args.invokerRole, dependsOn: args.invokerDependsOn },
+      { kind: "job", workload: this.job, members, mode: args.invokerMode, role: args.invokerRole, dependsOn: [...(args.invokerDependsOn ?? []), ...(scheduler ? [scheduler] : [])] },
       self,
     );
+    if (schedule && scheduler) this.scheduler = { account: scheduler, job: scheduleJob(schedule, scheduler, this.invokerAccess.resources) };
     const { members: invokers, mode: invokerMode, role: invokerRole } = this.invokerAccess;
+    const schedulerOutputs = args.schedule && { serviceAccountEmail: schedulerMember(name, args.project).slice("serviceAccount:".length), schedule: args.schedule.cron, timeZone: args.schedule.timeZone };
     this.outputs = pulumi.all([this.serviceAccount.email, pulumi.output(args.image)]).apply(([serviceAccountEmail, image]) => ({
       audiences: [],
       serviceAccountEmail,
@@ -102,6 +124,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       invokerMode,
       invokerRole,
       secrets: { ...(args.secrets ?? {}) },
+      ...(schedulerOutputs ? { scheduler: schedulerOutputs } : {}),
       smokeTest: buildJobSmokeTest({ name, project: args.project, region: args.region }),
     }));
     // The facts the offline plan reads from this component (contract/components.ts).

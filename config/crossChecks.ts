@@ -7,6 +7,7 @@
  * reported when something else in the same workload is wrong.
  */
 import { NAMESPACE, type ConfigProblem } from "../contract";
+import { OVERRIDES_ROLE } from "../components/jobSchedule";
 import { SERVICE_DEFAULTS } from "../components/privateService";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { concurrencySchema, jobResourcesSchema, memoryMiB, serviceResourcesSchema, SUBNETWORK_REGION, vpcSchema } from "./runtimeKeys";
@@ -30,6 +31,7 @@ export function crossKeyProblems(input: Record<string, unknown>): ConfigProblem[
         ...resourceProblems(kind, workload, at),
         ...(kind === "service" ? scalingProblems(workload, at) : []),
         ...subnetworkRegionProblems(workload, at, typeof region === "string" ? region : undefined),
+        ...(kind === "job" ? scheduleProblems(workload, at) : []),
       ];
     });
   });
@@ -99,6 +101,26 @@ function subnetworkRegionProblems(workload: Raw, at: (key: string) => string, re
   const subnetRegion = subnetwork === undefined ? undefined : SUBNETWORK_REGION.exec(subnetwork)?.[1];
   if (region === undefined || subnetRegion === undefined || subnetRegion === region) return [];
   return [{ path: at("vpc.subnetwork"), value: subnetwork, message: `is in ${subnetRegion}, but the stack's workloads run in ${region}; use a subnetwork of ${region}` }];
+}
+
+/**
+ * A time zone is read with a schedule only; and a scheduled job's scheduler
+ * account joins its invokers, so a role that also lets it override the job's
+ * command, args and env would give it more than running the job.
+ */
+function scheduleProblems(workload: Raw, at: (key: string) => string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (workload.timeZone !== undefined && workload.schedule === undefined) {
+    problems.push({ path: at("timeZone"), value: workload.timeZone, message: "has no schedule to apply to; add schedule (e.g. 0 3 * * *) or remove timeZone" });
+  }
+  if (workload.schedule !== undefined && workload.invokerRole === OVERRIDES_ROLE) {
+    problems.push({
+      path: at("schedule"),
+      value: workload.schedule,
+      message: `would give the job's scheduler account ${OVERRIDES_ROLE}, which also overrides the job's command, args and env; use invokerRole roles/run.jobsExecutor (or roles/run.invoker) for a scheduled job`,
+    });
+  }
+  return problems;
 }
 
 function isMapping(value: unknown): value is Raw {

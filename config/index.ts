@@ -40,7 +40,8 @@ export function parseStackConfig(config: StackConfig): StackSettings {
     ...repositoryOwnerProblems(input),
     ...crossKeyProblems(input),
     ...internalCallerProblems(input, groups, workloads),
-    ...policyLimitProblems(input, groups, workloads.resolve),
+    // A scheduled job's binding also holds its scheduler account.
+    ...policyLimitProblems(input, groups, workloads.resolve, (kind, raw) => (kind === "job" && raw.schedule !== undefined ? 1 : 0)),
   ];
   const parsed = stackSchema(groups, workloads.resolve).safeParse(input, { reportInput: true });
   if (!parsed.success) {

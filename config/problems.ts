@@ -21,6 +21,8 @@ const OTHER_KIND_KEYS: Record<"service" | "job", Record<string, string>> = {
     args: "is a job setting; a service runs its image's entrypoint (set CMD in the Dockerfile)",
     tasks: "is a job setting; a service scales with scaling: {min, max}",
     maxRetries: "is a job setting; a service has no tasks to retry",
+    schedule: "is a job setting; this stack schedules jobs only (Cloud Scheduler runs the job as its own account): move the scheduled work into a job",
+    timeZone: "is a job setting, read with a job's schedule",
   },
   job: {
     scaling: "is a service setting; a job runs tasks: set tasks",

@@ -9,6 +9,7 @@ import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
 import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
+import { scheduleSchema, timeZoneSchema } from "./scheduleKeys";
 import { concurrencySchema, envSchema, jobResourcesSchema, labelsSchema, scalingSchema, secretsSchema, serviceResourcesSchema, vpcSchema } from "./runtimeKeys";
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
@@ -178,6 +179,8 @@ export const jobSchema = (groups: PrincipalGroups, workloads: WorkloadResolver =
         .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
         .optional(),
       resources: jobResourcesSchema.optional(),
+      schedule: scheduleSchema.optional(),
+      timeZone: timeZoneSchema.optional(),
     },
     { error: unknownKeyMessage },
   );

@@ -85,5 +85,6 @@ function jobSettings(j: ParsedJob, common: WorkloadSettings): JobSettings {
     tasks: j.tasks ?? JOB_DEFAULTS.tasks,
     maxRetries: j.maxRetries ?? JOB_DEFAULTS.maxRetries,
     timeout: toSeconds(j.timeout ?? JOB_DEFAULTS.timeout),
+    ...(j.schedule !== undefined ? { schedule: { cron: j.schedule, timeZone: j.timeZone ?? JOB_DEFAULTS.timeZone } } : {}),
   };
 }

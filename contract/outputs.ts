@@ -69,7 +69,15 @@ const workloadOutputs = {
 };
 
 export const serviceOutputsSchema = z.object({ ...workloadOutputs, url: z.string(), smokeTest: serviceSmokeTestSchema });
-export const jobOutputsSchema = z.object({ ...workloadOutputs, smokeTest: jobSmokeTestSchema });
+export const jobOutputsSchema = z.object({
+  ...workloadOutputs,
+  /**
+   * When the job runs on a schedule: Cloud Scheduler's dedicated account (also in
+   * `invokers`, marked as the scheduler by readers), the cron and its time zone.
+   */
+  scheduler: z.object({ serviceAccountEmail: text, schedule: text, timeZone: text }).optional(),
+  smokeTest: jobSmokeTestSchema,
+});
 
 /** The whole stack's outputs. A stack without services (or jobs) may leave that map out. */
 export const stackOutputsSchema = z.object({

@@ -39,7 +39,7 @@ export function renderWorkload(workload: WorkloadSummary): string[] {
   return [
     `  ${workload.kind} ${workload.name}`,
     ...rows.map(([key, value]) => `    ${key.padEnd(20)}${value}`),
-    ...workload.invokers.map((member) => `      - ${member}`),
+    ...workload.invokers.map((member) => `      - ${member}${member === workload.scheduler ? "  (scheduler)" : ""}`),
   ];
 }
 

@@ -19,6 +19,8 @@ export interface WorkloadSummary {
   invokerRole: string;
   /** Services only. */
   url?: string;
+  /** Jobs on a schedule: the member of Cloud Scheduler's dedicated account, one of `invokers`. */
+  scheduler?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ function summarize(
     invokerMode: workload.invokerMode,
     invokerRole: workload.invokerRole,
     url: "url" in workload ? workload.url : undefined,
+    scheduler: "scheduler" in workload && workload.scheduler ? `serviceAccount:${workload.scheduler.serviceAccountEmail}` : undefined,
   };
 }
 

@@ -48,6 +48,7 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
     timeout: JOB_DEFAULTS.timeout,
     "resources.cpu": Number(WORKLOAD_DEFAULTS.cpu),
     "resources.memory": WORKLOAD_DEFAULTS.memory,
+    timeZone: JOB_DEFAULTS.timeZone,
   },
 };
 

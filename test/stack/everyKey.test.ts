@@ -9,12 +9,15 @@ import * as path from "node:path";
 import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, RegisteredResource } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
+import { renderWorkload } from "../../plan/render";
+import { summarizeWorkloads } from "../../plan/workloads";
 import { evaluatePolicies } from "../../policy/rules";
 import { ofType, publicExposures, TYPES, workload } from "../support/stackHarness";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "Pulumi.every-key.yaml");
 const API_SA = "api-svc@my-gcp-project.iam.gserviceaccount.com";
 const NIGHTLY_SA = "nightly-job@my-gcp-project.iam.gserviceaccount.com";
+const SCHEDULER_SA = "nightly-sched@my-gcp-project.iam.gserviceaccount.com";
 
 let ev: Evaluation;
 let dev: Evaluation;
@@ -112,7 +115,7 @@ describe("workload callers: workload:NAME is that workload's runtime account, in
   test("api's binding lets web in, nightly's lets api run it, next to the team", () => {
     const team = ["group:eng@example.com", "user:alice@example.com"];
     expect(bindingOf(TYPES.serviceBinding, "api").inputs.members).toEqual([...team, "serviceAccount:web-svc@my-gcp-project.iam.gserviceaccount.com"].sort());
-    expect(bindingOf(TYPES.jobBinding, "nightly").inputs.members).toEqual([...team, `serviceAccount:${API_SA}`].sort());
+    expect(bindingOf(TYPES.jobBinding, "nightly").inputs.members).toEqual([...team, `serviceAccount:${API_SA}`, `serviceAccount:${SCHEDULER_SA}`].sort());
   });
 
   test("each binding waits for the caller's account (created by the same deploy; IAM refuses a member that does not exist yet)", () => {
@@ -121,6 +124,61 @@ describe("workload callers: workload:NAME is that workload's runtime account, in
     expect(bindingOf(TYPES.jobBinding, "nightly").dependencies).toContain(urnOf(TYPES.account, "api-svc"));
     // A binding naming no workload waits for no account.
     expect(bindingOf(TYPES.serviceBinding, "web").dependencies).not.toContain(urnOf(TYPES.account, "api-svc"));
+  });
+});
+
+describe("a scheduled job: one Cloud Scheduler job, as a dedicated account that may only run that job", () => {
+  const schedulerJobs = () => ofType(ev, "gcp:cloudscheduler/job:Job");
+
+  test("POSTs the job's :run URL with an OAuth token of the scheduler account, on the cron in its time zone", () => {
+    expect(schedulerJobs().map((r) => ({ parent: r.parent, ...r.inputs }))).toEqual([
+      {
+        parent: "nightly",
+        project: "my-gcp-project",
+        region: "asia-east1",
+        name: "nightly-schedule",
+        description: "Runs Cloud Run job nightly (managed by Pulumi)",
+        schedule: "0 3 * * MON-FRI",
+        timeZone: "Europe/Paris",
+        httpTarget: {
+          uri: "https://run.googleapis.com/v2/projects/my-gcp-project/locations/asia-east1/jobs/nightly:run",
+          httpMethod: "POST",
+          oauthToken: { serviceAccountEmail: SCHEDULER_SA, scope: "https://www.googleapis.com/auth/cloud-platform" },
+        },
+      },
+    ]);
+  });
+
+  test("the scheduler account is its own (not the runtime account) and is in the job's binding, nowhere else", () => {
+    const account = ofType(ev, TYPES.account).filter((r) => r.inputs.accountId === "nightly-sched");
+    expect(account.map((r) => r.parent)).toEqual(["nightly"]);
+    expect(SCHEDULER_SA).not.toBe(NIGHTLY_SA);
+    const grantsNaming = ev.resources.filter((r) => /Iam(Binding|Member|Policy)$|iAM/.test(r.type) && JSON.stringify(r.inputs).includes(SCHEDULER_SA));
+    expect(grantsNaming.map((r) => [r.type, r.inputs.name, r.inputs.role])).toEqual([[TYPES.jobBinding, "nightly", "roles/run.invoker"]]);
+    expect(grantsNaming[0].inputs.members).toContain(`serviceAccount:${SCHEDULER_SA}`);
+  });
+
+  test("the binding waits for the scheduler account, and the schedule for the binding", () => {
+    const binding = ev.resources.find((r) => r.type === TYPES.jobBinding && r.inputs.name === "nightly")!;
+    const account = ofType(ev, TYPES.account).find((r) => r.inputs.accountId === "nightly-sched")!;
+    expect(binding.dependencies).toContain(account.urn);
+    expect(schedulerJobs()[0].dependencies).toEqual(expect.arrayContaining([account.urn, binding.urn]));
+  });
+
+  test("the Cloud Scheduler API is enabled when a job is scheduled, and not otherwise", () => {
+    const apis = (e: Evaluation) => ofType(e, TYPES.api).map((r) => r.inputs.service);
+    expect(apis(ev)).toContain("cloudscheduler.googleapis.com");
+    expect(apis(dev)).not.toContain("cloudscheduler.googleapis.com");
+    expect(ofType(dev, "gcp:cloudscheduler/job:Job")).toEqual([]);
+  });
+
+  test("the outputs and the plan mark the scheduler among the job's invokers", () => {
+    const outputs = ev.outputs as { jobs: Record<string, { scheduler?: unknown; invokers: string[] }> };
+    expect(outputs.jobs.nightly.scheduler).toEqual({ serviceAccountEmail: SCHEDULER_SA, schedule: "0 3 * * MON-FRI", timeZone: "Europe/Paris" });
+    expect(outputs.jobs.nightly.invokers).toContain(`serviceAccount:${SCHEDULER_SA}`);
+    const nightly = summarizeWorkloads(ev).find((w) => w.kind === "job" && w.name === "nightly")!;
+    expect(renderWorkload(nightly)).toContain(`      - serviceAccount:${SCHEDULER_SA}  (scheduler)`);
+    expect(renderWorkload(nightly).filter((line) => line.includes("(scheduler)"))).toHaveLength(1);
   });
 });
 
