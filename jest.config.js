@@ -1,14 +1,30 @@
 // Tests are compiled by swc without type checking (fast, low memory);
 // `npm run typecheck` runs `tsc --noEmit` once over everything instead.
+// How the suite stays fast, and what a new test should do: CONTRIBUTING.md.
+const os = require("node:os");
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // At least two workers: jest's default (cores - 1) is one on a 2-core machine, and many
+  // tests wait on servers and child processes, leaving the other core idle.
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
   testEnvironment: "node",
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
+  // @pulumi/pulumi loads TypeScript and npm's Arborist when it is loaded, for function
+  // serialization the program never does under mocks: stand-ins that load the real
+  // module on first use save ~1.7 s per test file that touches Pulumi (test/support/lazy/).
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/test/support/lazy/typescript.js",
+    "^@npmcli/arborist$": "<rootDir>/test/support/lazy/arborist.js",
+  },
   // Whole-program Pulumi runs and real child processes need more than the 5 s default.
   testTimeout: 60000,
+  // A directory per run for the stacks suites share (test/support/sharedEvaluations.ts).
+  globalSetup: "<rootDir>/test/support/globalSetup.js",
+  globalTeardown: "<rootDir>/test/support/globalTeardown.js",
   reporters: ["default", "<rootDir>/test/support/summaryReporter.js"],
 };

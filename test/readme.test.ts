@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { renderMermaid } from "../plan/mermaid";
-import { evaluateStack } from "../offline/evaluate";
-import { loadStackConfig } from "../config/stackFile";
+import { sharedEvaluation } from "./support/sharedEvaluations";
 
 const root = path.join(__dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -50,8 +49,7 @@ describe("README", () => {
   });
 
   it("docs/plan.md shows the dev stack's current Mermaid diagram", async () => {
-    const { stack, config } = loadStackConfig("dev", root);
-    const evaluation = await evaluateStack({ stack, config });
+    const evaluation = await sharedEvaluation("dev");
     const [diagram] = fencedBlocks(readFileSync(path.join(root, "docs", "plan.md"), "utf8"), "mermaid");
     expect(diagram.trim()).toBe(renderMermaid(evaluation.resources).trim());
   });

@@ -5,12 +5,11 @@
  * analyzer gRPC API on 127.0.0.1. We play the engine: ask for the pack's
  * policies, send resources, and compare its verdicts with evaluatePolicies'.
  */
-import { evaluateStack } from "../../offline/evaluate";
-import { loadStackConfig } from "../../config/stackFile";
 import type { RegisteredResource } from "../../contract";
 import { COMPONENT_TYPES } from "../../contract";
 import { evaluatePolicies, noPublicMembers, rules } from "../../policy/rules";
 import { DIGEST, job, repository, RUNTIME_SA, service, members, policies, policyJson } from "./fixtures";
+import { sharedEvaluation } from "../support/sharedEvaluations";
 import { AnalysisResult, EngineResource, PolicyPackProcess, urnOf } from "./policyPackProcess";
 
 /** The engine's wire sentinel for a computed string. */
@@ -131,8 +130,8 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       .sort();
   }
 
-  it.each(["dev", "prod"])("%s, as configured and with faults injected", async (stack) => {
-    const { resources } = await evaluateStack(loadStackConfig(stack));
+  it.each(["dev", "prod"] as const)("%s, as configured and with faults injected", async (stack) => {
+    const { resources } = await sharedEvaluation(stack);
     expect(await packVerdicts(resources, stack)).toEqual([]);
 
     const faulty = structuredClone(resources);

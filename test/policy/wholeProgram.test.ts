@@ -4,10 +4,9 @@
  * resources with one deliberate fault each, which must be caught.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateStack } from "../../offline/evaluate";
-import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, RegisteredResource } from "../../contract";
 import { evaluatePolicies, Violation } from "../../policy/rules";
+import { sharedEvaluation } from "../support/sharedEvaluations";
 
 const SERVICE = "gcp:cloudrunv2/service:Service";
 const JOB = "gcp:cloudrunv2/job:Job";
@@ -17,7 +16,7 @@ const JOB_BINDING = "gcp:cloudrunv2/jobIamBinding:JobIamBinding";
 const evaluations: Record<string, Evaluation> = {};
 
 beforeAll(async () => {
-  for (const stack of ["dev", "prod"]) evaluations[stack] = await evaluateStack(loadStackConfig(stack));
+  for (const stack of ["dev", "prod"] as const) evaluations[stack] = await sharedEvaluation(stack);
 });
 
 /** A deep copy of `resources` where `mutate` edited the inputs of every resource of `type`. */
