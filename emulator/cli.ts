@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
 import { validateMembers } from "./members";
 
-const USAGE = `Usage: npm run emulator -- [options]
+export const USAGE = `Usage: npm run emulator -- [options]
 
   --upstream URL             app to put a Cloud Run front end in front of (no front end without it)
   --invoker MEMBER           IAM member allowed to invoke (repeatable; default serviceAccount:<email>)
@@ -208,7 +208,7 @@ export function invokerConsole(emulator: Emulator, initial: string[], delayMs: n
   };
 }
 
-async function main(argv: string[]): Promise<MainResult> {
+export async function main(argv: string[]): Promise<MainResult> {
   const options = parseOrExplain(argv);
   if (options === "help") {
     console.log(USAGE);

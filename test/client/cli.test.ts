@@ -2,7 +2,9 @@
  * The smoke and proxy CLIs as real child processes (node + tsx), against the emulator:
  * google-auth-library's metadata path via GCE_METADATA_HOST, jobs via PCR_RUN_API,
  * impersonation via PCR_IAM_CREDENTIALS_ENDPOINT, --stack via a fake `pulumi` on PATH.
- * Usage errors, which end before any credential or network is touched, run in-process.
+ * Each run sees only the environment given here (nothing of the host's credentials).
+ * Usage errors, which end before any credential or network is touched, run in-process
+ * through the CLIs' own runner (test/support/cliInProcess.ts).
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -41,12 +43,9 @@ interface Run {
   stderr: string;
 }
 
-/**
- * Runs a CLI to completion with the emulator's environment (and nothing of the
- * host's credentials). `nodeArgs` go to node before the script (e.g. a preload).
- */
-function runCli(script: string, args: string[], extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
-  const env: Record<string, string> = {
+/** The whole environment of a run: the emulator's, an empty HOME, and `extraEnv`. */
+function cliEnv(extraEnv: Record<string, string> = {}): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? "",
     HOME: tmp,
     CLOUDSDK_CONFIG: tmp,
@@ -55,22 +54,26 @@ function runCli(script: string, args: string[], extraEnv: Record<string, string>
     PCR_RUN_API: emulator.googleApis.url,
     ...extraEnv,
   };
+}
+
+/** Runs a CLI to completion as a child process. `nodeArgs` go to node before the script (e.g. a preload). */
+function runCliProcess(script: string, args: string[], extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...TSX_NODE_ARGS, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...TSX_NODE_ARGS, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env: cliEnv(extraEnv), timeout: 90_000 }, (error, stdout, stderr) => {
       allOutput.push(stdout, stderr);
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
     });
   });
 }
 
-const smoke = (args: string[], env?: Record<string, string>, nodeArgs?: string[]) => runCli("smoke.ts", args, env, nodeArgs);
-
-/** A CLI in this process (see test/support/cliInProcess.ts): for runs that end before any credential is used. */
-async function inProcess(name: "smoke" | "proxy", args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const run = await runCliInProcess(name, name === "smoke" ? smokeMain : proxyMain, args, { env });
+/** Runs a CLI to completion in this process, with only that environment: for runs that end before any credential is used. */
+async function runCliInProcessOnly(name: "smoke" | "proxy", args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  const run = await runCliInProcess(name, name === "smoke" ? smokeMain : proxyMain, args, { env: cliEnv(extraEnv), isolateEnv: true });
   allOutput.push(run.stdout, run.stderr);
   return run;
 }
+
+const smoke = (args: string[], env?: Record<string, string>, nodeArgs?: string[]) => runCliProcess("smoke.ts", args, env, nodeArgs);
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-cli-"));
@@ -250,14 +253,14 @@ test.each([
   [["https://hello-abc123-de.a.run.app"], /Unexpected argument 'https:\/\/hello-abc123-de.a.run.app'.*\n {2}→ put the options after a lone --, e.g. npm run smoke -- --url URL/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
-  const run = await inProcess("smoke", args);
+  const run = await runCliInProcessOnly("smoke", args);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(message);
   expect(run.stdout).toBe("");
 });
 
 test("usage errors with --json are one JSON document too", async () => {
-  const run = await inProcess("smoke", ["--json", "--timeout", "0", "--url", "http://x"]);
+  const run = await runCliInProcessOnly("smoke", ["--json", "--timeout", "0", "--url", "http://x"]);
   expect(run.code).toBe(2);
   expect(JSON.parse(run.stdout)).toMatchObject({ passed: false, error: { message: '--timeout: "0" is not a positive number of seconds' } });
 });
@@ -303,7 +306,7 @@ test.each([
   [[], /^proxy: --url is required\n {2}→ e\.g\. npm run proxy -- --url /],
   [["--url", "http://127.0.0.1:9/api"], /^proxy: --url: "http:\/\/127.0.0.1:9\/api" has a path; .*\n {2}→ pass --url http:\/\/127.0.0.1:9 and request \/api on the local port/],
 ])("proxy usage error %j → exit 2 with the fix, before credentials are tried", async (args, message) => {
-  const run = await inProcess("proxy", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
+  const run = await runCliInProcessOnly("proxy", args, { GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(message);
   expect(run.stderr).not.toMatch(/ID token|credentials/i);

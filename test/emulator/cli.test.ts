@@ -2,8 +2,10 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { invokerConsole, parseCli, startFromCli } from "../../emulator/cli";
+import { invokerConsole, main, parseCli, startFromCli, USAGE } from "../../emulator/cli";
 import { startEmulator } from "../../emulator";
+import { runCliInProcess } from "../support/cliInProcess";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { startEchoApp } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -62,17 +64,14 @@ describe("npm run emulator: the real process", () => {
     });
 
   test("an argument without its option (npm run emulator --upstream URL, no lone --) exits 2 and says to add the --", async () => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(join(ROOT, "node_modules", ".bin", "tsx"), ["emulator/cli.ts", "http://127.0.0.1:8080"], { cwd: ROOT, timeout: 60_000 }, (error, _out, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr }),
-      );
-    });
+    // In-process through the CLI's own runner (test/support/cliInProcess.ts): it ends before anything starts.
+    const run = await runCliInProcess("emulator", main, ["http://127.0.0.1:8080"], { usage: USAGE });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^emulator: Unexpected argument 'http:\/\/127\.0\.0\.1:8080'.*\n {2}→ put the options after a lone --, e\.g\. npm run emulator -- --upstream URL/);
   });
 
   test("prints the URLs and an env block; a metadata ID token passes its front end; Ctrl-C stops everything with exit 0", async () => {
-    child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["emulator/cli.ts", "--upstream", app.url, "--job", "nightly"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [...TSX_NODE_ARGS, "emulator/cli.ts", "--upstream", app.url, "--job", "nightly"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const banner = await readBanner(child);
     const frontEndUrl = /^Cloud Run front end\s+(\S+)/m.exec(banner)![1];
     const metadataHost = /^export GCE_METADATA_HOST=(\S+)$/m.exec(banner)![1];

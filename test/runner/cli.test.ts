@@ -9,9 +9,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { argumentError, EXIT, isStrayArgument, loneDashHint, UsageError } from "../../runner/cli";
 import { UsageError as ClientUsageError } from "../../client/errors";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 
 const ROOT = resolve(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 let dir: string;
 beforeAll(() => {
@@ -28,7 +28,7 @@ function runMainWith(body: string, usage?: string): { code: number | null; stdou
       `void UsageError;\n` +
       `runMain("demo", async () => { ${body} }${usage ? `, { usage: ${JSON.stringify(usage)} }` : ""});\n`,
   );
-  const result = spawnSync(process.execPath, [TSX, file], { encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...TSX_NODE_ARGS, file], { encoding: "utf8", timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -17,20 +17,35 @@ export interface CliResult {
 
 type Write = typeof process.stdout.write;
 
+export interface InProcessOptions {
+  /** Variables set for the length of the run (undefined removes one). */
+  env?: Record<string, string | undefined>;
+  /**
+   * `env` is the whole environment for the run, as a child given only `env` would see
+   * (nothing of the host's credentials). Note: under jest, `process.env` is the test
+   * file's copy; a child process the CLI starts without an explicit env gets the worker's.
+   */
+  isolateEnv?: boolean;
+  /** Printed after a usage error, as runMain's `usage` option. */
+  usage?: string;
+}
+
 /**
- * Runs `main(argv)` under runMain's rules with `env` applied (undefined removes a
- * variable) for the length of the run; console and process.stdout/stderr are captured.
- * Calls must not overlap (jest runs a file's tests one at a time).
+ * Runs `main(argv)` under runMain's rules with the environment of `options` for the
+ * length of the run; console and process.stdout/stderr are captured. Calls must not
+ * overlap (jest runs a file's tests one at a time). Module state lives on between calls
+ * (a library's caches, say): where that matters, use a child process.
  */
 export async function runCliInProcess(
   name: string,
   main: (argv: string[]) => Promise<MainResult>,
   argv: string[],
-  options: { env?: Record<string, string | undefined>; usage?: string } = {},
+  options: InProcessOptions = {},
 ): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const restoreEnv = applyEnv(options.env ?? {});
+  const env = options.env ?? {};
+  const restoreEnv = applyEnv(options.isolateEnv ? { ...Object.fromEntries(Object.keys(process.env).map((key) => [key, undefined])), ...env } : env);
   const restoreOutput = capture(out, err);
   let result: MainResult;
   try {
