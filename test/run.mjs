@@ -1,0 +1,124 @@
+// `npm test`: the checks side by side, then jest, so both cores stay busy.
+//
+//   typecheck   tsc --noEmit over the repository (the app is checked by its build)
+//   lint        package.json's lint script (eslint, actionlint)
+//   build:app   package.json's build:app script; jest starts once it is done (app tests run dist/)
+//   jest        with any arguments given after `npm test --`
+//
+// Each check's output is printed when it ends (only a failing one's in full). A failing
+// check stops jest and fails the run, as the `a && b && jest` chain this replaces did.
+// jest's output streams through; its closing summary line is held back and printed
+// last, so the last line of `npm test` is the test runner's summary.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+const SUMMARY_LINE = /^tests: \d+ passed, \d+ failed/;
+const env = { ...process.env, PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
+
+/**
+ * Runs a shell command as npm would (node_modules/.bin on PATH), in its own process
+ * group; its output is collected, or handed to `onOutput(chunk, stream)` as it comes.
+ */
+function start(name, command, onOutput) {
+  const startedAt = Date.now();
+  const child = spawn("sh", ["-c", command], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const output = [];
+  for (const [stream, label] of [[child.stdout, "stdout"], [child.stderr, "stderr"]]) {
+    stream.on("data", (chunk) => (onOutput ? onOutput(chunk, label) : output.push(chunk)));
+  }
+  const done = new Promise((resolve) => {
+    child.on("error", (error) => resolve({ name, code: 127, output: `${error.message}\n`, seconds: 0 }));
+    child.on("close", (code, signal) =>
+      resolve({ name, code: code ?? (signal ? 128 : 1), output: Buffer.concat(output).toString(), seconds: (Date.now() - startedAt) / 1000 }),
+    );
+  });
+  const stop = (signal = "SIGTERM") => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  return { done, stop };
+}
+
+function passed({ name, seconds }) {
+  process.stderr.write(`✓ ${name} (${seconds.toFixed(1)} s)\n`);
+}
+
+function failure({ name, code, output, seconds }) {
+  const text = output === "" || output.endsWith("\n") ? output : `${output}\n`;
+  process.stderr.write(`${text}✗ ${name} failed (exit ${code}, ${seconds.toFixed(1)} s)\n`);
+}
+
+/** Passes jest's output through (stdout to stdout), holding back its closing summary line (stderr). */
+function jestOutput() {
+  let pending = "";
+  let summary;
+  const write = (chunk, stream = "stderr") => {
+    if (stream === "stdout") return void process.stdout.write(chunk);
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop();
+    for (const line of lines) {
+      if (SUMMARY_LINE.test(line)) summary = line;
+      else process.stderr.write(`${line}\n`);
+    }
+  };
+  const flush = () => {
+    if (pending) write("\n");
+    if (summary) process.stderr.write(`${summary}\n`);
+  };
+  return { write, flush };
+}
+
+// jest's stderr is a pipe here: keep its colours when ours is a terminal.
+const jestArgs = [...(process.stderr.isTTY ? ["--colors"] : []), ...process.argv.slice(2)].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(" ");
+const failures = [];
+let stopping = false;
+const steps = [];
+
+/** The first failure stops everything else; what was stopped is not reported as failing. */
+function settle(result) {
+  if (result.code === 0) passed(result);
+  else if (!stopping) {
+    failures.push(result);
+    stopping = true;
+    for (const step of steps) step.stop();
+  }
+  return result;
+}
+
+// Each step has its own process group (so a failure can stop a step and all it started):
+// pass Ctrl-C and termination on to them.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    for (const step of steps) step.stop(signal);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+const checks = [start("typecheck", "tsc --noEmit -p tsconfig.json"), start("lint", scripts.lint)];
+const build = start("build:app", scripts["build:app"]);
+steps.push(...checks, build);
+const checksDone = Promise.all(checks.map((step) => step.done.then(settle)));
+
+let jestResult;
+const jestStream = jestOutput();
+if (settle(await build.done).code === 0 && !stopping) {
+  const jest = start("jest", `jest ${jestArgs}`, jestStream.write);
+  steps.push(jest);
+  jestResult = await jest.done;
+}
+await checksDone;
+if (failures.length > 0) {
+  for (const result of failures) failure(result);
+  process.exitCode = 1;
+} else {
+  jestStream.flush();
+  process.exitCode = jestResult?.code === 0 ? 0 : 1;
+}
