@@ -11,6 +11,7 @@ import { ProjectApis, stackApis } from "./components/projectApis";
 import { RuntimeAccounts } from "./components/workload";
 import type { StackOutputs } from "./contract";
 import { readStackConfig } from "./config";
+import { calleesFirst } from "./config/serviceUrls";
 import { requirePulumiCli } from "./pulumiVersion";
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -61,13 +62,17 @@ export = async function privateCloudRun(): Promise<Outputs> {
   // Invoker IAM naming another workload (workload:NAME) waits for that workload's runtime account.
   const accounts = new RuntimeAccounts(project, [...cfg.services.map(({ name }) => ({ kind: "service" as const, name })), ...cfg.jobs.map(({ name }) => ({ kind: "job" as const, name }))]);
   const common = { project, region, dependsOn: apis.services };
-  const services = cfg.services.map((s) => {
-    const service = new PrivateService(s.name, { ...s, ...common, image: imageFor(s), invokerDependsOn: accounts.dependencies(s.invokers) });
+  // A service holding another's URL (serviceUrls) is created after it, from its `url` output.
+  const created = new Map<string, PrivateService>();
+  const urlEnv = (serviceUrls: Record<string, string>) => Object.fromEntries(Object.entries(serviceUrls).map(([env, callee]) => [env, created.get(callee)!.service.uri]));
+  for (const s of calleesFirst(cfg.services)) {
+    const service = new PrivateService(s.name, { ...s, ...common, image: imageFor(s), urlEnv: urlEnv(s.serviceUrls), invokerDependsOn: accounts.dependencies(s.invokers) });
     accounts.add("service", s.name, project, service.serviceAccount);
-    return service;
-  });
+    created.set(s.name, service);
+  }
+  const services = cfg.services.map((s) => created.get(s.name)!);
   const jobs = cfg.jobs.map((j) => {
-    const job = new PrivateJob(j.name, { ...j, ...common, image: imageFor(j), invokerDependsOn: accounts.dependencies(j.invokers) });
+    const job = new PrivateJob(j.name, { ...j, ...common, image: imageFor(j), urlEnv: urlEnv(j.serviceUrls), invokerDependsOn: accounts.dependencies(j.invokers) });
     accounts.add("job", j.name, project, job.serviceAccount);
     return job;
   });

@@ -60,6 +60,13 @@ export interface PrivateWorkloadArgs {
    */
   env?: Readonly<Record<string, string>>;
   /**
+   * Environment variables holding another service's URL, name → URL (that service's
+   * `url` output, so this workload is deployed after it). What the app calls comes
+   * from its configuration, never from a request.
+   * @default {}
+   */
+  urlEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
    * Environment variables read from Secret Manager, name → secret in `project`. The
    * workload's runtime account gets `roles/secretmanager.secretAccessor` on each of
    * those secrets, and on nothing else.
@@ -102,14 +109,14 @@ export function runtimeServiceAccount(
 }
 
 /** One container environment variable, plain or from Secret Manager (the shape services and jobs share). */
-export type ContainerEnv = { name: string; value: string } | { name: string; valueSource: { secretKeyRef: { secret: string; version: string } } };
+export type ContainerEnv = { name: string; value: pulumi.Input<string> } | { name: string; valueSource: { secretKeyRef: { secret: string; version: string } } };
 
 /**
  * `containers[0].envs`: plain values and secret references, sorted by name so
  * the order of the YAML never shows as a change; undefined when there are none.
  */
-export function containerEnvs(args: Pick<PrivateWorkloadArgs, "env" | "secrets">): ContainerEnv[] | undefined {
-  const plain = Object.entries(args.env ?? {}).map(([name, value]): ContainerEnv => ({ name, value }));
+export function containerEnvs(args: Pick<PrivateWorkloadArgs, "env" | "urlEnv" | "secrets">): ContainerEnv[] | undefined {
+  const plain = Object.entries({ ...(args.urlEnv ?? {}), ...(args.env ?? {}) }).map(([name, value]): ContainerEnv => ({ name, value }));
   const secret = Object.entries(args.secrets ?? {}).map(
     ([name, ref]): ContainerEnv => ({ name, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } }),
   );

@@ -15,6 +15,7 @@ import { PROJECT_DIR } from "./stackFile";
 import { crossKeyProblems } from "./crossChecks";
 import { duplicateNameProblems, groupProblems, repositoryOwnerProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
 import { stackSchema } from "./schema";
+import { serviceUrlProblems } from "./serviceUrls";
 import { toSettings } from "./settings";
 import { internalCallerProblems, policyLimitProblems, WorkloadDirectory } from "./workloadRefs";
 
@@ -40,6 +41,7 @@ export function parseStackConfig(config: StackConfig): StackSettings {
     ...repositoryOwnerProblems(input),
     ...crossKeyProblems(input),
     ...internalCallerProblems(input, groups, workloads),
+    ...serviceUrlProblems(input),
     // A scheduled job's binding also holds its scheduler account.
     ...policyLimitProblems(input, groups, workloads.resolve, (kind, raw) => (kind === "job" && raw.schedule !== undefined ? 1 : 0)),
   ];

@@ -14,7 +14,7 @@ import { VPC_EGRESS, type PathStep, type SecretReference, type VpcEgress } from 
  */
 type Check<T> = (value: unknown, report: (message: string, path?: PathStep[]) => void) => T;
 
-function checked<T>(check: Check<T>) {
+export function checked<T>(check: Check<T>) {
   return z.unknown().transform((value, ctx): T => {
     let failed = false;
     const result = check(value, (message, path = []) => {

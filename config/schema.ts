@@ -10,6 +10,7 @@ import { dockerfilePathProblem, sourcePathProblem } from "../components/buildCon
 import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { scheduleSchema, timeZoneSchema } from "./scheduleKeys";
+import { serviceUrlsSchema } from "./serviceUrls";
 import { concurrencySchema, envSchema, jobResourcesSchema, labelsSchema, scalingSchema, secretsSchema, serviceResourcesSchema, vpcSchema } from "./runtimeKeys";
 
 /** Roles an invoker list may be granted. `roles/run.invoker` covers both kinds. */
@@ -129,6 +130,7 @@ const commonWorkload = (groups: PrincipalGroups, workloads: WorkloadResolver) =>
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
   dockerfile: dockerfile.optional(),
   env: envSchema.optional(),
+  serviceUrls: serviceUrlsSchema.optional(),
   secrets: secretsSchema(WORKLOAD_DEFAULTS.secretVersion).optional(),
   vpc: vpcSchema.optional(),
   labels: labelsSchema.optional(),

@@ -17,7 +17,7 @@ type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
 type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
 type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
 /** The keys services and jobs share, as the schema parsed them. */
-type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "secrets" | "vpc" | "labels"> & {
+type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "serviceUrls" | "secrets" | "vpc" | "labels"> & {
   invokerRole?: string;
   resources?: { cpu?: string; memory?: string };
 };
@@ -55,6 +55,7 @@ function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, workloads:
     invokerRole: w.invokerRole ?? INVOKER_DEFAULTS.role,
     deletionProtection: w.deletionProtection ?? stackProtection,
     env: { ...(w.env ?? {}) },
+    serviceUrls: { ...(w.serviceUrls ?? {}) },
     secrets: { ...(w.secrets ?? {}) },
     resources: { cpu: w.resources?.cpu ?? WORKLOAD_DEFAULTS.cpu, memory: w.resources?.memory ?? WORKLOAD_DEFAULTS.memory },
     ...(w.vpc ? { vpc: { ...w.vpc, egress: w.vpc.egress ?? WORKLOAD_DEFAULTS.vpcEgress } } : {}),

@@ -41,6 +41,8 @@ export interface ResourceLimits {
 export interface RuntimeSettings {
   /** Plain environment variables, name → value. */
   env: Record<string, string>;
+  /** Environment variables holding another service's URL, name → that service's name (set from its `url` output). */
+  serviceUrls: Record<string, string>;
   /** Environment variables read from Secret Manager, name → secret. */
   secrets: Record<string, SecretReference>;
   resources: ResourceLimits;

@@ -180,6 +180,7 @@ describe("valid configs", () => {
         port: 8080,
         env: {},
         secrets: {},
+        serviceUrls: {},
         resources: { cpu: "1", memory: "512Mi" },
         labels: {},
         cpuIdle: true,
