@@ -5,7 +5,10 @@
  * and `--json`, which carries each violation's enforcement level) and exit 1;
  * broad members and job overrides are advisories the plan prints.
  */
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import * as folder from "@pulumi/gcp/folder";
+import * as projects from "@pulumi/gcp/projects";
 import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, StackConfig } from "../../contract";
 import { evaluateStack, type Program } from "../../offline/evaluate";
@@ -24,19 +27,19 @@ const withAdditions =
 const ATTACKS = {
   // A whole policy whose keys are spelled so that a check of `bindings` alone misses them.
   "sneaky-policy": () =>
-    new gcp.cloudrunv2.ServiceIamPolicy("sneaky-policy", {
+    new cloudrunv2.ServiceIamPolicy("sneaky-policy", {
       name: "hello",
       location: "asia-east1",
       policyData: JSON.stringify({ bindings: [{ role: "roles/run.viewer", members: ["user:alice@example.com"] }], BINDINGS: [{ role: "roles/run.invoker", members: ["allUsers"] }] }),
     }),
   // Everyone in the project can call every service.
-  "project-invoker": () => new gcp.projects.IAMMember("project-invoker", { project: "my-gcp-project", role: "roles/run.invoker", member: "user:mallory@example.com" }),
-  "folder-invoker": () => new gcp.folder.IAMBinding("folder-invoker", { folder: "folders/123456789012", role: "roles/run.servicesInvoker", members: ["group:contractors@example.com"] }),
+  "project-invoker": () => new projects.IAMMember("project-invoker", { project: "my-gcp-project", role: "roles/run.invoker", member: "user:mallory@example.com" }),
+  "folder-invoker": () => new folder.IAMBinding("folder-invoker", { folder: "folders/123456789012", role: "roles/run.servicesInvoker", members: ["group:contractors@example.com"] }),
   // A caller the stack config does not list.
-  "extra-caller": () => new gcp.cloudrunv2.ServiceIamMember("extra-caller", { name: "hello", location: "asia-east1", role: "roles/run.invoker", member: "user:mallory@example.com" }),
-  "extra-job-runner": () => new gcp.cloudrunv2.JobIamMember("extra-job-runner", { name: "nightly", location: "asia-east1", role: "roles/run.jobsExecutor", member: "user:mallory@example.com" }),
+  "extra-caller": () => new cloudrunv2.ServiceIamMember("extra-caller", { name: "hello", location: "asia-east1", role: "roles/run.invoker", member: "user:mallory@example.com" }),
+  "extra-job-runner": () => new cloudrunv2.JobIamMember("extra-job-runner", { name: "nightly", location: "asia-east1", role: "roles/run.jobsExecutor", member: "user:mallory@example.com" }),
   // Public images.
-  "public-images": () => new gcp.artifactregistry.RepositoryIamMember("public-images", { repository: "private-cloud-run", location: "asia-east1", role: "roles/artifactregistry.reader", member: "allUsers" }),
+  "public-images": () => new artifactregistry.RepositoryIamMember("public-images", { repository: "private-cloud-run", location: "asia-east1", role: "roles/artifactregistry.reader", member: "allUsers" }),
 };
 
 const evaluations: Record<string, Evaluation> = {};

@@ -6,7 +6,7 @@
  * pass and are marked in the plan with an advisory saying how broad; named
  * ones pass silently. The pack over gRPC: test/policy/attacks.pack.test.ts.
  */
-import * as gcp from "@pulumi/gcp";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../config";
 import type { RegisteredResource, StackConfig } from "../../contract";
@@ -57,7 +57,7 @@ describe("InvokerAccess used directly", () => {
     await pulumi.runtime.setMocks(mocks, "private-cloud-run", "direct", false);
   });
   let count = 0;
-  const workload = () => new gcp.cloudrunv2.Service(`members-svc-${++count}`, { location: "asia-east1", template: { containers: [{ image: "x@sha256:0" }] } });
+  const workload = () => new cloudrunv2.Service(`members-svc-${++count}`, { location: "asia-east1", template: { containers: [{ image: "x@sha256:0" }] } });
 
   it.each(spellings("public", "refused"))("refuses %j", (member, says) => {
     expect(() => new InvokerAccess(`refused-${count}`, { kind: "service", workload: workload(), members: [member] })).toThrow(says);
