@@ -88,13 +88,6 @@ export const RESOURCE_ROLES: readonly RoleGrant[] = [
       "granted to ONE GitHub subject: jobs of this repository that run in this GitHub environment " +
       "(`repo:OWNER/REPO:environment:NAME`); no other job, branch or repository can become the deploy account.",
   },
-  {
-    role: "roles/iam.serviceAccountOpenIdTokenCreator",
-    scope: "deploy service account",
-    why:
-      "granted to the deploy account on itself: a caller that still runs the smoke test as the deploy account mints its ID tokens through " +
-      "IAM Credentials generateIdToken (federated credentials cannot fetch ID tokens directly).",
-  },
 ];
 
 /** Deploy account, on the smoke and outsider accounts (granted where those are created). */

@@ -6,11 +6,12 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { jobSmokeTestSchema, outputProblems, serviceSmokeTestSchema, type JobSmokeTest, type ServiceSmokeTest } from "../contract";
+import { ingressSchema, jobSmokeTestSchema, outputProblems, serviceSmokeTestSchema, type JobSmokeTest, type ServiceSmokeTest } from "../contract";
 import { UsageError } from "./errors";
 
-const serviceSmokeTest = serviceSmokeTestSchema.pick({ kind: true, name: true, url: true, audience: true, path: true });
-const jobSmokeTest = jobSmokeTestSchema.pick({ kind: true, name: true, project: true, region: true });
+// Outputs of a stack deployed before `ingress` and `run` existed still parse: all ingress, no execution.
+const serviceSmokeTest = serviceSmokeTestSchema.pick({ kind: true, name: true, url: true, audience: true, path: true }).extend({ ingress: ingressSchema.default("all") });
+const jobSmokeTest = jobSmokeTestSchema.pick({ kind: true, name: true, project: true, region: true }).extend({ run: z.boolean().default(false) });
 
 const stackOutputs = z.object({
   services: z.record(z.string(), z.object({ smokeTest: serviceSmokeTest })).default({}),
@@ -18,9 +19,9 @@ const stackOutputs = z.object({
 });
 
 /** What the smoke test needs of a service. */
-export type ServiceTarget = Pick<ServiceSmokeTest, "name" | "url" | "audience" | "path">;
-/** What the smoke test needs of a job. */
-export type JobTarget = Pick<JobSmokeTest, "name" | "project" | "region">;
+export type ServiceTarget = Pick<ServiceSmokeTest, "name" | "url" | "audience" | "path" | "ingress">;
+/** What the smoke test needs of a job: where it is, and whether to execute it (`smokeRun`). */
+export type JobTarget = Pick<JobSmokeTest, "name" | "project" | "region"> & { run?: boolean };
 
 /** Everything to check. */
 export interface SmokeTargets {
@@ -41,8 +42,8 @@ export function targetsFromOutputs(json: unknown, source = "stack outputs"): Smo
       "pass the JSON of `pulumi stack output --json` for a stack of this project (services.*.smokeTest / jobs.*.smokeTest)",
     );
   }
-  const services = Object.values(parsed.data.services).map(({ smokeTest: { name, url, audience, path } }) => ({ name, url, audience, path }));
-  const jobs = Object.values(parsed.data.jobs).map(({ smokeTest: { name, project, region } }) => ({ name, project, region }));
+  const services = Object.values(parsed.data.services).map(({ smokeTest: { name, url, audience, path, ingress } }) => ({ name, url, audience, path, ingress }));
+  const jobs = Object.values(parsed.data.jobs).map(({ smokeTest: { name, project, region, run } }) => ({ name, project, region, run }));
   if (services.length + jobs.length === 0) {
     throw new UsageError(`${source} list no services and no jobs`, "deploy the stack first (pulumi up), or pass --url");
   }

@@ -2,22 +2,38 @@
  * The smoke checks, as a library: the CLI (client/cli/smoke.ts) and the local
  * rehearsal of `npm start` both call these and get a structured report.
  *
- * A service passes when: no token → 403 (it is private); the caller's ID token in
- * Authorization → 2xx; the same token in X-Serverless-Authorization beside an
- * unrelated Authorization → 2xx. A job passes when an execution started by the
- * caller finishes successfully.
+ * A service passes when: no token → 403 (it is private); an outsider's ID token
+ * (when given) → 403; the caller's ID token in Authorization → 2xx; the same
+ * token in X-Serverless-Authorization beside an unrelated Authorization → 2xx.
+ * A service whose ingress is not "all" cannot be reached from outside its VPC:
+ * it is reported as not reachable from here (not a failure) unless the caller
+ * says it runs inside. Jobs: client/jobChecks.ts.
  */
 import { claimsOf } from "./diagnose";
 import { ClientError } from "./errors";
 import { HeaderMode } from "./headers";
 import { AccessTokenSource, IdTokenSource } from "./idTokens";
 import { AttemptInfo, invoke } from "./invoke";
-import { JobTarget, ServiceTarget, SmokeTargets } from "./outputs";
+import { checkJob, type JobCheckOptions } from "./jobChecks";
+import { ServiceTarget, SmokeTargets } from "./outputs";
 import { safeMessage } from "./redact";
-import { runJob } from "./runJob";
+
+export { checkJob };
+export type { JobCheckOptions };
 
 /** Names of the checks, stable for machine readers. */
-export type CheckName = "anonymous-is-refused" | "authorization-header" | "x-serverless-authorization-header" | "job-execution";
+export type CheckName =
+  | "anonymous-is-refused"
+  | "outsider-is-refused"
+  | "authorization-header"
+  | "x-serverless-authorization-header"
+  | "anonymous-run-refused"
+  | "outsider-run-refused"
+  | "invoker-may-run"
+  | "job-execution";
+
+/** What the smoke test says of a service it cannot reach from where it runs. */
+export const NOT_REACHABLE = "not reachable from here: run from inside the VPC";
 
 /** One check's outcome. No token text, ever. */
 export interface CheckResult {
@@ -39,8 +55,12 @@ export interface ServiceReport {
   url: string;
   audience: string;
   path: string;
+  /** The service's ingress, from the stack outputs. */
+  ingress: ServiceTarget["ingress"];
   /** Caller identity (the ID token's email claim), when known. */
   caller?: string;
+  /** Set when nothing was checked because the service is not reachable from here (internal ingress); passed is then true. */
+  skipped?: string;
   passed: boolean;
   checks: CheckResult[];
 }
@@ -49,6 +69,8 @@ export interface JobReport {
   kind: "job";
   name: string;
   job: string;
+  /** Whether the job was executed (its `smokeRun`); otherwise only its IAM was checked. */
+  run: boolean;
   passed: boolean;
   checks: CheckResult[];
 }
@@ -78,6 +100,10 @@ export interface ServiceCheckOptions {
   tokens: IdTokenSource;
   /** Only this mode's check (plus the anonymous one). @default both modes */
   headerMode?: Exclude<HeaderMode, "auto">;
+  /** ID tokens of a principal that holds no grant: it must get 403. */
+  outsider?: IdTokenSource;
+  /** The smoke test runs inside the service's VPC: check internal services too. @default false */
+  insideVpc?: boolean;
   /** Bound on waiting for IAM propagation (403 retried with backoff). @default 600 000 ms */
   propagationTimeoutMs?: number;
   /** Per-request timeout. @default 30 000 ms */
@@ -85,18 +111,6 @@ export interface ServiceCheckOptions {
   /** Backoff tuning (tests): first ceiling and largest ceiling. @default 1 000 / 15 000 ms */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  onProgress?: (event: ProgressEvent) => void;
-  fetch?: typeof fetch;
-}
-
-/** Options of the job check. */
-export interface JobCheckOptions {
-  tokens: AccessTokenSource;
-  /** Cloud Run Admin API base. @default "https://run.googleapis.com" */
-  apiBase?: string;
-  /** Bound on the execution. @default 600 000 ms */
-  timeoutMs?: number;
-  pollIntervalMs?: number;
   onProgress?: (event: ProgressEvent) => void;
   fetch?: typeof fetch;
 }
@@ -109,20 +123,55 @@ export const UNRELATED_AUTHORIZATION = "Bearer app-own-credential-not-a-google-t
 
 /** Runs every check of one service and returns its report; never throws for a failed check. */
 export async function checkService(target: ServiceTarget, options: ServiceCheckOptions): Promise<ServiceReport> {
+  const report = { kind: "service" as const, name: target.name, url: target.url, audience: target.audience, path: target.path, ingress: target.ingress };
+  if (target.ingress !== "all" && !options.insideVpc) {
+    // Cloud Run answers an internal service only from inside its VPC (or through the load balancer):
+    // from a CI runner or a laptop every check would fail for a reason that is not the lock.
+    return { ...report, skipped: `${NOT_REACHABLE} (ingress ${target.ingress}); pass --inside-vpc when running there`, passed: true, checks: [] };
+  }
   const url = new URL(target.path, target.url).toString();
   const checks: CheckResult[] = [await checkAnonymous(target, url, options)];
+  if (options.outsider) checks.push(await checkOutsider(target, url, options.outsider, options));
   const modes = options.headerMode ? [options.headerMode] : (["authorization", "x-serverless"] as const);
   for (const mode of modes) checks.push(await checkWithToken(target, url, mode, options));
-  return {
-    kind: "service",
-    name: target.name,
-    url: target.url,
-    audience: target.audience,
-    path: target.path,
-    caller: await callerEmail(options.tokens, target.audience),
-    passed: checks.every((check) => check.passed),
-    checks,
-  };
+  return { ...report, caller: await callerEmail(options.tokens, target.audience), passed: checks.every((check) => check.passed), checks };
+}
+
+/**
+ * A principal that holds no grant must be refused with 403, at once: it never
+ * had the role, so there is no propagation to wait for. A 2xx means the lock is
+ * open to someone it should not be (a group or project grant, or a public one).
+ */
+async function checkOutsider(target: ServiceTarget, url: string, outsider: IdTokenSource, options: ServiceCheckOptions): Promise<CheckResult> {
+  const check: CheckName = "outsider-is-refused";
+  const started = Date.now();
+  let status: number | undefined;
+  try {
+    const response = await invoke(url, {}, {
+      tokens: outsider,
+      audience: target.audience,
+      headerMode: "authorization",
+      timeoutMs: options.requestTimeoutMs,
+      retry: { maxAttempts: 1 },
+      onRefusal: "return",
+      fetch: options.fetch,
+    });
+    status = response.status;
+    await response.body?.cancel();
+  } catch (error) {
+    const { message, hint } = describeFailure(error);
+    return { check, passed: false, attempts: 1, elapsedMs: Date.now() - started, message: `the outsider's call failed: ${message}`, hint };
+  }
+  options.onProgress?.({ target: target.name, check, attempt: 1, elapsedMs: Date.now() - started, status, done: true });
+  const elapsedMs = Date.now() - started;
+  if (status === 403) return { check, passed: true, status, attempts: 1, elapsedMs, message: "the outsider's ID token → 403: only the invokers get in" };
+  const hint =
+    status >= 200 && status < 400
+      ? "someone who is not an invoker got in: look for a grant of roles/run.invoker (or any role with run.routes.invoke) to the outsider, a group it is in, the project, or allUsers/allAuthenticatedUsers"
+      : status === 401
+        ? "the outsider's ID token was refused as invalid: check the --outsider account and that the caller may mint its tokens (roles/iam.serviceAccountTokenCreator)"
+        : "expected Cloud Run's 403; check that the URL is the Cloud Run service itself";
+  return { check, passed: false, status, attempts: 1, elapsedMs, message: `the outsider's ID token → ${status}, expected 403`, hint };
 }
 
 /** No token at all must be refused by Cloud Run with 403. */
@@ -197,45 +246,13 @@ async function callerEmail(tokens: IdTokenSource, audience: string): Promise<str
   }
 }
 
-/** Runs the job and waits for its execution to succeed. */
-export async function checkJob(target: JobTarget, options: JobCheckOptions): Promise<JobReport> {
-  const check: CheckName = "job-execution";
-  const job = `projects/${target.project}/locations/${target.region}/jobs/${target.name}`;
-  const started = Date.now();
-  let polls = 0;
-  const result = (passed: boolean, message: string, extra: Partial<CheckResult> = {}): JobReport => ({
-    kind: "job",
-    name: target.name,
-    job,
-    passed,
-    checks: [{ check, passed, attempts: 1, elapsedMs: Date.now() - started, message, ...extra }],
-  });
-  try {
-    const run = await runJob(target, {
-      tokens: options.tokens,
-      apiBase: options.apiBase,
-      wait: true,
-      waitTimeoutMs: options.timeoutMs ?? 600_000,
-      pollIntervalMs: options.pollIntervalMs,
-      fetch: options.fetch,
-      onProgress: (progress) => {
-        polls = progress.polls;
-        options.onProgress?.({ target: target.name, check, attempt: progress.polls, elapsedMs: progress.elapsedMs, done: progress.done });
-      },
-    });
-    if (run.succeeded) return result(true, `execution ${run.execution?.name ?? run.operation} succeeded`);
-    return result(false, `execution ${run.execution?.name ?? run.operation} failed (${run.execution?.failedCount ?? "?"} task(s) failed)`, {
-      hint: `read its logs: gcloud run jobs executions describe … --region ${target.region} --project ${target.project}`,
-    });
-  } catch (error) {
-    const { message, hint } = describeFailure(error);
-    return result(false, message, { hint, status: (error as { status?: number }).status, attempts: Math.max(1, polls) });
-  }
-}
-
 /** Options of {@link runSmoke}. */
-export interface SmokeOptions extends Omit<ServiceCheckOptions, "tokens" | "onProgress" | "fetch"> {
+export interface SmokeOptions extends Omit<ServiceCheckOptions, "tokens" | "outsider" | "onProgress" | "fetch"> {
   tokens: IdTokenSource & AccessTokenSource;
+  /** A principal with no grant: services and jobs must refuse it. */
+  outsider?: IdTokenSource & AccessTokenSource;
+  /** Who executes the jobs that say `run` (waiting needs run.operations.get). @default tokens */
+  executionTokens?: AccessTokenSource;
   apiBase?: string;
   jobTimeoutMs?: number;
   pollIntervalMs?: number;
@@ -253,7 +270,20 @@ export async function runSmoke(targets: SmokeTargets, options: SmokeOptions): Pr
   for (const target of targets.services) services.push(await checkService(target, options));
   const jobs: JobReport[] = [];
   for (const target of targets.jobs) {
-    jobs.push(await checkJob(target, { tokens: options.tokens, apiBase: options.apiBase, timeoutMs: options.jobTimeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, fetch: options.fetch }));
+    jobs.push(
+      await checkJob(target, {
+        tokens: options.tokens,
+        outsider: options.outsider,
+        executionTokens: options.executionTokens,
+        apiBase: options.apiBase,
+        timeoutMs: options.jobTimeoutMs,
+        pollIntervalMs: options.pollIntervalMs,
+        baseDelayMs: options.baseDelayMs,
+        maxDelayMs: options.maxDelayMs,
+        onProgress: options.onProgress,
+        fetch: options.fetch,
+      }),
+    );
   }
   return {
     passed: [...services, ...jobs].every((report) => report.passed),

@@ -23,6 +23,8 @@ export const JOB_DEFAULTS = {
   timeout: "600s",
   /** A schedule is read in UTC unless the config names a time zone. */
   timeZone: "Etc/UTC",
+  /** The smoke test checks who may run the job, and does not execute it. */
+  smokeRun: false,
 };
 
 export interface PrivateJobArgs extends PrivateWorkloadArgs {
@@ -58,6 +60,13 @@ export interface PrivateJobArgs extends PrivateWorkloadArgs {
    * @default none (the job runs when an invoker starts it)
    */
   schedule?: ScheduleSettings;
+  /**
+   * The smoke test executes the job and waits for success. Off, it only checks
+   * the job's IAM (anonymous and outsider refused on `:run`, the invoker's
+   * run.jobs.run), so a deploy or a PR push never runs the real job.
+   * @default JOB_DEFAULTS.smokeRun
+   */
+  smokeRun?: boolean;
 }
 
 /** Runtime service account + cloudrunv2.Job + invoker IAM. */
@@ -125,7 +134,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       invokerRole,
       secrets: { ...(args.secrets ?? {}) },
       ...(schedulerOutputs ? { scheduler: schedulerOutputs } : {}),
-      smokeTest: buildJobSmokeTest({ name, project: args.project, region: args.region }),
+      smokeTest: buildJobSmokeTest({ name, project: args.project, region: args.region, run: args.smokeRun ?? JOB_DEFAULTS.smokeRun }),
     }));
     // The facts the offline plan reads from this component (contract/components.ts).
     this.registerOutputs({ name, cloudRun: this.job.urn, runtimeServiceAccount: this.serviceAccount.urn, outputs: this.outputs });

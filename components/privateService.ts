@@ -107,6 +107,7 @@ export class PrivateService extends pulumi.ComponentResource {
     const port = args.port ?? SERVICE_DEFAULTS.port;
     const smokePath = args.smokePath ?? SERVICE_DEFAULTS.smokePath;
     const customAudiences = [...(args.customAudiences ?? [])];
+    const ingress = args.ingress ?? SERVICE_DEFAULTS.ingress;
 
     this.serviceAccount = runtimeServiceAccount("service", name, args, this);
     // Cloud Run checks that the runtime account can read each secret when it deploys a revision: grant first.
@@ -120,7 +121,7 @@ export class PrivateService extends pulumi.ComponentResource {
         project: args.project,
         location: args.region,
         name,
-        ingress: SERVICE_INGRESS[args.ingress ?? SERVICE_DEFAULTS.ingress],
+        ingress: SERVICE_INGRESS[ingress],
         // Said explicitly: IAM is checked on every request. `true` would make the service public.
         invokerIamDisabled: false,
         customAudiences,
@@ -160,6 +161,7 @@ export class PrivateService extends pulumi.ComponentResource {
       .all([this.service.uri, this.serviceAccount.email, pulumi.output(args.image)])
       .apply(([url, serviceAccountEmail, image]) => ({
         url,
+        ingress,
         audiences: serviceAudiences(url, customAudiences),
         serviceAccountEmail,
         image,
@@ -167,7 +169,7 @@ export class PrivateService extends pulumi.ComponentResource {
         invokerMode,
         invokerRole,
         secrets: { ...(args.secrets ?? {}) },
-        smokeTest: buildServiceSmokeTest({ name, url, customAudiences, path: smokePath, invokers }),
+        smokeTest: buildServiceSmokeTest({ name, url, customAudiences, path: smokePath, invokers, ingress }),
       }));
     // The facts the offline plan reads from this component (contract/components.ts).
     this.registerOutputs({ name, cloudRun: this.service.urn, runtimeServiceAccount: this.serviceAccount.urn, outputs: this.outputs });

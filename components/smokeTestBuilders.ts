@@ -3,7 +3,7 @@
  * contract's, contract/outputs.ts). Pure functions, no Pulumi: the components call
  * them inside an `apply` once the URL is known; tests call them directly.
  */
-import type { JobSmokeTest, ServiceSmokeTest } from "../contract";
+import type { Ingress, JobSmokeTest, ServiceSmokeTest } from "../contract";
 
 /** What a service's smoke test is built from. */
 export interface ServiceSmokeInput {
@@ -16,6 +16,8 @@ export interface ServiceSmokeInput {
   path: string;
   /** Effective invoker list (used to pick a service account for the impersonation command). */
   invokers: readonly string[];
+  /** The service's ingress: the smoke test reaches anything but "all" only from inside the VPC. */
+  ingress: Ingress;
 }
 
 /** Placeholder used in the impersonation command when no service account is an invoker. */
@@ -48,7 +50,8 @@ export function buildServiceSmokeTest(input: ServiceSmokeInput): ServiceSmokeTes
     url: input.url,
     audience,
     path: input.path,
-    expect: { anonymous: 403, invoker: "2xx" },
+    ingress: input.ingress,
+    expect: { anonymous: 403, outsider: 403, invoker: "2xx" },
     commands: {
       // A user's own ID token (aud = gcloud's client id) is accepted for users who hold the role; --audiences is not allowed for users.
       user: curl("gcloud auth print-identity-token"),
@@ -64,6 +67,8 @@ export interface JobSmokeInput {
   name: string;
   project: string;
   region: string;
+  /** The job's `smokeRun`: the smoke test executes it. @default false */
+  run?: boolean;
 }
 
 /** The Cloud Run Admin API URL that starts an execution of a job (POST, OAuth access token). */
@@ -79,7 +84,8 @@ export function buildJobSmokeTest(input: JobSmokeInput): JobSmokeTest {
     project: input.project,
     region: input.region,
     runUrl: jobRunUrl(input),
-    expect: { execution: "succeeded" },
+    run: input.run ?? false,
+    expect: { anonymous: 401, outsider: 403, invoker: "run.jobs.run", execution: input.run ? "succeeded" : "not-run" },
     commands: {
       execute: `gcloud run jobs execute ${shellQuote(input.name)} --region ${shellQuote(input.region)} --project ${shellQuote(input.project)} --wait`,
     },

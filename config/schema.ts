@@ -183,6 +183,7 @@ export const jobSchema = (groups: PrincipalGroups, workloads: WorkloadResolver =
       resources: jobResourcesSchema.optional(),
       schedule: scheduleSchema.optional(),
       timeZone: timeZoneSchema.optional(),
+      smokeRun: z.boolean({ error: "must be true or false; true makes the smoke test execute the job" }).optional(),
     },
     { error: unknownKeyMessage },
   );

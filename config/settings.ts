@@ -87,5 +87,6 @@ function jobSettings(j: ParsedJob, common: WorkloadSettings): JobSettings {
     maxRetries: j.maxRetries ?? JOB_DEFAULTS.maxRetries,
     timeout: toSeconds(j.timeout ?? JOB_DEFAULTS.timeout),
     ...(j.schedule !== undefined ? { schedule: { cron: j.schedule, timeZone: j.timeZone ?? JOB_DEFAULTS.timeZone } } : {}),
+    smokeRun: j.smokeRun ?? JOB_DEFAULTS.smokeRun,
   };
 }

@@ -69,6 +69,8 @@ export interface JobSettings extends WorkloadSettings {
   timeout: string;
   /** Cloud Scheduler runs the job on this schedule, as its own dedicated account. */
   schedule?: ScheduleSettings;
+  /** The smoke test executes the job (true) or only checks its IAM (false). */
+  smokeRun: boolean;
 }
 export interface RepositorySettings {
   /** Artifact Registry repository id. */

@@ -5,9 +5,12 @@
  * offline plan (plan/workloads.ts) and the PR-stack comment (.github/scripts).
  */
 import { z } from "zod";
-import { INVOKER_MODES } from "./config";
+import { INVOKER_MODES, SERVICE_INGRESS, type Ingress } from "./config";
 
 const text = z.string().min(1);
+
+/** The service's ingress, as the stack config names it: anything but "all" answers only from inside the VPC (or through the load balancer). */
+export const ingressSchema = z.enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]]);
 
 /** Everything a caller needs to prove a service is locked. */
 export const serviceSmokeTestSchema = z.object({
@@ -19,8 +22,10 @@ export const serviceSmokeTestSchema = z.object({
   audience: text,
   /** Path the smoke test calls, e.g. "/health/". */
   path: z.string().startsWith("/"),
-  /** What the front end must answer: no token → 403, an invoker's ID token → 2xx. */
-  expect: z.object({ anonymous: z.literal(403), invoker: z.literal("2xx") }),
+  /** Where the service can be called from: a smoke test outside the VPC cannot reach an internal one. */
+  ingress: ingressSchema,
+  /** What the front end must answer: no token → 403, a principal without the role → 403, an invoker's ID token → 2xx. */
+  expect: z.object({ anonymous: z.literal(403), outsider: z.literal(403), invoker: z.literal("2xx") }),
   /** Commands a person can paste. */
   commands: z.object({
     /** curl with `gcloud auth print-identity-token` (users who hold the role). */
@@ -30,7 +35,7 @@ export const serviceSmokeTestSchema = z.object({
   }),
 });
 
-/** Everything a caller needs to prove a job runs for an invoker. */
+/** Everything a caller needs to prove who may run a job (and, with `run`, that it runs). */
 export const jobSmokeTestSchema = z.object({
   kind: z.literal("job"),
   name: text,
@@ -38,8 +43,18 @@ export const jobSmokeTestSchema = z.object({
   region: text,
   /** POST target: https://run.googleapis.com/v2/projects/P/locations/R/jobs/J:run */
   runUrl: z.string(),
-  /** An execution started by an invoker must finish successfully. */
-  expect: z.object({ execution: z.literal("succeeded") }),
+  /** The job's `smokeRun`: true = the smoke test executes it; false = only its IAM is checked. */
+  run: z.boolean(),
+  expect: z.object({
+    /** `:run` without a token: Google APIs answer 401 before IAM is consulted. */
+    anonymous: z.literal(401),
+    /** `:run` by a principal without run.jobs.run. */
+    outsider: z.literal(403),
+    /** The permission `:testIamPermissions` must list for an invoker (nothing is executed). */
+    invoker: z.literal("run.jobs.run"),
+    /** With `run`: an execution must finish successfully; without: none is started. */
+    execution: z.enum(["succeeded", "not-run"]),
+  }),
   commands: z.object({
     /** `gcloud run jobs execute J --region R --project P --wait` */
     execute: z.string(),
@@ -68,7 +83,7 @@ const workloadOutputs = {
   secrets: z.record(z.string(), z.object({ secret: text, version: text })).optional(),
 };
 
-export const serviceOutputsSchema = z.object({ ...workloadOutputs, url: z.string(), smokeTest: serviceSmokeTestSchema });
+export const serviceOutputsSchema = z.object({ ...workloadOutputs, url: z.string(), ingress: ingressSchema, smokeTest: serviceSmokeTestSchema });
 export const jobOutputsSchema = z.object({
   ...workloadOutputs,
   /**

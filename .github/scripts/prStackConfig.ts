@@ -3,7 +3,7 @@
  * (`Pulumi.dev.yaml`), for the pr-stack workflow:
  *
  *   npx tsx .github/scripts/prStackConfig.ts --pr 42 --from Pulumi.dev.yaml \
- *     --out Pulumi.pr-42.yaml [--invoker serviceAccount:deploy@p.iam.gserviceaccount.com] [--project other-project]
+ *     --out Pulumi.pr-42.yaml [--invoker serviceAccount:pulumi-smoke@p.iam.gserviceaccount.com] [--project other-project]
  *
  * A PR stack is dev's config with these overrides, and nothing else:
  * - every service and job is renamed `<name>-pr<N>`, so nothing collides with
@@ -16,8 +16,8 @@
  *   repository `<repository>-pr<N>` there;
  * - `deletionProtection: false` for the stack and on every workload, so closing
  *   the PR can destroy it;
- * - `--invoker` (the deploy identity) is added to every workload's invokers, so
- *   the smoke test, which runs as that identity, is allowed through;
+ * - `--invoker` (the smoke account) is added to every workload's invokers, so
+ *   the smoke test, which calls as that identity, is allowed through;
  * - `--project` (optional; empty means "keep dev's") moves it to a sandbox project;
  * - dev's secrets settings (`secretsprovider`, `encryptedkey`, `encryptionsalt`)
  *   are dropped: the PR stack is created with the KMS provider the workflow
@@ -47,7 +47,7 @@ export interface StackFile {
 export interface PrStackOverrides {
   /** Pull-request number: the stack is `pr-<pr>`, workloads get `-pr<pr>`. */
   pr: number;
-  /** IAM member added to every workload's invokers (the deploy identity). */
+  /** IAM member added to every workload's invokers (the smoke account). */
   invoker?: string;
   /** GCP project for the PR stack; unset keeps dev's `gcp:project`. */
   project?: string;
@@ -159,7 +159,7 @@ export function main(argv: string[], io: ScriptIO): void {
   const pr = parsePrNumber(values.pr);
   const invoker = nonEmpty(values.invoker);
   if (invoker !== undefined && isPublicPrincipal(invoker)) {
-    throw new Error(`--invoker: "${invoker}" would make every PR stack's workloads public; pass the deploy identity, e.g. --invoker "serviceAccount:\${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT_DEV }}"`);
+    throw new Error(`--invoker: "${invoker}" would make every PR stack's workloads public; pass the smoke account, e.g. --invoker "serviceAccount:\${{ vars.GCP_SMOKE_SERVICE_ACCOUNT_DEV }}"`);
   }
   const dev = parse(readStackFile(values.from, io.cwd)) as StackFile;
   // Empty strings come from unset repository variables: treat them as "not given".

@@ -82,12 +82,6 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
       role: "roles/iam.workloadIdentityUser",
       member: args.environmentPrincipal,
     }, self);
-    // The smoke test mints ID tokens as this account via generateIdToken on itself.
-    new serviceaccount.IAMMember(`${name}-self-id-tokens`, {
-      serviceAccountId: this.account.name,
-      role: "roles/iam.serviceAccountOpenIdTokenCreator",
-      member,
-    }, self);
 
     this.grants = [...projectRoles, ...(args.artifactRepository ? [REGISTRY_WRITER] : []), ...RESOURCE_ROLES];
     this.registerOutputs({ email: this.email });

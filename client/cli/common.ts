@@ -3,14 +3,14 @@ import { clientEnvironment } from "../env";
 import { GoogleTokenSource } from "../idTokens";
 import { UsageError } from "../errors";
 
-/** Token source from ADC (or --impersonate), with endpoints from the environment. */
-export function tokenSourceFor(impersonate: string | undefined): GoogleTokenSource {
+/** Token source from ADC (or impersonating `impersonate`, named `flag` on the command line), with endpoints from the environment. */
+export function tokenSourceFor(impersonate: string | undefined, flag = "--impersonate"): GoogleTokenSource {
   const { iamCredentialsEndpoint } = clientEnvironment();
   try {
     return new GoogleTokenSource({ impersonate, iamCredentialsEndpoint });
   } catch (error) {
     // Name the flag the person typed, not the library option.
-    if (error instanceof UsageError) throw new UsageError(error.summary.replace(/^impersonate:/, "--impersonate:"), error.hint);
+    if (error instanceof UsageError) throw new UsageError(error.summary.replace(/^impersonate:/, `${flag}:`), error.hint);
     throw error;
   }
 }

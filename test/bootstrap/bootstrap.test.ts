@@ -139,11 +139,9 @@ describe("bootstrap on the example config", () => {
     ]);
   });
 
-  it("lets the deploy account mint ID tokens as itself, on itself only", () => {
-    const openId = grants(run).filter((grant) => grant.role === "roles/iam.serviceAccountOpenIdTokenCreator");
-    expect(openId).toEqual([
-      { type: "serviceaccount/iAMMember", role: "roles/iam.serviceAccountOpenIdTokenCreator", member: DEPLOY_MEMBER, inputs: expect.objectContaining({ serviceAccountId: DEPLOY_NAME }) },
-    ]);
+  it("does not let the deploy account mint ID tokens as itself: the smoke test never calls as it", () => {
+    const selfMinting = grants(run).filter((grant) => /TokenCreator$/.test(grant.role) && grant.inputs.serviceAccountId === DEPLOY_NAME);
+    expect(selfMinting).toEqual([]);
   });
 
   it("creates a read-only preview account, bound to pull-request jobs and default-branch jobs without an environment", () => {
@@ -260,13 +258,16 @@ describe.each(EXAMPLE_STACKS)("the %s bootstrap example, beside the main stack o
     expect(output).toEqual(expect.arrayContaining(read));
   });
 
-  it("creates the deploy account that the main stack lists as an invoker of every service and job (the smoke test runs as it)", () => {
-    const member = `serviceAccount:${String(run.outputs.deployServiceAccount)}`;
-    expect(member).toBe(`serviceAccount:pulumi-deploy@${exampleConfig(stack)["gcp:project"]}.iam.gserviceaccount.com`);
+  it("creates the smoke account that the main stack lists as an invoker of every service and job, and never the deploy account", () => {
+    const smoke = `serviceAccount:${String(run.outputs.smokeServiceAccount)}`;
+    const deploy = `serviceAccount:${String(run.outputs.deployServiceAccount)}`;
+    expect(smoke).toBe(`serviceAccount:pulumi-smoke@${exampleConfig(stack)["gcp:project"]}.iam.gserviceaccount.com`);
     const settings = parseStackConfig(loadStackConfig(stack).config);
     const workloads = [...settings.services, ...settings.jobs];
     expect(workloads.length).toBeGreaterThan(0);
-    for (const workload of workloads) expect({ workload: workload.name, invoker: workload.invokers.includes(member) }).toEqual({ workload: workload.name, invoker: true });
+    for (const workload of workloads) {
+      expect({ workload: workload.name, smoke: workload.invokers.includes(smoke), deploy: workload.invokers.includes(deploy) }).toEqual({ workload: workload.name, smoke: true, deploy: false });
+    }
   });
 });
 

@@ -24,6 +24,7 @@ const REGION = "europe-west1";
 const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
 const TARGET_SA = `smoke@${PROJECT}.iam.gserviceaccount.com`;
 const KEY_SA = `key-holder@${PROJECT}.iam.gserviceaccount.com`;
+const OUTSIDER = `outsider@${PROJECT}.iam.gserviceaccount.com`;
 /**
  * The emulator's preload: google-auth-library 10 ignores a key's token_uri, so this
  * sends the child's Google API requests to the emulator (see the file).
@@ -85,6 +86,8 @@ beforeAll(async () => {
   emulator.googleApis.registerJob({ project: PROJECT, region: REGION, name: "unwatchable", invokers: [me], durationMs: 100 });
   const keyHolder = `serviceAccount:${KEY_SA}`;
   emulator.googleApis.registerJob({ project: PROJECT, region: REGION, name: "keyed", invokers: [keyHolder], viewers: [keyHolder], durationMs: 100 });
+  // As the stacks grant: the smoke account may run it, the runner (the deploy account's stand-in) may also watch it.
+  emulator.googleApis.registerJob({ project: PROJECT, region: REGION, name: "smoked", invokers: [me, `serviceAccount:${TARGET_SA}`], viewers: [me], durationMs: 100 });
 }, 60_000);
 
 afterAll(async () => {
@@ -93,15 +96,32 @@ afterAll(async () => {
 });
 
 /** Stack outputs (only the fields the smoke test reads, plus the rest of the descriptor). */
-function outputsFor(serviceUrl: string, jobName: string) {
+function outputsFor(serviceUrl: string, jobName: string, options: { ingress?: string; smokeRun?: boolean } = {}) {
+  const ingress = options.ingress ?? "all";
+  const run = options.smokeRun ?? false;
   return {
     project: PROJECT,
     region: REGION,
     services: {
-      hello: { url: serviceUrl, smokeTest: { kind: "service", name: "hello", url: serviceUrl, audience: serviceUrl, path: "/health/", expect: { anonymous: 403, invoker: "2xx" }, commands: { user: "", serviceAccount: "" } } },
+      hello: {
+        url: serviceUrl,
+        ingress,
+        smokeTest: { kind: "service", name: "hello", url: serviceUrl, audience: serviceUrl, path: "/health/", ingress, expect: { anonymous: 403, outsider: 403, invoker: "2xx" }, commands: { user: "", serviceAccount: "" } },
+      },
     },
     jobs: {
-      [jobName]: { smokeTest: { kind: "job", name: jobName, project: PROJECT, region: REGION, runUrl: `https://run.googleapis.com/v2/projects/${PROJECT}/locations/${REGION}/jobs/${jobName}:run`, expect: { execution: "succeeded" }, commands: { execute: "" } } },
+      [jobName]: {
+        smokeTest: {
+          kind: "job",
+          name: jobName,
+          project: PROJECT,
+          region: REGION,
+          runUrl: `https://run.googleapis.com/v2/projects/${PROJECT}/locations/${REGION}/jobs/${jobName}:run`,
+          run,
+          expect: { anonymous: 401, outsider: 403, invoker: "run.jobs.run", execution: run ? "succeeded" : "not-run" },
+          commands: { execute: "" },
+        },
+      },
     },
   };
 }
@@ -128,8 +148,10 @@ test("--outputs FILE: services and jobs from the stack outputs, human report, no
   const run = await smoke(["--outputs", file]);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/✔ service hello/);
-  expect(run.stdout).toMatch(/✔ job nightly \(projects\/cli-test\/locations\/europe-west1\/jobs\/nightly\)/);
-  expect(run.stdout).toMatch(/Smoke test passed: 4\/4 checks/);
+  expect(run.stdout).toMatch(/✔ job nightly \(projects\/cli-test\/locations\/europe-west1\/jobs\/nightly\): IAM checked, not executed \(smokeRun: false\)/);
+  expect(run.stdout).toMatch(/✔ anonymous-run-refused: :run with no token → 401/);
+  expect(run.stdout).toMatch(/✔ invoker-may-run: the caller holds run\.jobs\.run/);
+  expect(run.stdout).toMatch(/Smoke test passed: 5\/5 checks/);
   expect(run.stdout).not.toContain("\x1b[");
 });
 
@@ -170,15 +192,81 @@ test("on a terminal (script(1) gives it a pty) the wait shows live progress: che
   expect(output).toMatch(/Smoke test FAILED/);
 });
 
-test("a job the caller cannot watch fails with the run.operations.get hint", async () => {
+test("a smokeRun job the caller cannot watch fails with the run.operations.get hint", async () => {
   const file = path.join(tmp, "outputs-unwatchable.json");
-  await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable")));
+  await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable", { smokeRun: true })));
   const run = await smoke(["--outputs", file, "--json"]);
   expect(run.code).toBe(1);
   const report = JSON.parse(run.stdout);
   expect(report.services[0].passed).toBe(true);
-  expect(report.jobs[0].checks[0]).toMatchObject({ passed: false, status: 403 });
-  expect(report.jobs[0].checks[0].hint).toMatch(/run\.operations\.get.*roles\/run\.viewer/);
+  const execution = report.jobs[0].checks.find((check: { check: string }) => check.check === "job-execution");
+  expect(execution).toMatchObject({ passed: false, status: 403 });
+  expect(execution.hint).toMatch(/run\.operations\.get.*roles\/run\.viewer/);
+});
+
+test("without smokeRun the job is not executed", async () => {
+  const before = emulator.googleApis.jobRuns().length;
+  const file = path.join(tmp, "outputs-not-run.json");
+  await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable")));
+  const run = await smoke(["--outputs", file, "--json"]);
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout).jobs[0]).toMatchObject({ run: false, passed: true });
+  expect(emulator.googleApis.jobRuns().length).toBe(before);
+});
+
+describe("--impersonate SMOKE --outsider OUTSIDER, as the deploy workflow runs it", () => {
+  const iam = () => ({ PCR_IAM_CREDENTIALS_ENDPOINT: emulator.googleApis.url });
+
+  test("anonymous 403, outsider 403, smoke invoker 2xx; the job's IAM as the smoke account; smokeRun executes as the credentials themselves", async () => {
+    const before = emulator.googleApis.jobRuns().length;
+    const file = path.join(tmp, "outputs-ci.json");
+    await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "smoked", { smokeRun: true })));
+    const run = await smoke(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER, "--json"], iam());
+    expect(run.stderr).toBe("");
+    const report = JSON.parse(run.stdout);
+    expect(run.code).toBe(0);
+    expect(report.services[0].caller).toBe(TARGET_SA);
+    expect(report.services[0].checks.map((c: { check: string; status: number }) => [c.check, c.status])).toEqual([
+      ["anonymous-is-refused", 403],
+      ["outsider-is-refused", 403],
+      ["authorization-header", 200],
+      ["x-serverless-authorization-header", 200],
+    ]);
+    expect(report.jobs[0].checks.map((c: { check: string; passed: boolean }) => [c.check, c.passed])).toEqual([
+      ["anonymous-run-refused", true],
+      ["outsider-run-refused", true],
+      ["invoker-may-run", true],
+      ["job-execution", true],
+    ]);
+    // The smoke account may run the job but not watch it: the execution is started by the caller's own credentials.
+    expect(emulator.googleApis.jobRuns().slice(before).map((r) => r.caller)).toEqual([RUNNER]);
+  });
+
+  test("an outsider that is let in fails the run, exit 1", async () => {
+    // The runner is an invoker of the front end: passed as the outsider, it gets in.
+    const run = await smoke(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--outsider", RUNNER, "--header-mode", "authorization"], iam());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/✘ outsider-is-refused: the outsider's ID token → 200, expected 403/);
+    expect(run.stdout).toMatch(/someone who is not an invoker got in/);
+  });
+
+  test("an internal service is reported as not reachable from here, and the run passes", async () => {
+    const file = path.join(tmp, "outputs-internal.json");
+    await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "smoked", { ingress: "internal" })));
+    const run = await smoke(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER], iam());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/– service hello \(http:\/\/127\.0\.0\.1:\d+\): not reachable from here: run from inside the VPC \(ingress internal\); pass --inside-vpc when running there/);
+    expect(run.stdout).toMatch(/Smoke test passed: 3\/3 checks in [\d.]+s\. 1 service\(s\) not reachable from here, not checked\./);
+  });
+
+  test("--inside-vpc checks the internal service", async () => {
+    const file = path.join(tmp, "outputs-internal.json");
+    const run = await smoke(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER, "--inside-vpc", "--json"], iam());
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.services[0].skipped).toBeUndefined();
+    expect(report.services[0].checks).toHaveLength(4);
+  });
 });
 
 test("--impersonate mints as the target service account through PCR_IAM_CREDENTIALS_ENDPOINT", async () => {
@@ -198,7 +286,7 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
 
   test("services and jobs pass as the key's account (ID token and access token from the key)", async () => {
     const file = path.join(tmp, "outputs-keyed.json");
-    await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "keyed")));
+    await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "keyed", { smokeRun: true })));
     const run = await smoke(["--outputs", file, "--json"], keyEnv, ["--import", REDIRECT_PRELOAD]);
     expect(run.stderr).toBe("");
     const report = JSON.parse(run.stdout);
@@ -252,6 +340,10 @@ test.each([
   // `npm run smoke --url X` (no lone --): npm keeps --url, the CLI sees only X.
   [["https://hello-abc123-de.a.run.app"], /Unexpected argument 'https:\/\/hello-abc123-de.a.run.app'.*\n {2}→ put the options after a lone --, e.g. npm run smoke -- --url URL/],
   [["--url", "http://x", "--impersonate", "notanemail"], /--impersonate: "notanemail" is not a service account email\n {2}→ pass the email of a service account/],
+  [["--url", "http://x", "--impersonate", "", "--outsider", OUTSIDER], /--impersonate is empty\n {2}→ pass a service account email; in CI, set the repository variable the step reads \(GCP_SMOKE_SERVICE_ACCOUNT_<STACK>/],
+  [["--url", "http://x", "--impersonate", TARGET_SA, "--outsider", " "], /--outsider is empty\n {2}→ .*GCP_OUTSIDER_SERVICE_ACCOUNT_<STACK>/],
+  [["--url", "http://x", "--outsider", "nobody"], /--outsider: "nobody" is not a service account email\n {2}→ pass the email of a service account/],
+  [["--url", "http://x", "--impersonate", TARGET_SA, "--outsider", TARGET_SA], /--outsider: "smoke@cli-test.iam.gserviceaccount.com" is also --impersonate\n {2}→ the outsider must be an account with no grant/],
 ])("usage error %j → exit 2 with the fix", async (args, message) => {
   const run = await runCliInProcessOnly("smoke", args);
   expect(run.code).toBe(2);

@@ -288,7 +288,7 @@ describe("IAM propagation window (checkService)", () => {
       delayed.setInvokers([`user:${USER}`, `serviceAccount:${RUNNER}`]);
       const seen: (number | undefined)[] = [];
       const report = await checkService(
-        { name: "delayed", url: delayed.url, audience: delayed.url, path: "/health/" },
+        { name: "delayed", url: delayed.url, audience: delayed.url, path: "/health/", ingress: "all" },
         {
           tokens: new GoogleTokenSource(),
           propagationTimeoutMs: 60_000,
@@ -315,7 +315,7 @@ describe("IAM propagation window (checkService)", () => {
     const locked = await startFrontEnd({ upstream: app.url, issuer, audiences: [], invokers: [`user:${USER}`] });
     try {
       const report = await checkService(
-        { name: "locked", url: locked.url, audience: locked.url, path: "/health/" },
+        { name: "locked", url: locked.url, audience: locked.url, path: "/health/", ingress: "all" },
         { tokens: new GoogleTokenSource(), propagationTimeoutMs: 1_500, baseDelayMs: 100, maxDelayMs: 400 },
       );
       expect(report.passed).toBe(false);
@@ -340,7 +340,7 @@ describe("IAM propagation window (checkService)", () => {
 
   test("401 fails fast even inside the propagation window", async () => {
     const report = await checkService(
-      { name: "wrong-aud", url: frontEnd.url, audience: "https://elsewhere.a.run.app", path: "/" },
+      { name: "wrong-aud", url: frontEnd.url, audience: "https://elsewhere.a.run.app", path: "/", ingress: "all" },
       { tokens: new GoogleTokenSource(), propagationTimeoutMs: 600_000, headerMode: "x-serverless" },
     );
     expect(report.passed).toBe(false);

@@ -16,7 +16,8 @@ function sampleOutputs(): StackOutputs {
       hello: {
         ...common,
         url: "https://hello-abc-de.a.run.app",
-        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers: common.invokers }),
+        ingress: "all",
+        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers: common.invokers, ingress: "all" }),
       },
     },
     jobs: {
@@ -29,8 +30,8 @@ function sampleOutputs(): StackOutputs {
 }
 
 const expectedTargets = {
-  services: [{ name: "hello", url: "https://hello-abc-de.a.run.app", audience: "https://hello-abc-de.a.run.app", path: "/health/" }],
-  jobs: [{ name: "nightly", project: "p", region: "asia-east1" }],
+  services: [{ name: "hello", url: "https://hello-abc-de.a.run.app", audience: "https://hello-abc-de.a.run.app", path: "/health/", ingress: "all" }],
+  jobs: [{ name: "nightly", project: "p", region: "asia-east1", run: false }],
 };
 
 let dir: string;
@@ -48,13 +49,13 @@ test("every service and job of the outputs becomes a target", () => {
 test("the stack's own descriptor builders produce what the smoke test reads (custom audience first)", () => {
   const url = "https://api-abc-de.a.run.app";
   const outputs = {
-    services: { api: { smokeTest: buildServiceSmokeTest({ name: "api", url, customAudiences: ["https://api.example.com"], path: "/health/", invokers: ["user:alice@example.com"] }) } },
-    jobs: { nightly: { smokeTest: buildJobSmokeTest({ name: "nightly", project: "p", region: "asia-east1" }) } },
+    services: { api: { smokeTest: buildServiceSmokeTest({ name: "api", url, customAudiences: ["https://api.example.com"], path: "/health/", invokers: ["user:alice@example.com"], ingress: "internal" }) } },
+    jobs: { nightly: { smokeTest: buildJobSmokeTest({ name: "nightly", project: "p", region: "asia-east1", run: true }) } },
   };
   // As printed by pulumi stack output --json and read back.
   expect(targetsFromOutputs(JSON.parse(JSON.stringify(outputs)))).toEqual({
-    services: [{ name: "api", url, audience: "https://api.example.com", path: "/health/" }],
-    jobs: [{ name: "nightly", project: "p", region: "asia-east1" }],
+    services: [{ name: "api", url, audience: "https://api.example.com", path: "/health/", ingress: "internal" }],
+    jobs: [{ name: "nightly", project: "p", region: "asia-east1", run: true }],
   });
 });
 

@@ -65,9 +65,9 @@ test("run without waiting returns the operation, not done", async () => {
 test("a failed execution is reported as not succeeded", async () => {
   const result = await runJob(job("broken"), { ...base(), wait: true });
   expect(result).toMatchObject({ done: true, succeeded: false });
-  const report = await checkJob(job("broken"), base());
+  const report = await checkJob({ ...job("broken"), run: true }, base());
   expect(report.passed).toBe(false);
-  expect(report.checks[0].message).toMatch(/failed/);
+  expect(report.checks.find((check) => check.check === "job-execution")?.message).toMatch(/failed/);
 });
 
 test("403 while waiting explains run.operations.get (roles/run.viewer)", async () => {
@@ -116,9 +116,9 @@ test("401 for an unknown access token, and the token is not in the error", async
   expectNoTokenText(`${error.message}${error.stack}${JSON.stringify(error)}`, [fake]);
 });
 
-test("checkJob passes for a job the caller may run and watch", async () => {
-  const report = await checkJob(job("nightly"), base());
-  expect(report).toMatchObject({ kind: "job", name: "nightly", passed: true });
+test("checkJob with run passes for a job the caller may run and watch", async () => {
+  const report = await checkJob({ ...job("nightly"), run: true }, base());
+  expect(report).toMatchObject({ kind: "job", name: "nightly", run: true, passed: true });
 });
 
 test("bad job names are refused before any request", async () => {

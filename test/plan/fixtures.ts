@@ -89,13 +89,14 @@ export function fixtureEvaluation(options: FixtureOptions = {}): Evaluation {
     services: {
       hello: {
         url: "https://hello-abc-de.a.run.app",
+        ingress: "all",
         audiences: ["https://hello-abc-de.a.run.app"],
         serviceAccountEmail: "hello-run@demo.iam.gserviceaccount.com",
         image,
         invokers: [...invokers].sort(),
         invokerMode: "authoritative",
         invokerRole: "roles/run.invoker",
-        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers }),
+        smokeTest: buildServiceSmokeTest({ name: "hello", url: "https://hello-abc-de.a.run.app", customAudiences: [], path: "/health/", invokers, ingress: "all" }),
       },
     },
     jobs: options.withJob

@@ -36,8 +36,8 @@ describe("npm start with the local rehearsal (child process)", () => {
     expect(result.stdout.indexOf("Policies: passed")).toBeLessThan(result.stdout.indexOf("Rehearsal: service hello"));
     expect(table).toMatch(/anonymous +— +\(no token\) +403 +403 +ok/);
     expect(table).toMatch(/outsider +rehearsal-outsider@my-gcp-project\.iam\.gserviceaccount\.com +Authorization +403 +403 +ok/);
-    expect(table).toMatch(/invoker +pulumi-deploy@my-gcp-project\.iam\.gserviceaccount\.com +Authorization +200 +200 +ok/);
-    expect(table).toMatch(/invoker +pulumi-deploy@my-gcp-project\.iam\.gserviceaccount\.com +X-Serverless-Authorization, app token in Authorization +200 +200 +ok/);
+    expect(table).toMatch(/invoker +pulumi-smoke@my-gcp-project\.iam\.gserviceaccount\.com +Authorization +200 +200 +ok/);
+    expect(table).toMatch(/invoker +pulumi-smoke@my-gcp-project\.iam\.gserviceaccount\.com +X-Serverless-Authorization, app token in Authorization +200 +200 +ok/);
     expect(table).toContain("Rehearsal: 4/4 checks passed");
     expect(result.stdout + result.stderr).not.toMatch(/eyJ[\w-]+\.|ya29\./);
     expect(groupMembers(run.pid)).toEqual([]);

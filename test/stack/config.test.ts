@@ -47,6 +47,8 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["too many tasks", job({ tasks: 10001 }), "private-cloud-run:jobs[0].tasks", 10001, /at most 10000/],
   ["fractional tasks", job({ tasks: 1.5 }), "private-cloud-run:jobs[0].tasks", 1.5, /whole number/],
   ["too many retries", job({ maxRetries: 11 }), "private-cloud-run:jobs[0].maxRetries", 11, /at most 10/],
+  ["smokeRun as a string", job({ smokeRun: "yes" }), "private-cloud-run:jobs[0].smokeRun", "yes", /must be true or false; true makes the smoke test execute the job/],
+  ["smokeRun on a service", svc({ smokeRun: true }), "private-cloud-run:services[0].smokeRun", true, /is not a setting this stack reads; a service takes/],
   ["an empty command", job({ command: [] }), "private-cloud-run:jobs[0].command", [], /is empty; write the entrypoint/],
   ["a command that is not a list", job({ command: "node dist/job.js" }), "private-cloud-run:jobs[0].command", "node dist/job.js", /must be a list; write the entrypoint as a list/],
   ["an args entry that is not a string", job({ args: ["--all", 3] }), "private-cloud-run:jobs[0].args[1]", 3, /must be a string/],

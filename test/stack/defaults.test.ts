@@ -49,6 +49,7 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
     "resources.cpu": Number(WORKLOAD_DEFAULTS.cpu),
     "resources.memory": WORKLOAD_DEFAULTS.memory,
     timeZone: JOB_DEFAULTS.timeZone,
+    smokeRun: JOB_DEFAULTS.smokeRun,
   },
 };
 
@@ -110,6 +111,6 @@ describe("defaults", () => {
       timeout: SERVICE_DEFAULTS.timeout,
     });
     expect(settings.services[0]).not.toHaveProperty("vpc");
-    expect(settings.jobs[0]).toMatchObject({ ...common, ...runtime, tasks: JOB_DEFAULTS.tasks, maxRetries: JOB_DEFAULTS.maxRetries, timeout: JOB_DEFAULTS.timeout });
+    expect(settings.jobs[0]).toMatchObject({ ...common, ...runtime, tasks: JOB_DEFAULTS.tasks, maxRetries: JOB_DEFAULTS.maxRetries, timeout: JOB_DEFAULTS.timeout, smokeRun: JOB_DEFAULTS.smokeRun });
   });
 });

@@ -31,7 +31,7 @@ function multiConfig(): StackConfig {
     ],
     "private-cloud-run:jobs": [
       { name: "nightly", source: "./app", command: ["node", "dist/job.js"], invokers: ["team"] },
-      { name: "reindex", source: other.source, invokers: [CI, BOB], invokerMode: "additive", invokerRole: "roles/run.jobsExecutor", tasks: 3, maxRetries: 1, timeout: "30m", args: ["--all"] },
+      { name: "reindex", source: other.source, invokers: [CI, BOB], invokerMode: "additive", invokerRole: "roles/run.jobsExecutor", tasks: 3, maxRetries: 1, timeout: "30m", args: ["--all"], smokeRun: true },
     ],
   };
 }
@@ -202,14 +202,29 @@ describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
   });
 
   test.each([
-    ["dev", "serviceAccount:pulumi-deploy@my-gcp-project.iam.gserviceaccount.com"],
-    ["prod", "serviceAccount:pulumi-deploy@my-gcp-project-prod.iam.gserviceaccount.com"],
-  ])("%s: bootstrap's deploy account (CI's smoke test runs as it) is an invoker of every workload", (stack, deployAccount) => {
+    ["dev", "my-gcp-project"],
+    ["prod", "my-gcp-project-prod"],
+  ])("%s: bootstrap's smoke account (CI's smoke test calls as it) is an invoker of every workload; the deploy account is none", (stack, project) => {
+    const smokeAccount = `serviceAccount:pulumi-smoke@${project}.iam.gserviceaccount.com`;
     const out = evaluations[stack].outputs as unknown as StackOutputs;
     const workloads = [...Object.values(out.services), ...Object.values(out.jobs)];
     expect(workloads.length).toBeGreaterThan(0);
-    for (const w of workloads) expect(w.invokers).toContain(deployAccount);
-    expect(out.services.hello.smokeTest.commands.serviceAccount).toContain(`--impersonate-service-account=${deployAccount.slice("serviceAccount:".length)}`);
+    for (const w of workloads) expect({ name: w.smokeTest.name, smoke: w.invokers.includes(smokeAccount), deploy: w.invokers.some((m) => m.includes("pulumi-deploy@")) }).toEqual({ name: w.smokeTest.name, smoke: true, deploy: false });
+    expect(out.services.hello.smokeTest.commands.serviceAccount).toContain(`--impersonate-service-account=${smokeAccount.slice("serviceAccount:".length)}`);
+  });
+
+  test.each(["dev", "prod"])("%s: the outputs carry each service's ingress and each job's smokeRun (off by default)", (stack) => {
+    const out = evaluations[stack].outputs as unknown as StackOutputs;
+    expect([out.services.hello.ingress, out.services.hello.smokeTest.ingress]).toEqual(["all", "all"]);
+    expect(out.jobs.nightly.smokeTest).toMatchObject({ run: false, expect: { execution: "not-run" } });
+  });
+
+  test("the outputs carry each service's configured ingress and each job's smokeRun, as the smoke test reads them", () => {
+    const out = evaluations.multi.outputs as unknown as StackOutputs;
+    const ingress = Object.fromEntries(Object.entries(out.services).map(([name, s]) => [name, [s.ingress, s.smokeTest.ingress]]));
+    expect(ingress).toEqual({ front: ["all", "all"], api: ["internal", "internal"], edge: ["internal-and-cloud-load-balancing", "internal-and-cloud-load-balancing"] });
+    const run = Object.fromEntries(Object.entries(out.jobs).map(([name, j]) => [name, [j.smokeTest.run, j.smokeTest.expect.execution]]));
+    expect(run).toEqual({ nightly: [false, "not-run"], reindex: [true, "succeeded"] });
   });
 
   test("prod: its own project, deletion protection on for every workload", () => {

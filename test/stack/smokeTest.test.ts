@@ -12,14 +12,15 @@ describe("service smoke test", () => {
   });
 
   test("descriptor: expectations and pasteable commands", () => {
-    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/health/", invokers: ["user:a@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com"] });
+    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/health/", invokers: ["user:a@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com"], ingress: "all" });
     expect(smoke).toEqual({
       kind: "service",
       name: "hello",
       url,
       audience: url,
       path: "/health/",
-      expect: { anonymous: 403, invoker: "2xx" },
+      ingress: "all",
+      expect: { anonymous: 403, outsider: 403, invoker: "2xx" },
       commands: {
         user: `curl -sS -o /dev/null -w '%{http_code}\\n' -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${url}/health/`,
         serviceAccount: `curl -sS -o /dev/null -w '%{http_code}\\n' -H "Authorization: Bearer $(gcloud auth print-identity-token --impersonate-service-account=ci@p.iam.gserviceaccount.com --audiences=${url} --include-email)" ${url}/health/`,
@@ -28,27 +29,33 @@ describe("service smoke test", () => {
   });
 
   test("without a service-account invoker the impersonation command has a placeholder to replace", () => {
-    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/", invokers: ["user:a@example.com"] });
+    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/", invokers: ["user:a@example.com"], ingress: "all" });
     expect(smoke.commands.serviceAccount).toContain(`--impersonate-service-account=${SERVICE_ACCOUNT_PLACEHOLDER}`);
   });
 
   test("paths with shell metacharacters are quoted", () => {
-    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/a b?x=1&y=$HOME", invokers: [] });
+    const smoke = buildServiceSmokeTest({ name: "hello", url, customAudiences: [], path: "/a b?x=1&y=$HOME", invokers: [], ingress: "all" });
     expect(smoke.commands.user.endsWith(`'${url}/a b?x=1&y=$HOME'`)).toBe(true);
   });
 });
 
 describe("job smoke test", () => {
-  test("run URL and gcloud command", () => {
+  test("by default: run URL, gcloud command, IAM expectations and no execution", () => {
     expect(buildJobSmokeTest({ name: "nightly", project: "my-gcp-project", region: "asia-east1" })).toEqual({
       kind: "job",
       name: "nightly",
       project: "my-gcp-project",
       region: "asia-east1",
       runUrl: "https://run.googleapis.com/v2/projects/my-gcp-project/locations/asia-east1/jobs/nightly:run",
-      expect: { execution: "succeeded" },
+      run: false,
+      expect: { anonymous: 401, outsider: 403, invoker: "run.jobs.run", execution: "not-run" },
       commands: { execute: "gcloud run jobs execute nightly --region asia-east1 --project my-gcp-project --wait" },
     });
+  });
+
+  test("smokeRun: the execution is expected to succeed", () => {
+    const smoke = buildJobSmokeTest({ name: "nightly", project: "my-gcp-project", region: "asia-east1", run: true });
+    expect(smoke).toMatchObject({ run: true, expect: { execution: "succeeded" } });
   });
 });
 

@@ -3,16 +3,16 @@
  * program (offline/evaluate.ts, under mocks): it validates, deletion protection
  * is off everywhere (so the close-time destroy can succeed), nothing collides
  * with dev by name, it pushes to dev's repository and creates none, and the
- * deploy identity is an invoker (so the smoke passes).
+ * smoke account is an invoker (so the smoke passes).
  */
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, RegisteredResource } from "../../contract";
 import { prStackConfig } from "../../.github/scripts/prStackConfig";
 
-// Not dev's own deploy account (Pulumi.dev.yaml already lists that one as an
+// Not dev's own smoke account (Pulumi.dev.yaml already lists that one as an
 // invoker): an account dev does not grant, so the test sees the generator add it.
-const DEPLOY_SA = "serviceAccount:pr-deployer@my-gcp-project.iam.gserviceaccount.com";
+const SMOKE_SA = "serviceAccount:pr-smoke@my-gcp-project.iam.gserviceaccount.com";
 
 function ofType(evaluation: Evaluation, suffix: string): RegisteredResource[] {
   return evaluation.resources.filter((resource) => resource.type.endsWith(suffix));
@@ -25,7 +25,7 @@ describe("a generated PR stack config, through the real program", () => {
   beforeAll(async () => {
     const { config } = loadStackConfig("dev");
     dev = await evaluateStack({ stack: "dev", config });
-    const generated = prStackConfig({ config }, { pr: 42, invoker: DEPLOY_SA });
+    const generated = prStackConfig({ config }, { pr: 42, invoker: SMOKE_SA });
     pr = await evaluateStack({ stack: "pr-42", config: generated.config ?? {} });
   });
 
@@ -65,14 +65,14 @@ describe("a generated PR stack config, through the real program", () => {
     expect(JSON.stringify(service.inputs.template)).toContain(`${devRepository}/app-pr42@sha256:`);
   });
 
-  it("grants the deploy identity invoker on every workload, beside dev's invokers", () => {
+  it("grants the smoke account invoker on every workload, beside dev's invokers", () => {
     const bindings = [...ofType(pr, "serviceIamBinding:ServiceIamBinding"), ...ofType(pr, "jobIamBinding:JobIamBinding")];
     const members = [...ofType(pr, "serviceIamMember:ServiceIamMember"), ...ofType(pr, "jobIamMember:JobIamMember")];
     expect(bindings.length + members.length).toBeGreaterThan(0);
-    for (const binding of bindings) expect(binding.inputs.members).toContain(DEPLOY_SA);
+    for (const binding of bindings) expect(binding.inputs.members).toContain(SMOKE_SA);
     const devMembers = new Set(ofType(dev, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
-    expect(devMembers.has(DEPLOY_SA)).toBe(false);
+    expect(devMembers.has(SMOKE_SA)).toBe(false);
     const prMembers = new Set(ofType(pr, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
-    expect([...prMembers].sort()).toEqual([...new Set([...devMembers, DEPLOY_SA])].sort());
+    expect([...prMembers].sort()).toEqual([...new Set([...devMembers, SMOKE_SA])].sort());
   });
 });

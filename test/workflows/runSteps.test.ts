@@ -51,15 +51,25 @@ describe.each(["dev", "prod"])("deploy.yml: the %s smoke step, under the workflo
     const [command, ...args] = runnerShellCommand(effectiveShell(workflow, job, step), join(dir, "step.sh"));
     const result = spawnSync(command, args, {
       encoding: "utf8",
-      env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, RUNNER_TEMP: join(dir, "runner"), FAKE_LOG: join(dir, "log"), FAKE_SMOKE_EXIT: String(smokeExit) },
+      env: {
+        PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+        RUNNER_TEMP: join(dir, "runner"),
+        FAKE_LOG: join(dir, "log"),
+        FAKE_SMOKE_EXIT: String(smokeExit),
+        // What the step's env: maps from the repository variables.
+        SMOKE_SERVICE_ACCOUNT: `pulumi-smoke@p-${stack}.iam.gserviceaccount.com`,
+        OUTSIDER_SERVICE_ACCOUNT: `pulumi-outsider@p-${stack}.iam.gserviceaccount.com`,
+      },
     });
     const report = join(dir, "runner", `smoke-${stack}.json`);
     return { status: result.status, report: existsSync(report) ? readFileSync(report, "utf8") : undefined, log: readFileSync(join(dir, "log"), "utf8").trim() };
   }
 
-  it("asks the smoke CLI for this stack's outputs as JSON", () => {
+  it("asks the smoke CLI for this stack's outputs as JSON, calling as the smoke account and the outsider", () => {
     const run = runStep(0);
-    expect(run.log).toBe(`npm run --silent smoke -- --stack ${stack} --json`);
+    expect(run.log).toBe(
+      `npm run --silent smoke -- --stack ${stack} --impersonate pulumi-smoke@p-${stack}.iam.gserviceaccount.com --outsider pulumi-outsider@p-${stack}.iam.gserviceaccount.com --json`,
+    );
     expect(run.status).toBe(0);
     expect(run.report).toBe('{"ok":true}\n');
   });

@@ -17,7 +17,7 @@ import { runScriptInProcess } from "../support/scriptInProcess";
 import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { REPO_ROOT } from "./workflowModel";
 
-const DEPLOY_SA = "serviceAccount:pulumi-deploy@example-project.iam.gserviceaccount.com";
+const SMOKE_SA = "serviceAccount:pulumi-smoke@example-project.iam.gserviceaccount.com";
 
 function devFile(): StackFile {
   return {
@@ -28,7 +28,7 @@ function devFile(): StackFile {
       "gcp:region": "asia-east1",
       "private-cloud-run:principals": { team: ["user:alice@example.com"] },
       "private-cloud-run:services": [
-        { name: "hello", source: "./app", invokers: ["team", DEPLOY_SA], smokePath: "/health/", deletionProtection: true },
+        { name: "hello", source: "./app", invokers: ["team", SMOKE_SA], smokePath: "/health/", deletionProtection: true },
       ],
       "private-cloud-run:jobs": [{ name: "nightly", source: "./app", command: ["node", "dist/job.js"], invokers: ["team"] }],
     },
@@ -64,12 +64,12 @@ describe("prStackConfig", () => {
     expect(config["private-cloud-run:imageNameSuffix"]).toBeUndefined();
   });
 
-  it("adds the deploy identity to every workload's invokers exactly once", () => {
-    const config = prStackConfig(devFile(), { pr: 7, invoker: DEPLOY_SA }).config ?? {};
+  it("adds the smoke account to every workload's invokers exactly once", () => {
+    const config = prStackConfig(devFile(), { pr: 7, invoker: SMOKE_SA }).config ?? {};
     const [service] = config["private-cloud-run:services"] as { invokers: string[] }[];
     const [job] = config["private-cloud-run:jobs"] as { invokers: string[] }[];
-    expect(service.invokers).toEqual(["team", DEPLOY_SA]);
-    expect(job.invokers).toEqual(["team", DEPLOY_SA]);
+    expect(service.invokers).toEqual(["team", SMOKE_SA]);
+    expect(job.invokers).toEqual(["team", SMOKE_SA]);
   });
 
   it("keeps dev's project, region and principals unless a project is given", () => {
@@ -148,7 +148,7 @@ describe("prStackConfig", () => {
 
     it.each([
       [["--from", "Pulumi.missing.yaml"], /^--from: cannot read "Pulumi.missing.yaml" \(ENOENT\); pass dev's stack file, e.g. --from Pulumi.dev.yaml/],
-      [["--from", "Pulumi.dev.yaml", "--invoker", "allUsers"], /^--invoker: "allUsers" would make every PR stack's workloads public; pass the deploy identity/],
+      [["--from", "Pulumi.dev.yaml", "--invoker", "allUsers"], /^--invoker: "allUsers" would make every PR stack's workloads public; pass the smoke account/],
     ])("exits 2 naming the flag for %j, writing nothing", (args, message) => {
       writeFileSync(join(dir, "Pulumi.dev.yaml"), renderStackFile(devFile(), 0));
       const result = run(["--pr", "6", "--out", "never.yaml", ...args]);
@@ -173,13 +173,14 @@ describe("prStackComment", () => {
     services: {
       "hello-pr9": {
         url: "https://hello-pr9-abc123-de.a.run.app",
+        ingress: "all",
         audiences: ["https://hello-pr9-abc123-de.a.run.app"],
         serviceAccountEmail: "hello-pr9@example-project.iam.gserviceaccount.com",
         image: "asia-east1-docker.pkg.dev/example-project/apps/app@sha256:00",
-        invokers: [DEPLOY_SA, "user:alice@example.com"],
+        invokers: [SMOKE_SA, "user:alice@example.com"],
         invokerMode: "authoritative",
         invokerRole: "roles/run.invoker",
-        smokeTest: buildServiceSmokeTest({ name: "hello-pr9", url: "https://hello-pr9-abc123-de.a.run.app", customAudiences: [], path: "/health/", invokers: [DEPLOY_SA, "user:alice@example.com"] }),
+        smokeTest: buildServiceSmokeTest({ name: "hello-pr9", url: "https://hello-pr9-abc123-de.a.run.app", customAudiences: [], path: "/health/", invokers: [SMOKE_SA, "user:alice@example.com"], ingress: "all" }),
       },
     },
     jobs: {
@@ -197,7 +198,7 @@ describe("prStackComment", () => {
 
   it("lists each service's URL with its invokers, and each job with its invokers and command", () => {
     const text = renderPrStackComment(outputs, "pr-9", "success");
-    expect(text).toContain("| `hello-pr9` | https://hello-pr9-abc123-de.a.run.app | `" + DEPLOY_SA + "`<br>`user:alice@example.com` |");
+    expect(text).toContain("| `hello-pr9` | https://hello-pr9-abc123-de.a.run.app | `" + SMOKE_SA + "`<br>`user:alice@example.com` |");
     expect(text).toContain("| `nightly-pr9` | `user:alice@example.com` | `gcloud run jobs execute nightly-pr9 --region asia-east1 --project example-project --wait` |");
     expect(text).toContain(outputs.services["hello-pr9"].smokeTest.commands.user);
     expect(text).toMatch(/Stack `pr-9` is up/);

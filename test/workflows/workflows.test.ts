@@ -307,9 +307,20 @@ describe("deploy.yml", () => {
     const job = workflow.jobs[stack];
     const up = pulumiStep(job, "up");
     expect(up.with?.["stack-name"]).toBe(stack);
-    const smoke = stepIndex(job, (s) => typeof s.run === "string" && s.run.includes(`npm run --silent smoke -- --stack ${stack} --json`));
+    const smoke = stepIndex(job, (s) => typeof s.run === "string" && s.run.includes(`npm run --silent smoke -- --stack ${stack} `));
     expect(smoke).toBeGreaterThan(job.steps.indexOf(up));
     expect(job.env?.PULUMI_BACKEND_URL).toBe(`\${{ vars.PULUMI_BACKEND_URL_${stack.toUpperCase()} }}`);
+  });
+
+  it.each(["dev", "prod"])("%s: the smoke test calls as the smoke account and the outsider, never as the deploy account", (stack) => {
+    const job = workflow.jobs[stack];
+    const step = job.steps[stepIndex(job, (s) => typeof s.run === "string" && s.run.includes("npm run --silent smoke"))];
+    expect(step.run).toContain('--impersonate "$SMOKE_SERVICE_ACCOUNT" --outsider "$OUTSIDER_SERVICE_ACCOUNT"');
+    expect(step.env).toEqual({
+      SMOKE_SERVICE_ACCOUNT: `\${{ vars.GCP_SMOKE_SERVICE_ACCOUNT_${stack.toUpperCase()} }}`,
+      OUTSIDER_SERVICE_ACCOUNT: `\${{ vars.GCP_OUTSIDER_SERVICE_ACCOUNT_${stack.toUpperCase()} }}`,
+    });
+    expect(JSON.stringify(step)).not.toContain("GCP_DEPLOY_SERVICE_ACCOUNT");
   });
 
   it("gives each stack its own concurrency group and never cancels a deploy in progress", () => {
@@ -363,6 +374,16 @@ describe("pr-stack.yml", () => {
     expect(new Set([generate, smoke, render, comment]).size).toBe(4);
     // The comment is posted even when the smoke test failed, saying so.
     expect(up.steps[render].if).toBe("always() && steps.up.outcome == 'success'");
+  });
+
+  it("lists the smoke account (not the deploy account) as the PR stack's invoker, and smoke-tests as it and the outsider", () => {
+    const generate = up.steps[stepIndex(up, (s) => typeof s.run === "string" && s.run.includes(".github/scripts/prStackConfig.ts"))];
+    expect(generate.run).toContain('--invoker "serviceAccount:$SMOKE_SERVICE_ACCOUNT"');
+    expect(generate.env?.SMOKE_SERVICE_ACCOUNT).toBe("${{ vars.GCP_SMOKE_SERVICE_ACCOUNT_DEV }}");
+    const smoke = up.steps[stepIndex(up, (s) => typeof s.run === "string" && s.run.includes("npm run --silent smoke"))];
+    expect(smoke.run).toMatch(/--impersonate "\$SMOKE_SERVICE_ACCOUNT" --outsider "\$OUTSIDER_SERVICE_ACCOUNT"/);
+    expect(smoke.env).toEqual({ SMOKE_SERVICE_ACCOUNT: "${{ vars.GCP_SMOKE_SERVICE_ACCOUNT_DEV }}", OUTSIDER_SERVICE_ACCOUNT: "${{ vars.GCP_OUTSIDER_SERVICE_ACCOUNT_DEV }}" });
+    expect(JSON.stringify([generate, smoke])).not.toContain("GCP_DEPLOY_SERVICE_ACCOUNT");
   });
 
   it("destroys the stack and removes it (stack rm) when the PR closes or loses the label", () => {
