@@ -4,7 +4,8 @@
  * evaluator (offline/evaluate.ts) can run it again and again in one process.
  */
 import { ArtifactImage, ArtifactRepository } from "./components/artifactImage";
-import { imageNameFor, normalizeSource } from "./components/naming";
+import { imageNameFor, normalizeSource, prebuiltImageName } from "./components/naming";
+import { PrebuiltImage } from "./components/prebuiltImage";
 import { PrivateJob } from "./components/privateJob";
 import { PrivateService } from "./components/privateService";
 import { ProjectApis, stackApis } from "./components/projectApis";
@@ -58,6 +59,15 @@ export = async function privateCloudRun(): Promise<Outputs> {
     }
     return images.get(key)!.ref;
   };
+  // One resolution per distinct prebuilt image, shared the same way.
+  const prebuilt = new Map<string, PrebuiltImage>();
+  const prebuiltFor = (image: string) => {
+    if (!prebuilt.has(image)) prebuilt.set(image, new PrebuiltImage(prebuiltImageName(image), { image }));
+    return prebuilt.get(image)!.ref;
+  };
+  // The config gives each workload exactly one of the two.
+  const deployed = (w: { source?: string; dockerfile?: string; image?: string }) =>
+    w.image !== undefined ? prebuiltFor(w.image) : imageFor({ source: w.source!, dockerfile: w.dockerfile });
 
   // Invoker IAM naming another workload (workload:NAME) waits for that workload's runtime account.
   const accounts = new RuntimeAccounts(project, [...cfg.services.map(({ name }) => ({ kind: "service" as const, name })), ...cfg.jobs.map(({ name }) => ({ kind: "job" as const, name }))]);
@@ -66,13 +76,13 @@ export = async function privateCloudRun(): Promise<Outputs> {
   const created = new Map<string, PrivateService>();
   const urlEnv = (serviceUrls: Record<string, string>) => Object.fromEntries(Object.entries(serviceUrls).map(([env, callee]) => [env, created.get(callee)!.service.uri]));
   for (const s of calleesFirst(cfg.services)) {
-    const service = new PrivateService(s.name, { ...s, ...common, image: imageFor(s), urlEnv: urlEnv(s.serviceUrls), invokerDependsOn: accounts.dependencies(s.invokers) });
+    const service = new PrivateService(s.name, { ...s, ...common, image: deployed(s), imageReference: s.image, urlEnv: urlEnv(s.serviceUrls), invokerDependsOn: accounts.dependencies(s.invokers) });
     accounts.add("service", s.name, project, service.serviceAccount);
     created.set(s.name, service);
   }
   const services = cfg.services.map((s) => created.get(s.name)!);
   const jobs = cfg.jobs.map((j) => {
-    const job = new PrivateJob(j.name, { ...j, ...common, image: imageFor(j), urlEnv: urlEnv(j.serviceUrls), invokerDependsOn: accounts.dependencies(j.invokers) });
+    const job = new PrivateJob(j.name, { ...j, ...common, image: deployed(j), imageReference: j.image, urlEnv: urlEnv(j.serviceUrls), invokerDependsOn: accounts.dependencies(j.invokers) });
     accounts.add("job", j.name, project, job.serviceAccount);
     return job;
   });

@@ -106,6 +106,18 @@ export class ArtifactRepository extends pulumi.ComponentResource {
   }
 }
 
+/** The username a registry login with a Google OAuth access token takes. */
+export const ACCESS_TOKEN_USERNAME = "oauth2accesstoken";
+
+/**
+ * The provider's own OAuth access token, kept in memory and marked secret: no
+ * `gcloud auth configure-docker`, nothing written to ~/.docker/config.json. It
+ * is only ever handed to a Google registry (Artifact Registry).
+ */
+export function registryAccessToken(opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+  return pulumi.secret(organizations.getClientConfigOutput(opts).accessToken);
+}
+
 /** Tag of the registry build cache, beside each image's own tags. */
 export const BUILD_CACHE_TAG = "buildcache";
 
@@ -156,9 +168,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.artifactImage, name, {}, opts);
     const self = { parent: this };
     const repository = pulumi.interpolate`${args.repository.imagePrefix}/${args.imageName}`;
-    // The provider's own OAuth access token, kept in memory and marked secret:
-    // no `gcloud auth configure-docker`, nothing written to ~/.docker/config.json.
-    const accessToken = pulumi.secret(organizations.getClientConfigOutput(self).accessToken);
+    const accessToken = registryAccessToken(self);
     // BuildKit's layer cache, kept in the registry beside the image: a CI
     // runner starts empty, so without it every deploy rebuilds every layer.
     const cache = pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`;
@@ -172,7 +182,7 @@ export class ArtifactImage extends pulumi.ComponentResource {
         platforms: args.platforms ?? ["linux/amd64"],
         push: true,
         tags: [pulumi.interpolate`${repository}:${args.tag ?? "latest"}`],
-        registries: [{ address: args.repository.registryHost, username: "oauth2accesstoken", password: accessToken }],
+        registries: [{ address: args.repository.registryHost, username: ACCESS_TOKEN_USERNAME, password: accessToken }],
         cacheFrom: [cache, ...sharedCache].map((ref) => ({ registry: { ref } })),
         // mode max caches every stage's layers; an OCI image manifest is the
         // cache format registries accept most widely. A failed cache export

@@ -46,6 +46,16 @@ export function imageNameFor(source: string, dockerfile: string | undefined): st
 }
 
 /**
+ * Logical name of a prebuilt image's resolution: readable and unique per
+ * reference ("docker.io/library/nginx:1.27" → "prebuilt-nginx-1-27-1a2b3c").
+ */
+export function prebuiltImageName(image: string): string {
+  const last = image.slice(image.lastIndexOf("/") + 1).split("@")[0];
+  const readable = last.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 30);
+  return `prebuilt-${readable}-${shortHash(image)}`;
+}
+
+/**
  * Service account id of a workload's runtime identity (6-30 characters,
  * lowercase, letters/digits/dashes): "hello" → "hello-svc", "nightly" → "nightly-job".
  * Short names are padded and long ones shortened, so two names can map to the

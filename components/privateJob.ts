@@ -129,6 +129,7 @@ export class PrivateJob extends pulumi.ComponentResource {
       audiences: [],
       serviceAccountEmail,
       image,
+      ...(args.imageReference !== undefined ? { imageReference: args.imageReference } : {}),
       invokers,
       invokerMode,
       invokerRole,

@@ -165,6 +165,7 @@ export class PrivateService extends pulumi.ComponentResource {
         audiences: serviceAudiences(url, customAudiences),
         serviceAccountEmail,
         image,
+        ...(args.imageReference !== undefined ? { imageReference: args.imageReference } : {}),
         invokers,
         invokerMode,
         invokerRole,

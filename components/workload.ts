@@ -29,6 +29,11 @@ export interface PrivateWorkloadArgs {
   region: string;
   /** Digest-pinned image reference (`…@sha256:…`). */
   image: pulumi.Input<string>;
+  /**
+   * A prebuilt image as the config names it (a tag is resolved into `image`), for the outputs.
+   * @default none (the image was built from a source)
+   */
+  imageReference?: string;
   /** IAM members allowed to invoke or run the workload (groups already expanded). */
   invokers: readonly string[];
   /**

@@ -11,6 +11,8 @@ import { buildContextProblems } from "../components/buildContext";
 export function buildContextConfigProblems(settings: Pick<StackSettings, "services" | "jobs">, projectDir: string): ConfigProblem[] {
   const checked = new Map<string, ReturnType<typeof buildContextProblems>>();
   const problemsOf = ({ source, dockerfile }: Pick<WorkloadSettings, "source" | "dockerfile">) => {
+    // A workload deployed from a prebuilt `image` has no build context.
+    if (source === undefined) return [];
     const key = JSON.stringify([source, dockerfile]);
     if (!checked.has(key)) checked.set(key, buildContextProblems(projectDir, source, dockerfile));
     return checked.get(key)!;

@@ -27,6 +27,7 @@ export function crossKeyProblems(input: Record<string, unknown>): ConfigProblem[
       const at = (key: string) => `${NAMESPACE}:${list}[${index}].${key}`;
       const workload = item as Raw;
       return [
+        ...sourceOrImage(workload, at),
         ...oneValuePerName(workload, at),
         ...resourceProblems(kind, workload, at),
         ...(kind === "service" ? scalingProblems(workload, at) : []),
@@ -35,6 +36,20 @@ export function crossKeyProblems(input: Record<string, unknown>): ConfigProblem[
       ];
     });
   });
+}
+
+/** A workload is built from a `source` or deployed from a prebuilt `image`: exactly one of the two. */
+function sourceOrImage(workload: Raw, at: (key: string) => string): ConfigProblem[] {
+  if (workload.source === undefined && workload.image === undefined) {
+    return [{ path: at("source"), value: undefined, message: "is required; write the build context directory, e.g. ./app (or image: for a prebuilt image)" }];
+  }
+  if (workload.source !== undefined && workload.image !== undefined) {
+    return [{ path: at("image"), value: workload.image, message: "is set next to source; a workload is built from source or deployed from a prebuilt image, not both: remove one" }];
+  }
+  if (workload.image !== undefined && workload.dockerfile !== undefined) {
+    return [{ path: at("dockerfile"), value: workload.dockerfile, message: "is set next to image; a Dockerfile is only used to build a source: remove dockerfile (or build from source instead of image)" }];
+  }
+  return [];
 }
 
 /** A name under both `env` and `secrets` would have two values. */

@@ -9,6 +9,7 @@ import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
 import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
+import { imageSchema } from "./imageKeys";
 import { scheduleSchema, timeZoneSchema } from "./scheduleKeys";
 import { serviceUrlsSchema } from "./serviceUrls";
 import { concurrencySchema, envSchema, jobResourcesSchema, labelsSchema, scalingSchema, secretsSchema, serviceResourcesSchema, vpcSchema } from "./runtimeKeys";
@@ -124,7 +125,9 @@ const duration = (example: string) =>
   });
 
 const commonWorkload = (groups: PrincipalGroups, workloads: WorkloadResolver) => ({
-  source,
+  // Exactly one of the two (crossChecks.ts says which is missing or extra).
+  source: source.optional(),
+  image: imageSchema.optional(),
   invokers: invokerList(groups, workloads),
   invokerMode: invokerMode.optional(),
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),

@@ -17,7 +17,7 @@ type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
 type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
 type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
 /** The keys services and jobs share, as the schema parsed them. */
-type ParsedWorkload = Pick<ParsedService, "name" | "source" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "serviceUrls" | "secrets" | "vpc" | "labels"> & {
+type ParsedWorkload = Pick<ParsedService, "name" | "source" | "image" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "serviceUrls" | "secrets" | "vpc" | "labels"> & {
   invokerRole?: string;
   resources?: { cpu?: string; memory?: string };
 };
@@ -48,7 +48,8 @@ export function toSettings(data: ParsedStack, groups: PrincipalGroups, workloads
 function workloadSettings(w: ParsedWorkload, groups: PrincipalGroups, workloads: WorkloadResolver, stackProtection: boolean): WorkloadSettings {
   return {
     name: w.name,
-    source: w.source,
+    ...(w.source !== undefined ? { source: w.source } : {}),
+    ...(w.image !== undefined ? { image: w.image } : {}),
     ...(w.dockerfile === undefined ? {} : { dockerfile: w.dockerfile }),
     invokers: expandPrincipals(w.invokers, groups, workloads).members,
     invokerMode: w.invokerMode ?? (INVOKER_DEFAULTS.mode as InvokerMode),

@@ -36,9 +36,11 @@ export type InvokerMode = (typeof INVOKER_MODES)[number];
 /** Settings shared by services and jobs, after validation and group expansion. */
 export interface WorkloadSettings extends RuntimeSettings {
   name: string;
-  /** Build context, relative to the project directory. */
-  source: string;
-  /** The Dockerfile, relative to `source`; unset = source's Dockerfile. */
+  /** Build context, relative to the project directory; or, instead, `image`. */
+  source?: string;
+  /** A prebuilt image (REGISTRY/PATH:TAG or …@sha256:DIGEST); or, instead, `source`. */
+  image?: string;
+  /** The Dockerfile, relative to `source`; unset = source's Dockerfile. Only with `source`. */
   dockerfile?: string;
   /** Effective invokers: groups expanded, `workload:NAME` resolved to that workload's runtime account, duplicates merged, sorted. */
   invokers: string[];

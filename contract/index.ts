@@ -8,6 +8,7 @@
 export * from "./components";
 export * from "./config";
 export * from "./evaluation";
+export * from "./imageReference";
 export * from "./outputs";
 export * from "./resources";
 export * from "./values";

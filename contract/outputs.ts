@@ -69,6 +69,8 @@ const workloadOutputs = {
   serviceAccountEmail: z.string(),
   /** Digest-pinned image reference: <region>-docker.pkg.dev/<project>/<repo>/<image>@sha256:… */
   image: z.string(),
+  /** A prebuilt image as the config names it (REGISTRY/PATH:TAG or …@sha256:…); absent for a built one. */
+  imageReference: z.string().optional(),
   /** The effective invoker list: groups expanded, duplicates merged, sorted. */
   invokers: z.array(z.string()),
   /** "authoritative" (Binding) or "additive" (Member per principal). */

@@ -24,6 +24,10 @@ export const TYPES = {
   jobMember: "gcp:cloudrunv2/jobIamMember:JobIamMember",
   /** One member of `roles/secretmanager.secretAccessor` on one secret: how a workload gets to read it. */
   secretMember: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  /** Cloud Scheduler's job that runs a scheduled Cloud Run job. */
+  schedulerJob: "gcp:cloudscheduler/job:Job",
+  /** The @pulumi/docker provider that resolves a prebuilt image's tag to its digest. */
+  dockerProvider: "pulumi:providers:docker",
 } as const;
 
 /** This project's own component resources. */
@@ -33,6 +37,7 @@ export const COMPONENT_TYPES = {
   invokerAccess: "private-cloud-run:index:InvokerAccess",
   artifactRepository: "private-cloud-run:index:ArtifactRepository",
   artifactImage: "private-cloud-run:index:ArtifactImage",
+  prebuiltImage: "private-cloud-run:index:PrebuiltImage",
   projectApis: "private-cloud-run:index:ProjectApis",
 } as const;
 

@@ -121,9 +121,32 @@ export function createMocks(ctx: MockContext): pulumi.runtime.Mocks {
           accessToken: `ya29.mock-${sha256("offline-access-token").slice(0, 32)}`,
         };
       }
+      if (args.token === GET_REGISTRY_IMAGE) {
+        // No registry offline: a stand-in digest, derived from the reference (a moved tag
+        // cannot be seen here; the plan labels it as a stand-in).
+        const name = String((args.inputs as { name?: unknown }).name);
+        return { id: name, name, sha256Digest: standInDigest(name), insecureSkipVerify: false };
+      }
       throw new Error(`offline mocks: no mock for function ${args.token}; add one in offline/mocks.ts`);
     },
   };
+}
+
+/** @pulumi/docker's invoke that reads a tag's digest from its registry. */
+const GET_REGISTRY_IMAGE = "docker:index/getRegistryImage:getRegistryImage";
+
+/**
+ * The digest the offline plan gives a prebuilt image's tag: deterministic and
+ * 64 hex digits like a real one (so the digest rule can read it), but not the
+ * registry's, which only `pulumi up` reads. `isStandInDigest` lets the plan say so.
+ */
+export function standInDigest(reference: string): string {
+  return `sha256:${sha256("offline stand-in digest", reference)}`;
+}
+
+/** True when `image` is `reference@<the stand-in digest of reference>`. */
+export function isStandInDigest(image: string, reference: string): boolean {
+  return image === `${reference}@${standInDigest(reference)}`;
 }
 
 function computeOutputs(type: string, name: string, inputs: Inputs, ctx: MockContext): { id: string; state: Inputs } {

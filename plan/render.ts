@@ -32,7 +32,7 @@ export function renderWorkload(workload: WorkloadSummary): string[] {
     ["region", workload.region],
     ...(workload.kind === "service" ? ([["ingress", workload.ingress ?? "unknown"]] as [string, string][]) : []),
     ["runtime SA", workload.serviceAccount],
-    ["image", workload.image],
+    ["image", workload.imageDigestStandIn ? `${workload.image}  (stand-in digest, offline: the tag is resolved at deploy)` : workload.image],
     ["deletion protection", workload.deletionProtection],
     ["invokers", `${workload.invokers.length} (${workload.invokerMode}, ${workload.invokerRole})`],
   ];

@@ -1,4 +1,5 @@
 import { stackOutputsSchema, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
+import { isStandInDigest } from "../offline/mocks";
 import { publishedFacts } from "./facts";
 
 /** What the plan shows for each service and job. */
@@ -21,6 +22,8 @@ export interface WorkloadSummary {
   url?: string;
   /** Jobs on a schedule: the member of Cloud Scheduler's dedicated account, one of `invokers`. */
   scheduler?: string;
+  /** True when `image` ends in the offline plan's stand-in for a prebuilt tag's digest (the registry's is read at deploy). */
+  imageDigestStandIn?: boolean;
 }
 
 /**
@@ -59,6 +62,7 @@ function summarize(
     ingress: kind === "service" && typeof inputs.ingress === "string" ? inputs.ingress : null,
     serviceAccount: workload.serviceAccountEmail,
     image: workload.image,
+    ...(hasStandInDigest(workload) ? { imageDigestStandIn: true } : {}),
     deletionProtection: deletionProtection(resource),
     invokers: [...(workload.invokers ?? [])],
     invokerMode: workload.invokerMode,
@@ -73,4 +77,9 @@ function deletionProtection(resource: RegisteredResource | undefined): WorkloadS
   const value = resource.inputs.deletionProtection;
   if (value === undefined || value === null) return "on (provider default)";
   return value === true ? "on" : "off";
+}
+
+/** A prebuilt tag's digest, which only `pulumi up` reads from the registry, is the offline stand-in. */
+function hasStandInDigest(workload: ServiceOutputs | JobOutputs): boolean {
+  return workload.imageReference !== undefined && isStandInDigest(workload.image, workload.imageReference);
 }

@@ -182,6 +182,15 @@ describe("a scheduled job: one Cloud Scheduler job, as a dedicated account that 
   });
 });
 
+describe("a prebuilt image", () => {
+  test("is deployed as its tag pinned to a digest (offline: the labelled stand-in), built from nothing", () => {
+    const report = workload(ev, TYPES.job, "report");
+    const task = template(report).template as Record<string, unknown>;
+    expect(container(task).image).toMatch(/^asia-east1-docker\.pkg\.dev\/my-gcp-project\/apps\/report:2\.0@sha256:[0-9a-f]{64}$/);
+    expect(ev.resources.filter((r) => r.type === TYPES.image).map((r) => r.name)).toEqual(["app-image"]);
+  });
+});
+
 describe("nothing public, every policy passes", () => {
   test("no allUsers/allAuthenticatedUsers/public principalSet anywhere, no invokerIamDisabled: true", () => {
     expect(ev.resources.length).toBeGreaterThan(10);
@@ -195,7 +204,7 @@ describe("nothing public, every policy passes", () => {
   test("a secret grant moved to anyone but a runtime account, or a credential in a plain env value, is caught", () => {
     const faulty = structuredClone(ev.resources);
     faulty.find((r) => r.type === TYPES.secretMember)!.inputs.member = "user:mallory@example.com";
-    const task = (faulty.find((r) => r.type === TYPES.job)!.inputs.template as { template: { containers: { envs: unknown[] }[] } }).template;
+    const task = (faulty.find((r) => r.type === TYPES.job && r.inputs.name === "nightly")!.inputs.template as { template: { containers: { envs: unknown[] }[] } }).template;
     task.containers[0].envs.push({ name: "DB_PASSWORD", value: "hunter2" });
     const found = evaluatePolicies(faulty, { stack: ev.stack }).map((v) => `${v.enforcementLevel} ${v.policy}`);
     expect(found.sort()).toEqual(["advisory env-credentials-in-secrets", "mandatory secret-accessor-runtime-accounts-only"]);
