@@ -1,10 +1,13 @@
 /**
- * The smoke and proxy CLIs as real child processes (node + tsx), against the emulator:
- * google-auth-library's metadata path via GCE_METADATA_HOST, jobs via PCR_RUN_API,
- * impersonation via PCR_IAM_CREDENTIALS_ENDPOINT, --stack via a fake `pulumi` on PATH.
- * Each run sees only the environment given here (nothing of the host's credentials).
- * Usage errors, which end before any credential or network is touched, run in-process
- * through the CLIs' own runner (test/support/cliInProcess.ts).
+ * The smoke and proxy CLIs against the emulator: google-auth-library's metadata path via
+ * GCE_METADATA_HOST, jobs via PCR_RUN_API, impersonation via PCR_IAM_CREDENTIALS_ENDPOINT,
+ * --stack via a fake `pulumi` on PATH. Each run sees only the environment given here
+ * (nothing of the host's credentials). What needs a process runs as one (node + tsx): the
+ * exit code and output of a whole run, `pulumi` found on the child's PATH, a terminal, the
+ * preload as a user passes it, a proxy stopped by a signal. The other runs call the CLI's
+ * main in this process through its own runner (test/support/cliInProcess.ts), each with
+ * fresh modules, so no credential or cache of one run is seen by the next. A new test
+ * calls smokeInProcess unless it needs one of those.
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -76,6 +79,28 @@ async function runCliInProcessOnly(name: "smoke" | "proxy", args: string[], extr
 
 const smoke = (args: string[], env?: Record<string, string>, nodeArgs?: string[]) => runCliProcess("smoke.ts", args, env, nodeArgs);
 
+/**
+ * The smoke CLI's main in this process with only that environment, and modules of its own
+ * (google-auth-library keeps credentials and the metadata server's answer per process).
+ * `preload`: emulator/redirectPreload.ts applied to those modules, as `--import` does.
+ * gaxios (google-auth-library's HTTP layer) loads node-fetch with a dynamic import() unless
+ * `window.fetch` exists, and jest's CommonJS vm refuses dynamic imports: in here it gets
+ * Node's fetch (as test/plan/rehearsal.test.ts does); the child-process runs use node-fetch.
+ */
+async function smokeInProcess(args: string[], extraEnv: Record<string, string> = {}, { preload = false } = {}): Promise<Run> {
+  (globalThis as { window?: unknown }).window ??= { fetch: globalThis.fetch };
+  let run: Run | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const main = async (argv: string[]) => {
+      if (preload) await import("../../emulator/redirectPreload");
+      return (await import("../../client/cli/smoke")).main(argv);
+    };
+    run = await runCliInProcess("smoke", main, args, { env: cliEnv(extraEnv), isolateEnv: true });
+  });
+  allOutput.push(run!.stdout, run!.stderr);
+  return run!;
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-cli-"));
   app = await startEchoApp();
@@ -145,7 +170,7 @@ test("--url: every check passes, --json prints exactly one JSON document, exit 0
 test("--outputs FILE: services and jobs from the stack outputs, human report, no live progress off a terminal", async () => {
   const file = path.join(tmp, "outputs.json");
   await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "nightly")));
-  const run = await smoke(["--outputs", file]);
+  const run = await smokeInProcess(["--outputs", file]);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/✔ service hello/);
   expect(run.stdout).toMatch(/✔ job nightly \(projects\/cli-test\/locations\/europe-west1\/jobs\/nightly\): IAM checked, not executed \(smokeRun: false\)/);
@@ -170,7 +195,7 @@ test("--stack NAME runs the pulumi on PATH", async () => {
 });
 
 test("a caller that is never granted fails at --timeout with what to grant, exit 1", async () => {
-  const run = await smoke(["--url", locked.url, "--timeout", "2", "--header-mode", "authorization"]);
+  const run = await smokeInProcess(["--url", locked.url, "--timeout", "2", "--header-mode", "authorization"]);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/✔ anonymous-is-refused/);
   expect(run.stdout).toMatch(/✘ authorization-header: 403 from .* after \d+ attempt\(s\)/);
@@ -195,7 +220,7 @@ test("on a terminal (script(1) gives it a pty) the wait shows live progress: che
 test("a smokeRun job the caller cannot watch fails with the run.operations.get hint", async () => {
   const file = path.join(tmp, "outputs-unwatchable.json");
   await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable", { smokeRun: true })));
-  const run = await smoke(["--outputs", file, "--json"]);
+  const run = await smokeInProcess(["--outputs", file, "--json"]);
   expect(run.code).toBe(1);
   const report = JSON.parse(run.stdout);
   expect(report.services[0].passed).toBe(true);
@@ -208,7 +233,7 @@ test("without smokeRun the job is not executed", async () => {
   const before = emulator.googleApis.jobRuns().length;
   const file = path.join(tmp, "outputs-not-run.json");
   await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "unwatchable")));
-  const run = await smoke(["--outputs", file, "--json"]);
+  const run = await smokeInProcess(["--outputs", file, "--json"]);
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).jobs[0]).toMatchObject({ run: false, passed: true });
   expect(emulator.googleApis.jobRuns().length).toBe(before);
@@ -244,7 +269,7 @@ describe("--impersonate SMOKE --outsider OUTSIDER, as the deploy workflow runs i
 
   test("an outsider that is let in fails the run, exit 1", async () => {
     // The runner is an invoker of the front end: passed as the outsider, it gets in.
-    const run = await smoke(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--outsider", RUNNER, "--header-mode", "authorization"], iam());
+    const run = await smokeInProcess(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--outsider", RUNNER, "--header-mode", "authorization"], iam());
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/✘ outsider-is-refused: the outsider's ID token → 200, expected 403/);
     expect(run.stdout).toMatch(/someone who is not an invoker got in/);
@@ -253,7 +278,7 @@ describe("--impersonate SMOKE --outsider OUTSIDER, as the deploy workflow runs i
   test("an internal service is reported as not reachable from here, and the run passes", async () => {
     const file = path.join(tmp, "outputs-internal.json");
     await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "smoked", { ingress: "internal" })));
-    const run = await smoke(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER], iam());
+    const run = await smokeInProcess(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER], iam());
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/– service hello \(http:\/\/127\.0\.0\.1:\d+\): not reachable from here: run from inside the VPC \(ingress internal\); pass --inside-vpc when running there/);
     expect(run.stdout).toMatch(/Smoke test passed: 3\/3 checks in [\d.]+s\. 1 service\(s\) not reachable from here, not checked\./);
@@ -261,7 +286,7 @@ describe("--impersonate SMOKE --outsider OUTSIDER, as the deploy workflow runs i
 
   test("--inside-vpc checks the internal service", async () => {
     const file = path.join(tmp, "outputs-internal.json");
-    const run = await smoke(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER, "--inside-vpc", "--json"], iam());
+    const run = await smokeInProcess(["--outputs", file, "--impersonate", TARGET_SA, "--outsider", OUTSIDER, "--inside-vpc", "--json"], iam());
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.services[0].skipped).toBeUndefined();
@@ -270,7 +295,7 @@ describe("--impersonate SMOKE --outsider OUTSIDER, as the deploy workflow runs i
 });
 
 test("--impersonate mints as the target service account through PCR_IAM_CREDENTIALS_ENDPOINT", async () => {
-  const run = await smoke(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--json"], { PCR_IAM_CREDENTIALS_ENDPOINT: emulator.googleApis.url });
+  const run = await smokeInProcess(["--url", emulator.frontEnd!.url, "--impersonate", TARGET_SA, "--json"], { PCR_IAM_CREDENTIALS_ENDPOINT: emulator.googleApis.url });
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).services[0].caller).toBe(TARGET_SA);
 });
@@ -303,13 +328,15 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
       source_credentials: emulator.googleApis.createAuthorizedUser("alice@example.com"),
     };
     await writeFile(adcFile, JSON.stringify(credential), { mode: 0o600 });
-    const run = await smoke(["--url", emulator.frontEnd!.url, "--json"], { ...keyEnv, GOOGLE_APPLICATION_CREDENTIALS: adcFile }, ["--import", REDIRECT_PRELOAD]);
+    const run = await smokeInProcess(["--url", emulator.frontEnd!.url, "--json"], { ...keyEnv, GOOGLE_APPLICATION_CREDENTIALS: adcFile }, { preload: true });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).services[0].caller).toBe(TARGET_SA);
   });
 
   test("a GOOGLE_APPLICATION_CREDENTIALS file that does not exist: the report says to fix the path", async () => {
+    // A child process: google-auth-library names the variable only when the file error is an
+    // `instanceof Error`, which Node's own errors are not inside jest's vm.
     const run = await smoke(["--url", emulator.frontEnd!.url, "--header-mode", "authorization", "--json"], { ...keyEnv, GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "missing.json") });
     expect(run.code).toBe(1);
     const check = JSON.parse(run.stdout).services[0].checks[1];
@@ -318,8 +345,9 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
   });
 
   test("without the preload the key's token request goes to Google: the report says it could not get a token", async () => {
-    // Guards the test above: it passes because of the key and the redirect, not some other credential.
-    // A dead proxy keeps the request to Google on this machine.
+    // Guards the tests above: they pass because of the key and the redirect, not some other credential.
+    // A dead proxy keeps the request to Google on this machine (a child process: gaxios loads its
+    // proxy agent with a dynamic import(), which jest's vm refuses).
     const run = await smoke(["--url", emulator.frontEnd!.url, "--timeout", "5", "--json"], { ...keyEnv, HTTPS_PROXY: "http://127.0.0.1:9", https_proxy: "http://127.0.0.1:9" });
     const report = JSON.parse(run.stdout);
     expect(run.code).toBe(1);
