@@ -43,6 +43,10 @@ export interface BootstrapSettings {
   outsiderServiceAccount: string;
   /** The stack's Artifact Registry repository once it exists: writer there instead of admin on the project. */
   artifactRepository?: string;
+  /** The stack schedules jobs: Cloud Scheduler's API and roles (admin to deploy, viewer to preview). */
+  scheduledJobs: boolean;
+  /** Ids of the project's secrets the stack's workloads read: the deploy account may set their IAM policy, the preview account read it. */
+  secrets: string[];
 }
 
 /** One config problem. */
@@ -74,6 +78,9 @@ const ns = (key: string) => `${NAMESPACE}:${key}`;
 function keyOf(setting: string): string {
   return setting === "project" ? "gcp:project" : setting === "region" ? "gcp:region" : ns(setting);
 }
+
+/** How to set one entry of the `secrets` list. */
+const SET_SECRET = `; set each with \`pulumi config set --path '${ns("secrets")}[0]' db-password\``;
 
 const accountId = (key: string, example: string) =>
   id(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a service account id (6-30 of a-z 0-9 -)", ns(key), example).optional();
@@ -111,6 +118,29 @@ const schema = z.object({
   smokeServiceAccount: accountId("smokeServiceAccount", "pulumi-smoke"),
   outsiderServiceAccount: accountId("outsiderServiceAccount", "pulumi-outsider"),
   artifactRepository: id(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, "an Artifact Registry repository id", ns("artifactRepository"), "private-cloud-run").optional(),
+  scheduledJobs: z
+    .preprocess((value) => (typeof value === "boolean" ? String(value) : value), z.enum(["true", "false"], { error: `must be true or false${set(ns("scheduledJobs"), "true")}` }))
+    .transform((value) => value === "true")
+    .optional(),
+  // Pulumi hands a list over as its JSON text.
+  secrets: z
+    .preprocess(
+      (value) => {
+        if (typeof value !== "string") return value;
+        try {
+          return JSON.parse(value);
+        } catch {
+          return value;
+        }
+      },
+      z.array(
+        // Secret Manager's secret id: letters, digits, - and _, at most 255 (a secret of another project is never granted here).
+        z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: `is not a secret id of this project (letters, digits, - and _; not a projects/… path)${SET_SECRET}` }),
+        { error: `must be a list of secret ids${SET_SECRET}` },
+      ),
+    )
+    .refine((ids) => ids === undefined || new Set(ids).size === ids.length, { error: "names a secret twice; list each once" })
+    .optional(),
 });
 
 /** Every fully-qualified key the bootstrap reads. */
@@ -156,6 +186,8 @@ export function parseBootstrapConfig(raw: Record<string, unknown>, stack: string
     smokeServiceAccount: c.smokeServiceAccount ?? "pulumi-smoke",
     outsiderServiceAccount: c.outsiderServiceAccount ?? "pulumi-outsider",
     artifactRepository: c.artifactRepository,
+    scheduledJobs: c.scheduledJobs ?? false,
+    secrets: c.secrets ?? [],
   };
 }
 

@@ -5,7 +5,7 @@
  * commands that set them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ProjectApis, REQUIRED_APIS } from "../components/projectApis";
+import { OPTIONAL_APIS, ProjectApis, REQUIRED_APIS } from "../components/projectApis";
 import { DeployServiceAccount } from "./components/deployServiceAccount";
 import { GithubWorkloadIdentity, githubSubject } from "./components/githubWorkloadIdentity";
 import { PreviewServiceAccount } from "./components/previewServiceAccount";
@@ -33,6 +33,11 @@ export const BOOTSTRAP_OWN_APIS = [
  */
 export const BOOTSTRAP_APIS = [...new Set([...BOOTSTRAP_OWN_APIS, ...REQUIRED_APIS])];
 
+/** BOOTSTRAP_APIS, plus the optional APIs of the features the stack uses (enabled now for the same reason). */
+export function bootstrapApis(settings: Pick<BootstrapSettings, "scheduledJobs" | "secrets">): string[] {
+  return [...BOOTSTRAP_APIS, ...(settings.scheduledJobs ? [OPTIONAL_APIS.schedules] : []), ...(settings.secrets.length > 0 ? [OPTIONAL_APIS.secrets] : [])];
+}
+
 /** Names of the GitHub repository variables, for one environment suffix ("DEV"). */
 export function githubVariableNames(suffix: string) {
   return {
@@ -49,7 +54,7 @@ export function githubVariableNames(suffix: string) {
 /** Creates everything; returns the stack outputs. */
 export function createBootstrap(settings: BootstrapSettings) {
   // The main program's component: one Service per API (api-iam, …), left enabled on destroy.
-  const apis = new ProjectApis("api", { project: settings.project, apis: BOOTSTRAP_APIS });
+  const apis = new ProjectApis("api", { project: settings.project, apis: bootstrapApis(settings) });
   const afterApis = { dependsOn: apis.services };
 
   const backend = new StateBackend("state", {
@@ -80,6 +85,8 @@ export function createBootstrap(settings: BootstrapSettings) {
     cryptoKeyId: backend.key.id,
     environmentPrincipal: github.principal(githubSubject.environment(repository, settings.githubEnvironment)),
     artifactRepository: settings.artifactRepository,
+    scheduledJobs: settings.scheduledJobs,
+    secrets: settings.secrets,
   }, afterApis);
 
   const previewer = new PreviewServiceAccount("preview", {
@@ -93,6 +100,8 @@ export function createBootstrap(settings: BootstrapSettings) {
       github.principal(githubSubject.branch(repository, settings.defaultBranch)),
     ],
     artifactRepository: settings.artifactRepository,
+    scheduledJobs: settings.scheduledJobs,
+    secrets: settings.secrets,
   }, afterApis);
 
   const testers = new TestIdentities("test", {

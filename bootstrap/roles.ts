@@ -7,7 +7,7 @@
 export interface RoleGrant {
   role: string;
   /** Where it is granted: the project, or one named resource. */
-  scope: "project" | "state bucket" | "KMS key" | "repository" | "deploy service account" | "preview service account" | "smoke and outsider accounts";
+  scope: "project" | "state bucket" | "KMS key" | "repository" | "deploy service account" | "preview service account" | "smoke and outsider accounts" | "each listed secret";
   why: string;
 }
 
@@ -99,6 +99,34 @@ export const TEST_IDENTITY_TOKEN_CREATOR: RoleGrant = {
     "so the deploy workflow can prove that an invoker gets in and that everyone else is refused.",
 };
 
+/** Deploy account, when the stack schedules jobs (`scheduledJobs: true`). */
+export const SCHEDULER_ADMIN: RoleGrant = {
+  role: "roles/cloudscheduler.admin",
+  scope: "project",
+  why:
+    "create, update and delete the Cloud Scheduler job of each scheduled job. Cloud Scheduler jobs have no IAM policy of their own, " +
+    "so the project is the narrowest place; acting as the scheduler accounts is roles/iam.serviceAccountUser above.",
+};
+
+/** Id of the custom role the bootstrap creates for secret grants (no predefined role sets a secret's IAM without also reading it). */
+export const SECRET_IAM_ROLE_ID = "privateCloudRunSecretIamGranter";
+
+/**
+ * Its permissions: read and set one secret's IAM policy, so the stack can add
+ * each runtime account's secretAccessor member. Not roles/secretmanager.admin,
+ * which also reads every version's value (secretmanager.versions.access).
+ */
+export const SECRET_IAM_PERMISSIONS = ["secretmanager.secrets.getIamPolicy", "secretmanager.secrets.setIamPolicy"] as const;
+
+/** Deploy account, on each secret listed in `secrets`. */
+export const SECRET_IAM_GRANTER: RoleGrant = {
+  role: `projects/PROJECT/roles/${SECRET_IAM_ROLE_ID}`,
+  scope: "each listed secret",
+  why:
+    "a custom role with only secretmanager.secrets.getIamPolicy and setIamPolicy: the stack adds a secretAccessor member for each workload's runtime account " +
+    "on the secrets it reads. No value of any secret is readable with it. Whoever holds it could also grant itself access to that secret: list only the secrets the stack uses.",
+};
+
 /** The read-only preview account: what `pulumi preview` (with refresh) reads, and nothing it could change. */
 export const PREVIEW_PROJECT_ROLES: readonly RoleGrant[] = [
   { role: "roles/run.viewer", scope: "project", why: "read the services, jobs and their IAM policies (the invoker bindings) that a preview or a refresh compares." },
@@ -111,6 +139,20 @@ export const PREVIEW_REGISTRY_READER: RoleGrant = {
   role: "roles/artifactregistry.reader",
   scope: "repository",
   why: "read the Docker repository and its cleanup policies (on the project until `artifactRepository` names the repository). Previews never build or push: `buildOnPreview: false`.",
+};
+
+/** Preview account, when the stack schedules jobs: a refresh reads each Cloud Scheduler job. */
+export const PREVIEW_SCHEDULER_VIEWER: RoleGrant = {
+  role: "roles/cloudscheduler.viewer",
+  scope: "project",
+  why: "read the Cloud Scheduler jobs of the scheduled jobs, which a preview with refresh compares (no per-job IAM exists in Cloud Scheduler).",
+};
+
+/** Preview account, on each secret listed in `secrets`: a refresh reads the secret's IAM policy (the runtime accounts' access). */
+export const PREVIEW_SECRET_VIEWER: RoleGrant = {
+  role: "roles/secretmanager.viewer",
+  scope: "each listed secret",
+  why: "read the secret's metadata and IAM policy (the secretAccessor members the stack adds), which a refresh compares; it cannot read a value (no secretmanager.versions.access).",
 };
 
 /** Preview account, single resources. */
@@ -135,6 +177,9 @@ export const FORBIDDEN_ROLES = [
   "roles/resourcemanager.projectIamAdmin",
   "roles/iam.serviceAccountAdmin",
   "roles/storage.admin",
+  // Reading secret values is the runtime accounts' business, never a CI identity's.
+  "roles/secretmanager.admin",
+  "roles/secretmanager.secretAccessor",
 ];
 
 /** Members that would make anything public. */

@@ -7,10 +7,21 @@
 import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as kms from "@pulumi/gcp/kms";
 import * as projects from "@pulumi/gcp/projects";
+import * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROLES, REGISTRY_ADMIN, REGISTRY_WRITER, RESOURCE_ROLES, type RoleGrant } from "../roles";
+import {
+  PROJECT_ROLES,
+  REGISTRY_ADMIN,
+  REGISTRY_WRITER,
+  RESOURCE_ROLES,
+  SCHEDULER_ADMIN,
+  SECRET_IAM_GRANTER,
+  SECRET_IAM_PERMISSIONS,
+  SECRET_IAM_ROLE_ID,
+  type RoleGrant,
+} from "../roles";
 import { slug } from "./slug";
 
 /** Arguments of {@link DeployServiceAccount}. */
@@ -27,6 +38,10 @@ export interface DeployServiceAccountArgs {
   environmentPrincipal: pulumi.Input<string>;
   /** Existing Artifact Registry repository: writer there instead of admin on the project. */
   artifactRepository?: string;
+  /** The stack schedules jobs: Cloud Scheduler admin on the project. */
+  scheduledJobs?: boolean;
+  /** Secret ids the stack's workloads read: the custom secret-IAM role on each. */
+  secrets?: readonly string[];
 }
 
 /** The deploy service account and all of its grants. */
@@ -83,7 +98,44 @@ export class DeployServiceAccount extends pulumi.ComponentResource {
       member: args.environmentPrincipal,
     }, self);
 
-    this.grants = [...projectRoles, ...(args.artifactRepository ? [REGISTRY_WRITER] : []), ...RESOURCE_ROLES];
+    if (args.scheduledJobs) {
+      new projects.IAMMember(`${name}-${slug(SCHEDULER_ADMIN.role)}`, { project: args.project, role: SCHEDULER_ADMIN.role, member }, self);
+    }
+    const secrets = args.secrets ?? [];
+    if (secrets.length > 0) this.grantSecretIam(name, args.project, secrets, member);
+
+    this.grants = [
+      ...projectRoles,
+      ...(args.artifactRepository ? [REGISTRY_WRITER] : []),
+      ...RESOURCE_ROLES,
+      ...(args.scheduledJobs ? [SCHEDULER_ADMIN] : []),
+      ...(secrets.length > 0 ? [{ ...SECRET_IAM_GRANTER, role: secretIamRoleName(args.project) }] : []),
+    ];
     this.registerOutputs({ email: this.email });
   }
+
+  /** The custom role (get/set IAM policy only), granted on each listed secret and nowhere else. */
+  private grantSecretIam(name: string, project: string, secrets: readonly string[], member: pulumi.Input<string>): void {
+    const role = new projects.IAMCustomRole(`${name}-secret-iam-role`, {
+      project,
+      roleId: SECRET_IAM_ROLE_ID,
+      title: "private-cloud-run secret IAM granter",
+      description: "Read and set one secret's IAM policy, to grant a runtime account access; never read a value.",
+      permissions: [...SECRET_IAM_PERMISSIONS],
+      stage: "GA",
+    }, { parent: this });
+    for (const secret of secrets) {
+      new secretmanager.SecretIamMember(`${name}-secret-${secret}`, {
+        project,
+        secretId: secret,
+        role: secretIamRoleName(project),
+        member,
+      }, { parent: this, dependsOn: [role] });
+    }
+  }
+}
+
+/** Full name of the custom secret-IAM role in a project (what IAM bindings name). */
+export function secretIamRoleName(project: string): string {
+  return `projects/${project}/roles/${SECRET_IAM_ROLE_ID}`;
 }

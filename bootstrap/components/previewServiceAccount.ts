@@ -8,10 +8,11 @@
 import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as kms from "@pulumi/gcp/kms";
 import * as projects from "@pulumi/gcp/projects";
+import * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
-import { PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, PREVIEW_RESOURCE_ROLES, type RoleGrant } from "../roles";
+import { PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, PREVIEW_RESOURCE_ROLES, PREVIEW_SCHEDULER_VIEWER, PREVIEW_SECRET_VIEWER, type RoleGrant } from "../roles";
 import { slug } from "./slug";
 
 /** Arguments of {@link PreviewServiceAccount}. */
@@ -28,6 +29,10 @@ export interface PreviewServiceAccountArgs {
   principals: pulumi.Input<string>[];
   /** Existing Artifact Registry repository: reader there instead of on the project. */
   artifactRepository?: string;
+  /** The stack schedules jobs: Cloud Scheduler viewer on the project. */
+  scheduledJobs?: boolean;
+  /** Secret ids the stack's workloads read: Secret Manager viewer on each. */
+  secrets?: readonly string[];
 }
 
 /** The read-only preview account and its grants. */
@@ -77,8 +82,23 @@ export class PreviewServiceAccount extends pulumi.ComponentResource {
       }, self);
     });
 
+    // What a refresh of the scheduled jobs and the secret grants reads; nothing more.
+    if (args.scheduledJobs) {
+      new projects.IAMMember(`${name}-${slug(PREVIEW_SCHEDULER_VIEWER.role)}`, { project: args.project, role: PREVIEW_SCHEDULER_VIEWER.role, member }, self);
+    }
+    const secrets = args.secrets ?? [];
+    for (const secret of secrets) {
+      new secretmanager.SecretIamMember(`${name}-secret-${secret}`, { project: args.project, secretId: secret, role: PREVIEW_SECRET_VIEWER.role, member }, self);
+    }
+
     const registry: RoleGrant = { ...PREVIEW_REGISTRY_READER, scope: args.artifactRepository ? "repository" : "project" };
-    this.grants = [...PREVIEW_PROJECT_ROLES, registry, ...PREVIEW_RESOURCE_ROLES];
+    this.grants = [
+      ...PREVIEW_PROJECT_ROLES,
+      registry,
+      ...PREVIEW_RESOURCE_ROLES,
+      ...(args.scheduledJobs ? [PREVIEW_SCHEDULER_VIEWER] : []),
+      ...(secrets.length > 0 ? [PREVIEW_SECRET_VIEWER] : []),
+    ];
     this.registerOutputs({ email: this.email });
   }
 }

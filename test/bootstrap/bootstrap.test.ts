@@ -20,6 +20,10 @@ import {
   PUBLIC_MEMBERS,
   REGISTRY_ADMIN,
   RESOURCE_ROLES,
+  SCHEDULER_ADMIN,
+  PREVIEW_SCHEDULER_VIEWER,
+  PREVIEW_SECRET_VIEWER,
+  SECRET_IAM_PERMISSIONS,
   TEST_IDENTITY_TOKEN_CREATOR,
 } from "../../bootstrap/roles";
 import { BOOTSTRAP_DIR, EXAMPLE_STACKS, PROJECT_NUMBER, exampleConfig, ofType, programWith, runBootstrap, type BootstrapRun } from "./harness";
@@ -355,6 +359,71 @@ describe("bootstrap variants", () => {
   });
 });
 
+describe("a stack that schedules jobs and reads secrets: the least roles to deploy and preview them", () => {
+  let run: BootstrapRun;
+  let plain: BootstrapRun;
+  const SECRET_ROLE = `projects/${PROJECT}/roles/privateCloudRunSecretIamGranter`;
+  beforeAll(async () => {
+    run = await runBootstrap({
+      ...exampleConfig(),
+      "private-cloud-run-bootstrap:scheduledJobs": "true",
+      // Pulumi hands a list over as its JSON text.
+      "private-cloud-run-bootstrap:secrets": JSON.stringify(["db-password", "api_key"]),
+    });
+    plain = await runBootstrap(exampleConfig());
+  });
+  const grantsOf = (r: BootstrapRun, member: string) => grants(r).filter((grant) => grant.member === member);
+
+  it("deploy: Cloud Scheduler admin on the project; preview: Cloud Scheduler viewer", () => {
+    const scheduler = grants(run).filter((grant) => grant.role.startsWith("roles/cloudscheduler."));
+    expect(scheduler.map((grant) => [grant.type, grant.role, grant.member])).toEqual([
+      ["projects/iAMMember", SCHEDULER_ADMIN.role, DEPLOY_MEMBER],
+      ["projects/iAMMember", PREVIEW_SCHEDULER_VIEWER.role, PREVIEW.member],
+    ]);
+  });
+
+  it("deploy: a custom role that only reads and sets a secret's IAM policy, on each listed secret and nowhere else", () => {
+    const [role] = ofType(run, "projects/iAMCustomRole:IAMCustomRole");
+    expect(role.inputs).toMatchObject({ project: PROJECT, roleId: "privateCloudRunSecretIamGranter", permissions: [...SECRET_IAM_PERMISSIONS] });
+    // Never a value: no secretmanager.versions.access, no secretAccessor, no admin.
+    expect(JSON.stringify(role.inputs.permissions)).not.toMatch(/versions|secrets\.(create|delete|update)/);
+    const deploy = grantsOf(run, DEPLOY_MEMBER).filter((grant) => grant.type.startsWith("secretmanager/"));
+    expect(deploy.map((grant) => [grant.inputs.secretId, grant.role, grant.inputs.project])).toEqual([
+      ["db-password", SECRET_ROLE, PROJECT],
+      ["api_key", SECRET_ROLE, PROJECT],
+    ]);
+    expect(grants(run).filter((grant) => grant.type.startsWith("projects/") && /secretmanager/.test(grant.role))).toEqual([]);
+  });
+
+  it("preview: Secret Manager viewer (metadata and IAM policy, no value) on each listed secret only", () => {
+    const preview = grantsOf(run, PREVIEW.member).filter((grant) => grant.type.startsWith("secretmanager/"));
+    expect(preview.map((grant) => [grant.inputs.secretId, grant.role])).toEqual([
+      ["db-password", PREVIEW_SECRET_VIEWER.role],
+      ["api_key", PREVIEW_SECRET_VIEWER.role],
+    ]);
+    for (const grant of grants(run)) expect(FORBIDDEN_ROLES).not.toContain(grant.role);
+  });
+
+  it("enables Cloud Scheduler's and Secret Manager's APIs now, so the first up does not race them", () => {
+    const apis = ofType(run, "projects/service:Service").map((api) => api.inputs.service);
+    expect(apis).toEqual(expect.arrayContaining(["cloudscheduler.googleapis.com", "secretmanager.googleapis.com"]));
+    const plainApis = ofType(plain, "projects/service:Service").map((api) => api.inputs.service);
+    expect(plainApis).not.toContain("cloudscheduler.googleapis.com");
+    expect(plainApis).not.toContain("secretmanager.googleapis.com");
+  });
+
+  it("without those keys, none of it exists", () => {
+    expect(grants(plain).filter((grant) => /cloudscheduler|secretmanager|privateCloudRunSecret/.test(grant.role))).toEqual([]);
+    expect(ofType(plain, "projects/iAMCustomRole:IAMCustomRole")).toEqual([]);
+  });
+
+  it("lists the extra grants in the outputs", () => {
+    const roles = (run.outputs.deployRoles as { role: string }[]).map((grant) => grant.role);
+    expect(roles).toEqual(expect.arrayContaining([SCHEDULER_ADMIN.role, SECRET_ROLE]));
+    expect((run.outputs.previewRoles as { role: string }[]).map((grant) => grant.role)).toEqual(expect.arrayContaining([PREVIEW_SCHEDULER_VIEWER.role, PREVIEW_SECRET_VIEWER.role]));
+  });
+});
+
 describe("the bootstrap program validates first", () => {
   it("rejects bad config before registering any resource", async () => {
     const { error, registered } = await programWith({ ...exampleConfig(), "private-cloud-run-bootstrap:githubRepository": "not a repo" });
@@ -394,6 +463,8 @@ describe("bootstrap config and helpers (pure)", () => {
       smokeServiceAccount: "pulumi-smoke",
       outsiderServiceAccount: "pulumi-outsider",
       artifactRepository: undefined,
+      scheduledJobs: false,
+      secrets: [],
     });
   });
 
@@ -411,6 +482,10 @@ describe("bootstrap config and helpers (pure)", () => {
     ["private-cloud-run-bootstrap:defaultBranch", 'main" || true', /is not a branch name/],
     ["private-cloud-run-bootstrap:githubEnvironment", 'prod" || true', /is not a GitHub environment name/],
     ["private-cloud-run-bootstrap:smokeServiceAccount", "Smoke", /is not a service account id/],
+    ["private-cloud-run-bootstrap:scheduledJobs", "yes", /must be true or false; set it with `pulumi config set private-cloud-run-bootstrap:scheduledJobs true`/],
+    ["private-cloud-run-bootstrap:secrets", '["projects/other/secrets/x"]', /is not a secret id of this project .*not a projects\/… path\); set each with `pulumi config set --path 'private-cloud-run-bootstrap:secrets\[0\]' db-password`/],
+    ["private-cloud-run-bootstrap:secrets", "db-password", /must be a list of secret ids; set each with/],
+    ["private-cloud-run-bootstrap:secrets", '["a", "a"]', /names a secret twice; list each once/],
   ])("rejects %s = %p", (key, value, message) => {
     const raw: Record<string, unknown> = { ...minimal, [key]: value };
     if (value === undefined) delete raw[key];

@@ -14,6 +14,10 @@ import {
   REGISTRY_ADMIN,
   REGISTRY_WRITER,
   RESOURCE_ROLES,
+  SCHEDULER_ADMIN,
+  PREVIEW_SCHEDULER_VIEWER,
+  PREVIEW_SECRET_VIEWER,
+  SECRET_IAM_ROLE_ID,
   TEST_IDENTITY_TOKEN_CREATOR,
 } from "../../bootstrap/roles";
 import { REPO_ROOT, WORKFLOW_DIR } from "./workflowModel";
@@ -23,9 +27,24 @@ const workflows = readdirSync(WORKFLOW_DIR).map((file) => readFileSync(join(WORK
 
 describe("docs/deploy.md", () => {
   it("lists every role of the deploy and preview accounts with its reason", () => {
-    for (const grant of [...PROJECT_ROLES, REGISTRY_ADMIN, REGISTRY_WRITER, ...RESOURCE_ROLES, TEST_IDENTITY_TOKEN_CREATOR, ...PREVIEW_PROJECT_ROLES, PREVIEW_REGISTRY_READER, ...PREVIEW_RESOURCE_ROLES]) {
+    const grants = [
+      ...PROJECT_ROLES,
+      REGISTRY_ADMIN,
+      REGISTRY_WRITER,
+      ...RESOURCE_ROLES,
+      SCHEDULER_ADMIN,
+      TEST_IDENTITY_TOKEN_CREATOR,
+      ...PREVIEW_PROJECT_ROLES,
+      PREVIEW_REGISTRY_READER,
+      ...PREVIEW_RESOURCE_ROLES,
+      PREVIEW_SCHEDULER_VIEWER,
+      PREVIEW_SECRET_VIEWER,
+    ];
+    for (const grant of grants) {
       expect(docs).toMatch(new RegExp(`\\| \`${grant.role.replace(/\./g, "\\.")}\` \\| [^|]+ \\| [^|]{20,} \\|`));
     }
+    // The custom role, by its id (its full name holds the project).
+    expect(docs).toMatch(new RegExp(`\\| \`projects/PROJECT/roles/${SECRET_IAM_ROLE_ID}\` \\(custom\\) \\| [^|]+ \\| [^|]{20,} \\|`));
   });
 
   it("documents every bootstrap config key", () => {
