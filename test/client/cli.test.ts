@@ -18,7 +18,7 @@ import type { Emulator, FrontEnd } from "../../emulator";
 import { main as proxyMain } from "../../client/cli/proxy";
 import { main as smokeMain } from "../../client/cli/smoke";
 import { runCliInProcess } from "../support/cliInProcess";
-import { TSX_NODE_ARGS } from "../support/tsxProcess";
+import { TSX_LOADER, TSX_NODE_ARGS } from "../support/tsxProcess";
 import { expectNoTokenText, payloadOf, startEchoApp } from "./support";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -63,7 +63,9 @@ function cliEnv(extraEnv: Record<string, string> = {}): Record<string, string> {
 /** Runs a CLI to completion as a child process. `nodeArgs` go to node before the script (e.g. a preload). */
 function runCliProcess(script: string, args: string[], extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...TSX_NODE_ARGS, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env: cliEnv(extraEnv), timeout: 90_000 }, (error, stdout, stderr) => {
+    // A preload passed with --import (as a user does) needs tsx's ES-module loader too.
+    const tsx = nodeArgs.includes("--import") ? ["--import", TSX_LOADER] : TSX_NODE_ARGS;
+    execFile(process.execPath, [...tsx, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env: cliEnv(extraEnv), timeout: 90_000 }, (error, stdout, stderr) => {
       allOutput.push(stdout, stderr);
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
     });
