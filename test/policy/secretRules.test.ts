@@ -67,6 +67,12 @@ describe("secret-accessor-runtime-accounts-only (mandatory)", () => {
     ["a stranger in a secret's policy", secretPolicy(policyJson([{ role: ACCESSOR, members: ["group:eng@example.com"] }])), "db-password-policy: policyData.bindings[0].members[0]: \"group:eng@example.com\""],
     ["a runtime account, but on the whole project", projectMember(`serviceAccount:${RUNTIME_SA}`), "project-accessor: member: \"serviceAccount:hello-svc@my-gcp-project.iam.gserviceaccount.com\" holds roles/secretmanager.secretAccessor on a whole project, which reads every secret in it"],
     ["a folder binding", folderBinding(["group:eng@example.com"]), "folder-accessor: members[0]: \"group:eng@example.com\" holds roles/secretmanager.secretAccessor on a whole folder"],
+    ["a user, as Secret Manager Admin (which reads every version's payload)", secretMember("user:alice@example.com", "roles/secretmanager.admin"), "member: \"user:alice@example.com\" holds roles/secretmanager.admin on the secret, which reads its payload"],
+    ["a runtime account, as Secret Manager Admin (it could also grant the secret to anyone)", secretMember(`serviceAccount:${RUNTIME_SA}`, "roles/secretmanager.admin"), "holds roles/secretmanager.admin on the secret"],
+    ["a user, as Owner of the secret", secretMember("user:alice@example.com", "roles/owner"), "holds roles/owner on the secret"],
+    ["a user, with a custom role (it may hold secretmanager.versions.access)", secretMember("user:alice@example.com", "projects/my-gcp-project/roles/reader"), "holds projects/my-gcp-project/roles/reader on the secret"],
+    ["a group, as Secret Manager Admin in a secret's policy", secretPolicy(policyJson([{ role: "roles/secretmanager.admin", members: ["group:eng@example.com"] }])), "policyData.bindings[0].members[0]: \"group:eng@example.com\" holds roles/secretmanager.admin"],
+    ["a user, as Secret Manager Admin on the whole project", projectMember("user:alice@example.com", "roles/secretmanager.admin"), "holds roles/secretmanager.admin on a whole project, which reads every secret in it"],
     ["an organization policy", organizationPolicy(policyJson([{ role: ACCESSOR, members: [`serviceAccount:${RUNTIME_SA}`] }])), "org-policy: policyData.bindings[0].members[0]: \"serviceAccount:hello-svc@my-gcp-project.iam.gserviceaccount.com\" holds roles/secretmanager.secretAccessor on a whole organization"],
   ])("refuses a grant to %s", (_label, grant, expected) => {
     const { findings } = checkStack(grant);
