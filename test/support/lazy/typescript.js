@@ -15,6 +15,9 @@ module.exports = new Proxy(
     has: (_target, key) => key in load(),
     ownKeys: () => Reflect.ownKeys(load()),
     getOwnPropertyDescriptor: (_target, key) => {
+      // tsx's CommonJS loader asks each module for a "module.exports" property (an ES-module
+      // interop marker): neither it nor __esModule is TypeScript's, so no need to load it to say so.
+      if (key === "module.exports" || key === "__esModule") return undefined;
       const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
       return descriptor && { ...descriptor, configurable: true };
     },
