@@ -16,6 +16,8 @@
  *   repository `<repository>-pr<N>` there;
  * - `deletionProtection: false` for the stack and on every workload, so closing
  *   the PR can destroy it;
+ * - references to a workload follow its new name: `workload:NAME` in invokers and
+ *   in principal groups, and the services named in `serviceUrls`;
  * - `--invoker` (the smoke account) is added to every workload's invokers, so
  *   the smoke test, which calls as that identity, is allowed through;
  * - `--project` (optional; empty means "keep dev's") moves it to a sandbox project;
@@ -83,6 +85,11 @@ export function prStackConfig(dev: StackFile, overrides: PrStackOverrides): Stac
     if (config[key] === undefined) continue;
     config[key] = workloadList(config[key], key).map((workload) => prWorkload(workload, overrides));
   }
+  const groupsKey = `${NAMESPACE}:principals`;
+  const groups = config[groupsKey];
+  if (isRecord(groups)) {
+    config[groupsKey] = Object.fromEntries(Object.entries(groups).map(([group, members]) => [group, Array.isArray(members) ? members.map((m) => renamedMember(m, overrides.pr)) : members]));
+  }
   if (overrides.project) {
     const repository = typeof config[`${NAMESPACE}:repository`] === "string" ? config[`${NAMESPACE}:repository`] : REPOSITORY_DEFAULTS.repositoryId;
     config[`${NAMESPACE}:repository`] = `${String(repository)}-pr${overrides.pr}`;
@@ -126,8 +133,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** `workload:NAME` → `workload:NAME-pr<N>`: the workload it names is renamed too. */
+function renamedMember(member: unknown, pr: number): unknown {
+  return typeof member === "string" && member.startsWith("workload:") ? `${member}-pr${pr}` : member;
+}
+
 function prWorkload(workload: Record<string, unknown>, overrides: PrStackOverrides): Record<string, unknown> {
-  const invokers = Array.isArray(workload.invokers) ? [...(workload.invokers as unknown[])] : [];
+  const invokers = Array.isArray(workload.invokers) ? (workload.invokers as unknown[]).map((m) => renamedMember(m, overrides.pr)) : [];
   if (overrides.invoker && !invokers.includes(overrides.invoker)) invokers.push(overrides.invoker);
   return {
     ...workload,
@@ -136,6 +148,9 @@ function prWorkload(workload: Record<string, unknown>, overrides: PrStackOverrid
     // Ephemeral by design: `pulumi destroy` on PR close must be able to delete it.
     deletionProtection: false,
     invokers,
+    ...(isRecord(workload.serviceUrls)
+      ? { serviceUrls: Object.fromEntries(Object.entries(workload.serviceUrls).map(([env, service]) => [env, typeof service === "string" ? `${service}-pr${overrides.pr}` : service])) }
+      : {}),
   };
 }
 

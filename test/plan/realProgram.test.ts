@@ -67,14 +67,14 @@ describe("npm start on the real program and stack files (in-process)", () => {
     });
     const human = await planInProcess(["--config", file, "--no-rehearsal"]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("Policies: passed: 0 mandatory violations, 2 advisory");
+    expect(human.stdout).toContain("Policies: passed: 0 mandatory violations, 3 advisory");
     expect(human.stdout).toMatch(/\[advisory\] deletion-protection-on-production on hello-service \(gcp:cloudrunv2\/service:Service\): deletionProtection: false/);
     const json = await planInProcess(["--config", file, "--json"]);
     expect(json.code).toBe(0);
     const { violations } = JSON.parse(json.stdout);
-    expect(violations.map((v: { resource: string }) => v.resource)).toEqual(["hello-service", "nightly-job"]);
+    expect(violations.map((v: { resource: string }) => v.resource)).toEqual(["api-service", "hello-service", "nightly-job"]);
     for (const violation of violations) expect(Object.keys(violation)).toEqual(["policy", "resource", "message", "enforcementLevel"]);
-    expect(violations.map((v: { enforcementLevel: string }) => v.enforcementLevel)).toEqual(["advisory", "advisory"]);
+    expect(violations.map((v: { enforcementLevel: string }) => v.enforcementLevel)).toEqual(["advisory", "advisory", "advisory"]);
   });
 
   it("invalid config: exit 2, every problem on stderr, nothing on stdout", async () => {

@@ -214,7 +214,13 @@ describe("plan/review.ts", () => {
 
   it("the base branch's access comes from its own plan, run in its checkout", async () => {
     const view = await baseAccess(REPO_ROOT, "dev");
-    expect("view" in view && view.view.principals.map((p) => p.principal)).toEqual(["group:eng@example.com", "serviceAccount:pulumi-smoke@my-gcp-project.iam.gserviceaccount.com", "user:alice@example.com"]);
+    expect("view" in view && view.view.principals.map((p) => p.principal)).toEqual([
+      "group:eng@example.com",
+      "serviceAccount:api-svc@my-gcp-project.iam.gserviceaccount.com",
+      "serviceAccount:hello-svc@my-gcp-project.iam.gserviceaccount.com",
+      "serviceAccount:pulumi-smoke@my-gcp-project.iam.gserviceaccount.com",
+      "user:alice@example.com",
+    ]);
     // A base branch whose plan has no --access says so instead of showing nothing.
     const old = join(workDir, "old-base");
     mkdirSync(join(old, "plan"), { recursive: true });

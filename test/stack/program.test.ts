@@ -120,7 +120,11 @@ describe.each(names)("every registered resource (%s)", (name) => {
 
   test("the needed APIs are enabled, with disableOnDestroy: false said explicitly", () => {
     const apis = ofType(ev(), TYPES.api);
-    expect(apis.map((a) => a.inputs.service).sort()).toEqual(["artifactregistry.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "run.googleapis.com"]);
+    // Secret Manager's only when a workload reads a secret (dev: the app's own credential).
+    const readsSecrets = ofType(ev(), "gcp:secretmanager/secretIamMember:SecretIamMember").length > 0;
+    const expected = ["artifactregistry.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "run.googleapis.com", ...(readsSecrets ? ["secretmanager.googleapis.com"] : [])];
+    expect(apis.map((a) => a.inputs.service).sort()).toEqual(expected);
+    expect(readsSecrets).toBe(name === "dev");
     for (const api of apis) expect(api.inputs.disableOnDestroy).toBe(false);
   });
 
@@ -175,12 +179,22 @@ describe.each(names)("every registered resource (%s)", (name) => {
 });
 
 describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
-  test("dev: example project, hello service on /health/ from ./app, nightly job running node dist/job.js, deletion protection off", () => {
+  test("dev: example project, hello service on /health/ from ./app calling the internal api, nightly job running node dist/job.js, deletion protection off", () => {
     const ev = evaluations.dev;
     const out = ev.outputs as unknown as StackOutputs;
     expect(out.project).toBe("my-gcp-project");
     expect(out.region).toBe("asia-east1");
-    expect(Object.keys(out.services)).toEqual(["hello"]);
+    expect(Object.keys(out.services)).toEqual(["hello", "api"]);
+    // The call chain: hello reaches api through the VPC, api lets in hello's runtime account only.
+    expect(out.services.api.invokers).toEqual([`serviceAccount:${out.services.hello.serviceAccountEmail}`]);
+    const api = workload(ev, TYPES.service, "api");
+    expect(api.inputs.ingress).toBe("INGRESS_TRAFFIC_INTERNAL_ONLY");
+    const helloTemplate = workload(ev, TYPES.service, "hello").inputs.template as { vpcAccess: unknown; containers: { envs: unknown[] }[] };
+    expect(helloTemplate.vpcAccess).toEqual({ networkInterfaces: [{ network: "default", subnetwork: "default" }], egress: "ALL_TRAFFIC" });
+    expect(helloTemplate.containers[0].envs).toEqual([
+      { name: "APP_TOKEN", valueSource: { secretKeyRef: { secret: "app-token", version: "latest" } } },
+      { name: "CALLEE_URL", value: out.services.api.url },
+    ]);
     expect(Object.keys(out.jobs)).toEqual(["nightly"]);
     expect(out.services.hello.smokeTest.path).toBe("/health/");
     const hello = workload(ev, TYPES.service, "hello");
@@ -207,7 +221,8 @@ describe("Pulumi.dev.yaml and Pulumi.prod.yaml", () => {
   ])("%s: bootstrap's smoke account (CI's smoke test calls as it) is an invoker of every workload; the deploy account is none", (stack, project) => {
     const smokeAccount = `serviceAccount:pulumi-smoke@${project}.iam.gserviceaccount.com`;
     const out = evaluations[stack].outputs as unknown as StackOutputs;
-    const workloads = [...Object.values(out.services), ...Object.values(out.jobs)];
+    // A service with internal ingress is out of the smoke test's reach (it lists it as not checked): no grant for it.
+    const workloads = [...Object.values(out.services).filter((s) => (s.smokeTest.ingress ?? "all") === "all"), ...Object.values(out.jobs)];
     expect(workloads.length).toBeGreaterThan(0);
     for (const w of workloads) expect({ name: w.smokeTest.name, smoke: w.invokers.includes(smokeAccount), deploy: w.invokers.some((m) => m.includes("pulumi-deploy@")) }).toEqual({ name: w.smokeTest.name, smoke: true, deploy: false });
     expect(out.services.hello.smokeTest.commands.serviceAccount).toContain(`--impersonate-service-account=${smokeAccount.slice("serviceAccount:".length)}`);

@@ -73,6 +73,28 @@ describe("a generated PR stack config, through the real program", () => {
     const devMembers = new Set(ofType(dev, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
     expect(devMembers.has(SMOKE_SA)).toBe(false);
     const prMembers = new Set(ofType(pr, "IamBinding").flatMap((binding) => binding.inputs.members as string[]));
-    expect([...prMembers].sort()).toEqual([...new Set([...devMembers, SMOKE_SA])].sort());
+    // A stack workload calling another (workload:NAME) is the PR's renamed workload, not dev's.
+    const renamed = [...devMembers].map((member) => member.replace(/^serviceAccount:([a-z0-9-]+?)-(svc|job)@/, "serviceAccount:$1-pr42-$2@"));
+    expect([...prMembers].sort()).toEqual([...new Set([...renamed, SMOKE_SA])].sort());
+  });
+
+  it("calls between workloads follow the renames: workload:NAME callers and serviceUrls name the PR's own workloads", () => {
+    const { config } = loadStackConfig("dev");
+    const generated = prStackConfig(
+      { config: { ...config, "private-cloud-run:principals": { callers: ["workload:hello", "user:a@example.com"] } } },
+      { pr: 7 },
+    ).config as Record<string, unknown>;
+    expect(generated["private-cloud-run:principals"]).toEqual({ callers: ["workload:hello-pr7", "user:a@example.com"] });
+    const services = generated["private-cloud-run:services"] as { name: string; invokers: string[]; serviceUrls?: Record<string, string> }[];
+    const callers = services.filter((s) => s.serviceUrls !== undefined);
+    expect(callers.length).toBeGreaterThan(0);
+    for (const caller of callers) for (const callee of Object.values(caller.serviceUrls!)) expect(services.map((s) => s.name)).toContain(callee);
+    const workloadInvokers = services.flatMap((s) => s.invokers.filter((m) => m.startsWith("workload:")));
+    expect(workloadInvokers.length).toBeGreaterThan(0);
+    for (const member of workloadInvokers) expect(member).toMatch(/-pr7$/);
+    // The PR stack's hello holds the PR stack's api URL, not dev's.
+    const prHello = ofType(pr, "cloudrunv2/service:Service").find((r) => r.inputs.name === "hello-pr42")!;
+    const prApiUrl = (pr.outputs.services as Record<string, { url: string }>)["api-pr42"].url;
+    expect((prHello.inputs.template as { containers: { envs: { name: string; value: string }[] }[] }).containers[0].envs).toContainEqual({ name: "CALLEE_URL", value: prApiUrl });
   });
 });
