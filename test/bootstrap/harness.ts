@@ -34,7 +34,8 @@ export const EXAMPLE_STACKS = ["dev", "prod"] as const;
 /** The example config in bootstrap/Pulumi.<stack>.yaml, as Pulumi's runtime holds it (strings). */
 export function exampleConfig(stack: (typeof EXAMPLE_STACKS)[number] = "dev"): Record<string, string> {
   const file = parse(readFileSync(join(BOOTSTRAP_DIR, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, String(value)]));
+  // As Pulumi hands config to a program: strings as they are, anything else (a list, a boolean) as its JSON text.
+  return Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
 }
 
 /** Outputs each mocked resource computes, as the real provider would. */
