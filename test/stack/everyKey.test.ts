@@ -12,6 +12,7 @@ import { evaluateStack } from "../../offline/evaluate";
 import { renderWorkload } from "../../plan/render";
 import { summarizeWorkloads } from "../../plan/workloads";
 import { evaluatePolicies } from "../../policy/rules";
+import { sharedEvaluation } from "../support/sharedEvaluations";
 import { ofType, publicExposures, TYPES, workload } from "../support/stackHarness";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "Pulumi.every-key.yaml");
@@ -23,7 +24,7 @@ let ev: Evaluation;
 let dev: Evaluation;
 beforeAll(async () => {
   ev = await evaluateStack(loadStackConfig(FIXTURE));
-  dev = await evaluateStack(loadStackConfig("dev"));
+  dev = await sharedEvaluation("dev");
 });
 
 const template = (r: RegisteredResource) => r.inputs.template as Record<string, unknown>;

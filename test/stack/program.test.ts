@@ -6,6 +6,7 @@
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, StackConfig, StackOutputs } from "../../contract";
+import { sharedEvaluation } from "../support/sharedEvaluations";
 import { TempSource, TYPES, cloneConfig, iamFor, isIamType, ofType, publicExposures, workload } from "../support/stackHarness";
 
 const ALICE = "user:alice@example.com";
@@ -46,12 +47,12 @@ const EXPECTED_INVOKERS: Record<string, string[]> = {
 };
 
 const dev = loadStackConfig("dev");
-const prod = loadStackConfig("prod");
 const evaluations: Record<string, Evaluation> = {};
 
 beforeAll(async () => {
-  evaluations.dev = await evaluateStack(dev);
-  evaluations.prod = await evaluateStack(prod);
+  // The repository's own stacks, evaluated once per jest run for every suite that reads them.
+  evaluations.dev = await sharedEvaluation("dev");
+  evaluations.prod = await sharedEvaluation("prod");
   evaluations.multi = await evaluateStack({ stack: "multi", config: multiConfig() });
 });
 afterAll(() => other.remove());
@@ -343,6 +344,7 @@ describe("config variant: a service and a job with the same name", () => {
 
 describe("determinism and change scope", () => {
   test("two runs on the same config register identical resources and outputs", async () => {
+    // evaluations.dev is the run every suite shares (another run, possibly in another worker).
     const again = await evaluateStack(dev);
     expect(again).toEqual(evaluations.dev);
   });
