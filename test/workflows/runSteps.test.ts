@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TSX_CJS_HOOK } from "../support/tsxProcess";
 import { REPO_ROOT, allJobs, effectiveShell, loadWorkflow, loadWorkflows, runnerShellCommand, type Step } from "./workflowModel";
 
 describe("run: steps", () => {
@@ -82,7 +83,9 @@ describe.each(["dev", "prod"])("deploy.yml: the %s smoke step, under the workflo
 });
 
 // Fake pulumi and gh: `stack ls --json` prints FAKE_STACKS, `destroy` logs its arguments and
-// fails for the stack named in FAKE_FAIL; gh prints FAKE_OPEN. npx is the real one (tsx).
+// fails for the stack named in FAKE_FAIL; gh prints FAKE_OPEN. npx runs `npx tsx SCRIPT` as one
+// Node process with tsx's CommonJS hook (the real npx starts npm, then tsx's two processes, for
+// the same script) and refuses anything else.
 const FAKE_PULUMI = `#!/usr/bin/env bash
 if [ "$1 $2" = "stack ls" ]; then echo "$FAKE_STACKS"; exit 0; fi
 echo "pulumi $*" >> "$FAKE_LOG"
@@ -91,13 +94,18 @@ if [ "$1" = destroy ] && [ "$3" = "\${FAKE_FAIL:-none}" ]; then exit 1; fi
 const FAKE_GH = `#!/usr/bin/env bash
 echo "$FAKE_OPEN"
 `;
+const FAKE_NPX = `#!/usr/bin/env bash
+[ "$1" = tsx ] || { echo "fake npx: unexpected npx $*" >&2; exit 127; }
+shift
+exec "$FAKE_NODE" --require "$FAKE_TSX_HOOK" "$@"
+`;
 
 describe("PR stack clean-up steps, under the workflow's shell with a fake pulumi and gh", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "pr-stack-steps-"));
     for (const sub of ["bin", "runner"]) mkdirSync(join(dir, sub));
-    for (const [name, text] of [["pulumi", FAKE_PULUMI], ["gh", FAKE_GH]]) {
+    for (const [name, text] of [["pulumi", FAKE_PULUMI], ["gh", FAKE_GH], ["npx", FAKE_NPX]]) {
       writeFileSync(join(dir, "bin", name), text);
       chmodSync(join(dir, "bin", name), 0o755);
     }
@@ -127,6 +135,8 @@ describe("PR stack clean-up steps, under the workflow's shell with a fake pulumi
         GITHUB_REPOSITORY: "example-org/private-cloud-run",
         FAKE_LOG: join(dir, "log"),
         FAKE_STACKS: STACKS,
+        FAKE_NODE: process.execPath,
+        FAKE_TSX_HOOK: TSX_CJS_HOOK,
         ...env,
       },
     });
