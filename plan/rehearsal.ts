@@ -5,6 +5,7 @@ import { checkService, type ServiceReport } from "../client/smoke";
 import { startFrontEnd, startMetadataServer, TokenIssuer } from "../emulator";
 import type { Evaluation } from "../contract";
 import { appNeedsBuild, buildApp, startApp } from "./localApp";
+import { chainLines, planChain, rehearseChain } from "./rehearseChain";
 import type { PlanIO, RehearsalOutcome } from "./run";
 import { stackOutputs } from "./workloads";
 
@@ -130,8 +131,21 @@ export async function rehearse(evaluation: Evaluation, io: PlanIO): Promise<Rehe
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const rows = await runChecks(plan, cleanup, io);
-    return { ok: rows.every((row) => row.passed), lines: renderRehearsal(plan, rows) };
+    // The issuer's RSA key is generated synchronously: do it before any app process
+    // exists, so a Ctrl-C is not left waiting behind a busy event loop (the `tsx` wrapper
+    // force-kills a child that does not acknowledge a signal within ~60 ms; `npm start`
+    // avoids the wrapper with `node --import tsx`).
+    const issuer = new TokenIssuer();
+    const rows = await runChecks(plan, cleanup, io, issuer);
+    const chain = planChain(evaluation);
+    if (!chain) return { ok: rows.every((row) => row.passed), lines: renderRehearsal(plan, rows) };
+    io.stderr(`Rehearsal: starting ${chain.callee.name} and two callers of it (${chain.caller.name}, and an account it does not list)…\n`);
+    const chainRows = await rehearseChain(chain, issuer, (stop) => cleanup.add(stop));
+    const { head, tail } = chainLines(chain);
+    const all = [...rows, ...chainRows];
+    const lines = renderRehearsal(plan, rows).slice(0, -1);
+    lines.push(...head, ...renderTable(chainRows), ...tail, summaryLine(all, true));
+    return { ok: all.every((row) => row.passed), lines };
   } catch (error) {
     return { ok: false, lines: [`Rehearsal could not run: ${safeMessage(error)}`] };
   } finally {
@@ -141,16 +155,11 @@ export async function rehearse(evaluation: Evaluation, io: PlanIO): Promise<Rehe
   }
 }
 
-async function runChecks(plan: RehearsalPlan, cleanup: Cleanup, io: PlanIO): Promise<RehearsalRow[]> {
+async function runChecks(plan: RehearsalPlan, cleanup: Cleanup, io: PlanIO, issuer: TokenIssuer): Promise<RehearsalRow[]> {
   if (appNeedsBuild()) {
     io.stderr("Building the app (app/dist is missing or older than app/src)…\n");
     await buildApp((text) => io.stderr(text));
   }
-  // The issuer's RSA key is generated synchronously: do it before the app's process
-  // exists, so a Ctrl-C is not left waiting behind a busy event loop (the `tsx` wrapper
-  // force-kills a child that does not acknowledge a signal within ~60 ms; `npm start`
-  // avoids the wrapper with `node --import tsx`).
-  const issuer = new TokenIssuer();
   // Same reason: Node loads its fetch implementation on first use, synchronously.
   await (await fetch("data:,")).arrayBuffer();
   io.stderr("Rehearsal: starting the app (node app/dist/server.js)…\n");
@@ -233,6 +242,23 @@ function rows(plan: RehearsalPlan, report: ServiceReport): RehearsalRow[] {
 
 /** The table printed after the plan. */
 export function renderRehearsal(plan: RehearsalPlan, results: RehearsalRow[]): string[] {
+  const groupNote = Object.keys(plan.groups).length > 0 ? ` (an emulated member of ${plan.invoker.member})` : "";
+  return [
+    `Rehearsal: service ${plan.service}: the app on 127.0.0.1 behind the emulated Cloud Run front end (invokers: ${plan.invokers.join(", ")})`,
+    `  ID tokens for audience ${plan.audience} minted by google-auth-library through the emulated metadata server; checks call ${plan.path}`,
+    `  invoker: ${plan.invoker.email}${groupNote}; outsider: ${plan.outsider}`,
+    ...renderTable(results),
+    summaryLine(results),
+  ];
+}
+
+function summaryLine(results: RehearsalRow[], chain = false): string {
+  const passed = results.filter((result) => result.passed).length;
+  return `Rehearsal: ${passed}/${results.length} checks passed; ${chain ? "apps, front ends and metadata servers" : "app, front end and metadata server"} stopped`;
+}
+
+/** One table: caller, identity, where the token went, expected and got. */
+function renderTable(results: RehearsalRow[]): string[] {
   const table = [
     ["caller", "identity", "ID token in", "expected", "got", "result"],
     ...results.map((result) => [
@@ -245,14 +271,5 @@ export function renderRehearsal(plan: RehearsalPlan, results: RehearsalRow[]): s
     ]),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
-  const lines = table.map((cells) => `  ${cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ")}`);
-  const passed = results.filter((result) => result.passed).length;
-  const groupNote = Object.keys(plan.groups).length > 0 ? ` (an emulated member of ${plan.invoker.member})` : "";
-  return [
-    `Rehearsal: service ${plan.service}: the app on 127.0.0.1 behind the emulated Cloud Run front end (invokers: ${plan.invokers.join(", ")})`,
-    `  ID tokens for audience ${plan.audience} minted by google-auth-library through the emulated metadata server; checks call ${plan.path}`,
-    `  invoker: ${plan.invoker.email}${groupNote}; outsider: ${plan.outsider}`,
-    ...lines,
-    `Rehearsal: ${passed}/${results.length} checks passed; app, front end and metadata server stopped`,
-  ];
+  return table.map((cells) => `  ${cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ")}`);
 }

@@ -1,5 +1,7 @@
 import { planRehearsal, rehearse, renderRehearsal, type RehearsalPlan } from "../../plan/rehearsal";
 import type { Evaluation, ServiceOutputs } from "../../contract";
+import { planChain } from "../../plan/rehearseChain";
+import { sharedEvaluation } from "../support/sharedEvaluations";
 import { fixtureEvaluation } from "./fixtures";
 
 /** The fixture with the first service's invokers (and optionally its smoke path) replaced. */
@@ -96,5 +98,44 @@ describe("rehearse (real app, emulator and client)", () => {
     const text = outcome.lines.join("\n");
     expect(text).toContain("Rehearsal: 2/4 checks passed");
     expect(text).toMatch(/invoker .* Authorization .* 200 +404 +FAILED/);
+  });
+
+  it("the dev stack's call chain: hello → api 200, a workload api does not list 403, and what the emulator does not model is said", async () => {
+    const dev = await sharedEvaluation("dev");
+    const { io: capture } = io();
+    const outcome = await rehearse(dev, capture);
+    const text = outcome.lines.join("\n");
+    expect(outcome.ok).toBe(true);
+    expect(text).toContain("Rehearsal: 6/6 checks passed; apps, front ends and metadata servers stopped");
+    expect(text).toMatch(/\n {2}hello +hello-svc@my-gcp-project\.iam\.gserviceaccount\.com +X-Serverless-Authorization, app token in Authorization \(GET \/call → api\) +200 +200 +ok\n/);
+    expect(text).toMatch(/\n {2}not listed +nightly-job@my-gcp-project\.iam\.gserviceaccount\.com +.* +403 +403 +ok\n/);
+    expect(text).toContain("api's ingress is internal: not modelled here");
+    expect(text).not.toMatch(/eyJ|ya29\.|rehearsal-[0-9a-f]{32}/);
+  });
+
+  it("fails the chain row when the callee does not list the caller", async () => {
+    const dev = await sharedEvaluation("dev");
+    const services = dev.outputs.services as Record<string, ServiceOutputs>;
+    // api now lists the job's runtime account instead of hello's: hello's call must get 403, and the rehearsal must say it failed.
+    services.api = { ...services.api, invokers: ["serviceAccount:nightly-job@my-gcp-project.iam.gserviceaccount.com"] };
+    const { io: capture } = io();
+    const outcome = await rehearse(dev, capture);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.lines.join("\n")).toMatch(/\n {2}hello +hello-svc@\S+ +.* +200 +403 +FAILED: 502 callee_refused/);
+  });
+});
+
+describe("planChain", () => {
+  it("finds the caller from the registered CALLEE_URL env and the callee by its URL; another workload it does not list is the outsider", async () => {
+    expect(planChain(await sharedEvaluation("dev"))).toEqual({
+      caller: { name: "hello", email: "hello-svc@my-gcp-project.iam.gserviceaccount.com" },
+      callee: { name: "api", audience: expect.stringMatching(/^https:\/\/api-.*\.run\.app$/), invokers: ["serviceAccount:hello-svc@my-gcp-project.iam.gserviceaccount.com"], ingress: "internal" },
+      outsider: { email: "nightly-job@my-gcp-project.iam.gserviceaccount.com", what: "runtime account of job nightly, not an invoker of api" },
+      sharedAppToken: true,
+    });
+  });
+
+  it("no chain without a CALLEE_URL that is another service's URL", () => {
+    expect(planChain(fixtureEvaluation({ withJob: true }))).toBeUndefined();
   });
 });
