@@ -18,6 +18,7 @@ import { noInvokerIamDisabled } from "./checks/invokerIam";
 import { jobOverridesNamed } from "./checks/jobOverrides";
 import { noProjectLevelInvoker } from "./checks/projectInvoker";
 import { noPublicMembers } from "./checks/publicAccess";
+import { noActingAsStackAccounts } from "./checks/accountImpersonation";
 import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
 import { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 import { PolicyRule, Violation } from "./checks/types";
@@ -49,6 +50,7 @@ export { deletionProtectionOnProduction, isProductionStack } from "./checks/dele
 export { cleanupKeepsDeployedDigest, parseArtifactImage } from "./checks/cleanupPolicies";
 export { toResourceUnderTest } from "./checks/evaluate";
 export { secretAccessorRuntimeOnly } from "./checks/secretAccess";
+export { noActingAsStackAccounts } from "./checks/accountImpersonation";
 export { looksLikeCredential, noCredentialsInPlainEnv } from "./checks/envCredentials";
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
@@ -63,6 +65,7 @@ export const rules: PolicyRule[] = [
   dedicatedRuntimeServiceAccount,
   imagesPinnedByDigest,
   secretAccessorRuntimeOnly,
+  noActingAsStackAccounts,
   broadMembersNamed,
   jobOverridesNamed,
   deletionProtectionOnProduction,

@@ -9,7 +9,7 @@ import { formatPath, IAM_BINDING_TYPES, IAM_MEMBER_TYPES, IAM_POLICY_TYPES, isPl
 import { ResourceUnderTest } from "./types";
 
 /** Where the grant is made: what a role granted there reaches. */
-export type GrantScope = "cloud-run" | "artifact-registry" | "secret-manager" | "project" | "folder" | "organization";
+export type GrantScope = "cloud-run" | "artifact-registry" | "secret-manager" | "service-account" | "project" | "folder" | "organization";
 
 /** How the resource holds its members. */
 type GrantShape = "member" | "binding" | "policy";
@@ -25,6 +25,9 @@ const OTHER_IAM_TYPES: Record<string, { scope: GrantScope; shape: GrantShape }> 
   "gcp:secretmanager/regionalSecretIamMember:RegionalSecretIamMember": { scope: "secret-manager", shape: "member" },
   "gcp:secretmanager/regionalSecretIamBinding:RegionalSecretIamBinding": { scope: "secret-manager", shape: "binding" },
   "gcp:secretmanager/regionalSecretIamPolicy:RegionalSecretIamPolicy": { scope: "secret-manager", shape: "policy" },
+  "gcp:serviceaccount/iAMMember:IAMMember": { scope: "service-account", shape: "member" },
+  "gcp:serviceaccount/iAMBinding:IAMBinding": { scope: "service-account", shape: "binding" },
+  "gcp:serviceaccount/iAMPolicy:IAMPolicy": { scope: "service-account", shape: "policy" },
   "gcp:projects/iAMMember:IAMMember": { scope: "project", shape: "member" },
   "gcp:projects/iAMBinding:IAMBinding": { scope: "project", shape: "binding" },
   "gcp:projects/iAMPolicy:IAMPolicy": { scope: "project", shape: "policy" },

@@ -1,6 +1,6 @@
 /**
  * Mandatory: no IAM grant the pack reads (Cloud Run, Artifact Registry, Secret
- * Manager, project/folder/organization) names the public, a wildcard, a set
+ * Manager, service accounts, project/folder/organization) names the public, a wildcard, a set
  * anyone can join, every service account of a project/folder/organization, or
  * a principal set IAM does not document (policy/checks/members.ts), whatever
  * the role. `policyData` is read with every spelling of its keys, as the
@@ -36,7 +36,7 @@ function check(resource: ResourceUnderTest, ctx: RuleContext): string[] {
 export const noPublicMembers: PolicyRule = {
   name: "no-public-members",
   description:
-    "No IAM grant (Cloud Run, Artifact Registry, Secret Manager, project, folder, organization) names the public, a wildcard, a set anyone can join (consumer mail domains, googlegroups.com groups), every service account of a project/folder/organization, or an undocumented principal set.",
+    "No IAM grant (Cloud Run, Artifact Registry, Secret Manager, service account, project, folder, organization) names the public, a wildcard, a set anyone can join (consumer mail domains, googlegroups.com groups), every service account of a project/folder/organization, or an undocumented principal set.",
   enforcementLevel: "mandatory",
   check,
 };

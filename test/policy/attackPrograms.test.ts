@@ -9,6 +9,7 @@ import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as folder from "@pulumi/gcp/folder";
 import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import { loadStackConfig } from "../../config/stackFile";
 import type { Evaluation, StackConfig } from "../../contract";
 import { evaluateStack, type Program } from "../../offline/evaluate";
@@ -38,6 +39,14 @@ const ATTACKS = {
   // A caller the stack config does not list.
   "extra-caller": () => new cloudrunv2.ServiceIamMember("extra-caller", { name: "hello", location: "asia-east1", role: "roles/run.invoker", member: "user:mallory@example.com" }),
   "extra-job-runner": () => new cloudrunv2.JobIamMember("extra-job-runner", { name: "nightly", location: "asia-east1", role: "roles/run.jobsExecutor", member: "user:mallory@example.com" }),
+  // Someone who may mint tokens as a workload's runtime account reads its secrets and calls what it may call.
+  "impersonate-runtime": () =>
+    new serviceaccount.IAMMember("impersonate-runtime", {
+      serviceAccountId: "projects/my-gcp-project/serviceAccounts/hello-svc@my-gcp-project.iam.gserviceaccount.com",
+      role: "roles/iam.serviceAccountTokenCreator",
+      member: "user:mallory@example.com",
+    }),
+  "project-token-creator": () => new projects.IAMMember("project-token-creator", { project: "my-gcp-project", role: "roles/iam.serviceAccountTokenCreator", member: "user:mallory@example.com" }),
   // Public images.
   "public-images": () => new artifactregistry.RepositoryIamMember("public-images", { repository: "private-cloud-run", location: "asia-east1", role: "roles/artifactregistry.reader", member: "allUsers" }),
 };
@@ -75,6 +84,8 @@ describe.each([
   ["extra-caller", ["mandatory cloud-run-invokers-through-invoker-access extra-caller"]],
   ["extra-job-runner", ["mandatory cloud-run-invokers-through-invoker-access extra-job-runner"]],
   ["public-images", ["mandatory no-public-members public-images"]],
+  ["impersonate-runtime", ["mandatory no-acting-as-stack-accounts impersonate-runtime"]],
+  ["project-token-creator", ["mandatory no-acting-as-stack-accounts project-token-creator"]],
 ])("index.ts adds %s", (attack, expected) => {
   it("is refused by the rules, on that resource only", () => {
     const found = evaluatePolicies(evaluations[attack].resources, { stack: "dev" });

@@ -158,6 +158,8 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       beside("gcp:projects/iAMMember:IAMMember", "project-invoker", { project: "my-gcp-project", role: "roles/run.invoker", member: "user:mallory@example.com" }),
       // A secret accessor grant on the whole project (the stack never makes one).
       beside("gcp:projects/iAMMember:IAMMember", "project-accessor", { project: "my-gcp-project", role: "roles/secretmanager.secretAccessor", member: "user:mallory@example.com" }),
+      // Token Creator on the whole project: every runtime account can be impersonated.
+      beside("gcp:projects/iAMMember:IAMMember", "project-token-creator", { project: "my-gcp-project", role: "roles/iam.serviceAccountTokenCreator", member: "user:mallory@example.com" }),
     );
     const expected = offlineVerdicts(faulty, "prod");
     // Every rule fires at least once, so the comparison covers each of them.
