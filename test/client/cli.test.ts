@@ -3,11 +3,12 @@
  * GCE_METADATA_HOST, jobs via PCR_RUN_API, impersonation via PCR_IAM_CREDENTIALS_ENDPOINT,
  * --stack via a fake `pulumi` on PATH. Each run sees only the environment given here
  * (nothing of the host's credentials). What needs a process runs as one (node + tsx): the
- * exit code and output of a whole run, `pulumi` found on the child's PATH, a terminal, the
- * preload as a user passes it, a proxy stopped by a signal. The other runs call the CLI's
- * main in this process through its own runner (test/support/cliInProcess.ts), each with
- * fresh modules, so no credential or cache of one run is seen by the next. A new test
- * calls smokeInProcess unless it needs one of those.
+ * exit code and output of a whole run, `pulumi` found on the child's PATH, a terminal, a
+ * proxy stopped by a signal, what jest's vm cannot do (see each test); the key-file preload
+ * as a user passes it is test/emulator/cli.test.ts's banner command. The other runs call
+ * the CLI's main in this process through its own runner (test/support/cliInProcess.ts),
+ * each with fresh modules, so no credential or cache of one run is seen by the next. A new
+ * test calls smokeInProcess unless it needs one of those.
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -18,7 +19,7 @@ import type { Emulator, FrontEnd } from "../../emulator";
 import { main as proxyMain } from "../../client/cli/proxy";
 import { main as smokeMain } from "../../client/cli/smoke";
 import { runCliInProcess } from "../support/cliInProcess";
-import { TSX_LOADER, TSX_NODE_ARGS } from "../support/tsxProcess";
+import { TSX_NODE_ARGS } from "../support/tsxProcess";
 import { expectNoTokenText, payloadOf, startEchoApp } from "./support";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -28,11 +29,6 @@ const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
 const TARGET_SA = `smoke@${PROJECT}.iam.gserviceaccount.com`;
 const KEY_SA = `key-holder@${PROJECT}.iam.gserviceaccount.com`;
 const OUTSIDER = `outsider@${PROJECT}.iam.gserviceaccount.com`;
-/**
- * The emulator's preload: google-auth-library 10 ignores a key's token_uri, so this
- * sends the child's Google API requests to the emulator (see the file).
- */
-const REDIRECT_PRELOAD = path.join(ROOT, "emulator/redirectPreload.ts");
 
 let app: Awaited<ReturnType<typeof startEchoApp>>;
 let emulator: Emulator;
@@ -60,12 +56,10 @@ function cliEnv(extraEnv: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-/** Runs a CLI to completion as a child process. `nodeArgs` go to node before the script (e.g. a preload). */
-function runCliProcess(script: string, args: string[], extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
+/** Runs a CLI to completion as a child process. */
+function runCliProcess(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    // A preload passed with --import (as a user does) needs tsx's ES-module loader too.
-    const tsx = nodeArgs.includes("--import") ? ["--import", TSX_LOADER] : TSX_NODE_ARGS;
-    execFile(process.execPath, [...tsx, ...nodeArgs, path.join(ROOT, "client/cli", script), ...args], { env: cliEnv(extraEnv), timeout: 90_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...TSX_NODE_ARGS, path.join(ROOT, "client/cli", script), ...args], { env: cliEnv(extraEnv), timeout: 90_000 }, (error, stdout, stderr) => {
       allOutput.push(stdout, stderr);
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
     });
@@ -79,12 +73,14 @@ async function runCliInProcessOnly(name: "smoke" | "proxy", args: string[], extr
   return run;
 }
 
-const smoke = (args: string[], env?: Record<string, string>, nodeArgs?: string[]) => runCliProcess("smoke.ts", args, env, nodeArgs);
+const smoke = (args: string[], env?: Record<string, string>) => runCliProcess("smoke.ts", args, env);
 
 /**
  * The smoke CLI's main in this process with only that environment, and modules of its own
  * (google-auth-library keeps credentials and the metadata server's answer per process).
- * `preload`: emulator/redirectPreload.ts applied to those modules, as `--import` does.
+ * `preload`: emulator/redirectPreload.ts (google-auth-library 10 ignores a key's token_uri; it
+ * sends Google API requests to the emulator) applied to those modules, as `--import` does;
+ * the preload as a user passes it, in a process, is test/emulator/cli.test.ts's banner command.
  * gaxios (google-auth-library's HTTP layer) loads node-fetch with a dynamic import() unless
  * `window.fetch` exists, and jest's CommonJS vm refuses dynamic imports: in here it gets
  * Node's fetch (as test/plan/rehearsal.test.ts does); the child-process runs use node-fetch.
@@ -314,7 +310,7 @@ describe("a service-account key file (GOOGLE_APPLICATION_CREDENTIALS)", () => {
   test("services and jobs pass as the key's account (ID token and access token from the key)", async () => {
     const file = path.join(tmp, "outputs-keyed.json");
     await writeFile(file, JSON.stringify(outputsFor(emulator.frontEnd!.url, "keyed", { smokeRun: true })));
-    const run = await smoke(["--outputs", file, "--json"], keyEnv, ["--import", REDIRECT_PRELOAD]);
+    const run = await smokeInProcess(["--outputs", file, "--json"], keyEnv, { preload: true });
     expect(run.stderr).toBe("");
     const report = JSON.parse(run.stdout);
     expect(report.services[0].caller).toBe(KEY_SA);
