@@ -144,8 +144,10 @@ export function renderMermaid(resources: RegisteredResource[]): string {
   // The stack resource would be one box around everything: draw its children instead.
   const tops = buildTree(resources).flatMap((root) => (root.resource.type === TYPES.stack ? root.children : [root]));
   for (const top of tops) lines.push(...subgraphLines(top, ids, targets, "  "));
-  lines.push(...principalLines(resources, ids, facts));
+  const accounts = accountIndex(resources, facts);
+  lines.push(...principalLines(resources, ids, facts, accounts));
   lines.push(...runsAsLines(ids, facts));
+  lines.push(...scheduleLines(resources, ids, facts, accounts));
   return `${lines.join("\n")}\n`;
 }
 
@@ -175,8 +177,8 @@ function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, tar
   const { resource } = node;
   const id = ids.get(resource) as string;
   if (!resource.component) {
-    // IAM resources that found their target are drawn as edges instead of boxes.
-    if (isIamResource(resource) && targets.of(resource)) return [];
+    // IAM resources that found their target (or name a secret) are drawn as edges instead of boxes.
+    if (isIamResource(resource) && (targets.of(resource) || secretOf(resource))) return [];
     return [`${indent}${id}["${label(resource.name)}<br/><small>${label(shortType(resource.type))}</small>"]`];
   }
   const inner = node.children.flatMap((child) => subgraphLines(child, ids, targets, `${indent}  `));
@@ -185,42 +187,35 @@ function subgraphLines(node: TreeNode, ids: Map<RegisteredResource, string>, tar
   return [`${indent}subgraph ${id}["${label(resource.name)} · ${label(shortType(resource.type))}"]`, ...inner, `${indent}end`];
 }
 
-function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>, facts: PublishedFacts): string[] {
+function principalLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>, facts: PublishedFacts, accounts: AccountIndex): string[] {
   const principalIds = new Map<string, string>();
   const usedPrincipalIds = new Set<string>();
   const lines: string[] = [];
+  const node = (key: string, base: string, shape: (id: string) => string): string => {
+    let id = principalIds.get(key);
+    if (!id) {
+      // Two names may clean up to the same id (a.b@ and a_b@): keep them apart.
+      id = base;
+      for (let suffix = 2; usedPrincipalIds.has(id); suffix++) id = `${base}_${suffix}`;
+      principalIds.set(key, id);
+      usedPrincipalIds.add(id);
+      lines.push(`  ${shape(id)}`);
+    }
+    return id;
+  };
   const edges = iamEdges(resources, facts).sort(
     (a, b) => compareResources(a.target ?? a.via, b.target ?? b.via) || compareText(a.member, b.member) || compareText(a.role, b.role),
   );
   for (const edge of edges) {
-    const from = principalNode(edge.member, facts, ids, { principalIds, usedPrincipalIds }, lines);
-    const to = ids.get(edge.target ?? edge.via) as string;
+    const account = edge.member.startsWith("serviceAccount:") ? accounts.get(edge.member.slice("serviceAccount:".length).toLowerCase()) : undefined;
+    // A stack-made service account (a runtime or scheduler account) is drawn once, as its own box.
+    const from = account ? (ids.get(account) as string) : node(edge.member, `p_${mermaidId(edge.member)}`, (id) => `${id}(["${label(edge.member)}"])`);
+    // A secret is not a resource of the stack (it is never created or held here): one node per secret id.
+    const secret = edge.target ? undefined : secretOf(edge.via);
+    const to = secret ? node(`secret:${secret}`, `s_${mermaidId(secret)}`, (id) => `${id}[("secret ${label(secret)}")]`) : (ids.get(edge.target ?? edge.via) as string);
     lines.push(`  ${from} -->|"${label(edge.role || "(no role)")}"| ${to}`);
   }
   return lines;
-}
-
-/** A stack-made service account that is also an invoker is drawn once, as its own box. */
-function principalNode(
-  member: string,
-  facts: PublishedFacts,
-  ids: Map<RegisteredResource, string>,
-  { principalIds, usedPrincipalIds }: { principalIds: Map<string, string>; usedPrincipalIds: Set<string> },
-  lines: string[],
-): string {
-  const account = member.startsWith("serviceAccount:") ? accountFor(member.slice("serviceAccount:".length), facts) : undefined;
-  if (account) return ids.get(account) as string;
-  let id = principalIds.get(member);
-  if (!id) {
-    // Two members may clean up to the same id (a.b@ and a_b@): keep them apart.
-    const base = `p_${mermaidId(member)}`;
-    id = base;
-    for (let suffix = 2; usedPrincipalIds.has(id); suffix++) id = `${base}_${suffix}`;
-    principalIds.set(member, id);
-    usedPrincipalIds.add(id);
-    lines.push(`  ${id}(["${label(member)}"])`);
-  }
-  return id;
 }
 
 /** A dotted "runs as" edge from each workload to the runtime account its component published. */
@@ -231,12 +226,51 @@ function runsAsLines(ids: Map<RegisteredResource, string>, facts: PublishedFacts
     .map((workload) => `  ${ids.get(workload.cloudRun!)} -.->|"runs as"| ${ids.get(workload.runtimeAccount!)}`);
 }
 
+/** Lower-case email → the stack's own service account resource with that email. */
+type AccountIndex = Map<string, RegisteredResource>;
+
 /**
- * The runtime account of this stack's workload whose email it is (emails name the
- * project, so an invoker from another project that shares an account id is not it).
+ * The stack's service accounts by email: each runtime account by the email its workload
+ * published, any other account (a scheduler's) by accountId@project, as IAM names it.
+ * Emails name the project, so an invoker from another project that shares an account id
+ * is not one of these.
  */
-function accountFor(email: string, facts: PublishedFacts): RegisteredResource | undefined {
-  return facts.workloads.find((workload) => workload.serviceAccountEmail.toLowerCase() === email.toLowerCase())?.runtimeAccount;
+function accountIndex(resources: RegisteredResource[], facts: PublishedFacts): AccountIndex {
+  const index: AccountIndex = new Map();
+  for (const account of resources.filter((r) => r.type === TYPES.account)) {
+    const { accountId, project } = account.inputs;
+    if (typeof accountId === "string" && typeof project === "string") index.set(`${accountId}@${project}.iam.gserviceaccount.com`.toLowerCase(), account);
+  }
+  for (const workload of facts.workloads) if (workload.runtimeAccount) index.set(workload.serviceAccountEmail.toLowerCase(), workload.runtimeAccount);
+  return index;
+}
+
+/** The secret a Secret Manager IAM resource grants on (its `secretId`, path or id), or undefined. */
+function secretOf(iam: RegisteredResource): string | undefined {
+  const id = iam.type.startsWith("gcp:secretmanager/") ? iam.inputs.secretId : undefined;
+  return typeof id === "string" && id !== "" ? id.slice(id.lastIndexOf("/") + 1) : undefined;
+}
+
+const SCHEDULER_JOB = "gcp:cloudscheduler/job:Job";
+
+/**
+ * Cloud Scheduler: a dotted edge from each scheduler job to the Cloud Run job of the
+ * component it belongs to ("runs on schedule"), and to the account whose token it sends.
+ */
+function scheduleLines(resources: RegisteredResource[], ids: Map<RegisteredResource, string>, facts: PublishedFacts, accounts: AccountIndex): string[] {
+  return resources
+    .filter((r) => r.type === SCHEDULER_JOB && ids.has(r))
+    .sort(compareResources)
+    .flatMap((schedule) => {
+      const job = facts.workloads.find((w) => w.kind === "job" && w.name === schedule.parent)?.cloudRun;
+      const email = readPath(schedule.inputs, ["httpTarget", "oauthToken", "serviceAccountEmail"]);
+      const account = typeof email === "string" ? accounts.get(email.toLowerCase()) : undefined;
+      const cron = typeof schedule.inputs.schedule === "string" ? ` ${schedule.inputs.schedule}` : "";
+      return [
+        ...(job && ids.has(job) ? [`  ${ids.get(schedule)} -.->|"runs on schedule${label(cron)}"| ${ids.get(job)}`] : []),
+        ...(account && ids.has(account) ? [`  ${ids.get(schedule)} -.->|"calls as"| ${ids.get(account)}`] : []),
+      ];
+    });
 }
 
 /** Mermaid labels are quoted: escape what would end or break them. */

@@ -1,4 +1,5 @@
 import { iamEdges, iamTargetType, renderMermaid, shortType } from "../../plan/mermaid";
+import { planInProcess } from "../support/planInProcess";
 import { fixtureEvaluation, resource } from "./fixtures";
 
 describe("--graph mermaid", () => {
@@ -80,5 +81,34 @@ describe("--graph mermaid", () => {
     const diagram = renderMermaid([orphan]);
     expect(diagram).toContain('r_odd_name["odd#quot;name<br/><small>cloudrunv2.ServiceIamMember</small>"]');
     expect(diagram).toContain('p_user_x_example_com -->|"roles/run.invoker"| r_odd_name');
+  });
+});
+
+describe("--graph mermaid: secrets, the scheduler and callers", () => {
+  it("draws each secret once, as its own node, with an edge from every account that reads it; the grant is no box", () => {
+    const evaluation = fixtureEvaluation({ withJob: true });
+    const grant = (name: string, parent: string, account: string, secretId: string) =>
+      resource("gcp:secretmanager/secretIamMember:SecretIamMember", name, parent, { secretId, role: "roles/secretmanager.secretAccessor", member: `serviceAccount:${account}` });
+    const diagram = renderMermaid([
+      ...evaluation.resources,
+      grant("hello-reads-db", "hello", "hello-run@demo.iam.gserviceaccount.com", "db-password"),
+      grant("nightly-reads-db", "nightly", "nightly-run@demo.iam.gserviceaccount.com", "projects/demo/secrets/db-password"),
+    ]);
+    expect(diagram.match(/s_db_password\[\("secret db-password"\)\]/g)).toHaveLength(1);
+    expect(diagram).toContain('r_hello_sa -->|"roles/secretmanager.secretAccessor"| s_db_password');
+    expect(diagram).toContain('r_nightly_sa -->|"roles/secretmanager.secretAccessor"| s_db_password');
+    expect(diagram).not.toContain("reads-db");
+  });
+
+  it("the every-key stack: the scheduler job runs the job as its own account, which is the invoker box; a workload caller is an edge from its runtime account", async () => {
+    const { code, stdout } = await planInProcess(["--config", "test/fixtures/Pulumi.every-key.yaml", "--graph", "mermaid"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('r_nightly_schedule -.->|"runs on schedule 0 3 * * MON-FRI"| r_nightly_job');
+    expect(stdout).toContain('r_nightly_schedule -.->|"calls as"| r_nightly_scheduler_sa');
+    expect(stdout).toContain('r_nightly_scheduler_sa -->|"roles/run.invoker"| r_nightly_job');
+    expect(stdout).not.toContain("p_serviceAccount_nightly_sched");
+    expect(stdout).toContain('r_web_sa -->|"roles/run.invoker"| r_api_service');
+    expect(stdout).toContain('r_nightly_sa -->|"roles/secretmanager.secretAccessor"| s_db_password');
+    expect(stdout).toContain('r_api_sa -->|"roles/secretmanager.secretAccessor"| s_db_password');
   });
 });
