@@ -130,6 +130,15 @@ describe("project, folder and organization grants of an invoking role", () => {
     expect(result.diagnostics[0].message).toContain("wide-grant");
   });
 
+  it.each(scopes.flatMap(([prefix, target]) => ["roles/cloudscheduler.admin", "roles/cloudscheduler.jobRunner"].map((role) => [`${prefix}Member:IAMMember`, { ...target, role, member: "user:mallory@example.com" }])) as [string, Record<string, unknown>][])(
+    "refuses %s %j: a Cloud Scheduler job can be forced to run, which starts the scheduled Cloud Run job as its scheduler account",
+    async (type, inputs) => {
+      const result = await pack.analyze(engineResource(resource(type, "scheduler-runner", inputs)));
+      expect(verdicts(result)).toEqual(["mandatory no-project-level-invoker"]);
+      expect(result.diagnostics[0].message).toMatch(/scheduler-runner.*force-run every Cloud Scheduler job/);
+    },
+  );
+
   it("refuses allUsers there too, and lets a role that cannot invoke pass", async () => {
     const publicGrant = await pack.analyze(engineResource(resource("gcp:projects/iAMMember:IAMMember", "wide-grant", { project: "p", role: "roles/run.invoker", member: "allUsers" })));
     expect(verdicts(publicGrant).sort()).toEqual(["mandatory no-project-level-invoker", "mandatory no-public-members"]);
