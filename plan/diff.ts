@@ -1,6 +1,8 @@
 import { compareText, show, TYPES, type Evaluation, type RegisteredResource } from "../contract";
 import { flatten, isScalarArray, sameValue } from "./inputs";
 import { SECRET_PLACEHOLDER } from "./secrets";
+import { diffAccess } from "./accessDiff";
+import { diffWorkloadSettings, renderWorkloadSettings, type WorkloadSettingsChange } from "./diffWorkloads";
 import { compareResources } from "./tree";
 import { stackOutputs } from "./workloads";
 
@@ -33,6 +35,12 @@ export interface PlanDiff {
   from: string;
   to: string;
   principals: PrincipalChange[];
+  /** Who gains or loses read access to each secret (the workloads' runtime accounts). */
+  secretAccess: { secret: string; added: string[]; removed: string[] }[];
+  /** What the stack knows a member to be, e.g. "runtime account of service web" (a workload: caller). */
+  notes: Record<string, string>;
+  /** Runtime settings (env, secret references, limits, scaling, VPC, labels, schedule) that change per workload. */
+  workloadSettings: WorkloadSettingsChange[];
   resources: {
     added: ResourceRef[];
     removed: ResourceRef[];
@@ -50,6 +58,9 @@ export function diffEvaluations(before: Evaluation, after: Evaluation): PlanDiff
     from: before.stack,
     to: after.stack,
     principals: diffPrincipals(before, after),
+    secretAccess: diffSecretAccess(before, after),
+    notes: { ...runtimeAccountNotes(before), ...runtimeAccountNotes(after) },
+    workloadSettings: diffWorkloadSettings(before, after),
     resources: diffResources(before.resources, after.resources),
   };
 }
@@ -71,6 +82,30 @@ export function diffPrincipals(before: Evaluation, after: Evaluation): Principal
     }
   }
   return changes;
+}
+
+/** `serviceAccount:<runtime account>` → "runtime account of service web", for every workload of a side. */
+function runtimeAccountNotes(evaluation: Evaluation): Record<string, string> {
+  const outputs = stackOutputs(evaluation);
+  const notes: Record<string, string> = {};
+  for (const [name, service] of Object.entries(outputs.services)) notes[`serviceAccount:${service.serviceAccountEmail}`] = `runtime account of service ${name}`;
+  for (const [name, job] of Object.entries(outputs.jobs)) {
+    notes[`serviceAccount:${job.serviceAccountEmail}`] = `runtime account of job ${name}`;
+    if (job.scheduler) notes[`serviceAccount:${job.scheduler.serviceAccountEmail}`] = `scheduler of job ${name}`;
+  }
+  return notes;
+}
+
+/** Accessors gained and lost per secret, from the access views of both sides (every Secret Manager grant the program registers). */
+export function diffSecretAccess(before: Evaluation, after: Evaluation): PlanDiff["secretAccess"] {
+  const bySecret = new Map<string, { added: string[]; removed: string[] }>();
+  const entry = (secret: string) => bySecret.get(secret) ?? bySecret.set(secret, { added: [], removed: [] }).get(secret)!;
+  for (const change of diffAccess(before, after).changes) {
+    const who = change.note ? `${change.principal} (${change.note})` : change.principal;
+    for (const item of change.gained) if (item.target.kind === "secret") entry(item.target.name).added.push(`${who} ${item.role}`);
+    for (const item of change.lost) if (item.target.kind === "secret") entry(item.target.name).removed.push(`${who} ${item.role}`);
+  }
+  return [...bySecret.entries()].sort(([a], [b]) => a.localeCompare(b, "en")).map(([secret, { added, removed }]) => ({ secret, added, removed }));
 }
 
 /** Resources added, removed and changed (with each changed input path). */
@@ -127,15 +162,22 @@ export function inputChanges(before: RegisteredResource, after: RegisteredResour
 
 /** The diff as text lines for the human view. */
 export function renderDiff(diff: PlanDiff): string[] {
-  const lines = [`Diff ${diff.from} → ${diff.to}`, "", "Principals (invokers) per workload:"];
+  const lines = [`Diff ${diff.from} → ${diff.to}`, "", "Principals (invokers) per workload, and readers per secret:"];
   if (diff.principals.length === 0) lines.push("  (no change)");
   for (const change of diff.principals) {
     // A reviewer must see that a whole workload (and every grant on it) comes or goes.
     const note = change.status === "changed" ? "" : change.status === "added" ? " (new workload)" : " (workload removed)";
     lines.push(`  ${change.kind} ${change.workload}${note}:`);
-    for (const member of change.added) lines.push(`    + ${member}`);
-    for (const member of change.removed) lines.push(`    - ${member}`);
+    const noted = (member: string) => (diff.notes[member] ? `${member} (${diff.notes[member]})` : member);
+    for (const member of change.added) lines.push(`    + ${noted(member)}`);
+    for (const member of change.removed) lines.push(`    - ${noted(member)}`);
   }
+  for (const { secret, added, removed } of diff.secretAccess) {
+    lines.push(`  secret ${secret}:`);
+    for (const member of added) lines.push(`    + ${member}`);
+    for (const member of removed) lines.push(`    - ${member}`);
+  }
+  lines.push("", ...renderWorkloadSettings(diff.workloadSettings));
   const { added, removed, changed } = diff.resources;
   lines.push("", `Resources: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
   for (const resource of added) lines.push(`  + ${resource.name}  (${resource.type})`);

@@ -73,7 +73,7 @@ describe("--diff", () => {
   it("compares lists of names as sets and objects in lists by position", () => {
     const a = resource("t:m:T", "x", null, { members: ["a", "b"], containers: [{ image: "i1" }] });
     const b = resource("t:m:T", "x", null, { members: ["b", "a"], containers: [{ image: "i2" }] });
-    const text = renderDiff({ from: "a", to: "b", principals: [], resources: { added: [], removed: [], changed: [{ ...b, changes: inputChanges(a, b) }] } }).join("\n");
+    const text = renderDiff({ from: "a", to: "b", principals: [], secretAccess: [], workloadSettings: [], notes: {}, resources: { added: [], removed: [], changed: [{ ...b, changes: inputChanges(a, b) }] } }).join("\n");
     expect(text).toContain('      members: reordered ["b","a"]');
     expect(text).toContain("      containers[0].image: i1 → i2");
   });
