@@ -19,6 +19,7 @@ import { jobOverridesNamed } from "./checks/jobOverrides";
 import { noProjectLevelInvoker } from "./checks/projectInvoker";
 import { noPublicMembers } from "./checks/publicAccess";
 import { noActingAsStackAccounts } from "./checks/accountImpersonation";
+import { schedulerTokensStayWithGoogle } from "./checks/schedulerTokens";
 import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
 import { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 import { PolicyRule, Violation } from "./checks/types";
@@ -51,6 +52,7 @@ export { cleanupKeepsDeployedDigest, parseArtifactImage } from "./checks/cleanup
 export { toResourceUnderTest } from "./checks/evaluate";
 export { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 export { noActingAsStackAccounts } from "./checks/accountImpersonation";
+export { schedulerTokensStayWithGoogle } from "./checks/schedulerTokens";
 export { looksLikeCredential, noCredentialsInPlainEnv } from "./checks/envCredentials";
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
@@ -66,6 +68,7 @@ export const rules: PolicyRule[] = [
   imagesPinnedByDigest,
   secretAccessorRuntimeOnly,
   noActingAsStackAccounts,
+  schedulerTokensStayWithGoogle,
   broadMembersNamed,
   jobOverridesNamed,
   deletionProtectionOnProduction,

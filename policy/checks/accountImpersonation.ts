@@ -35,7 +35,7 @@ function actsOnAccount(role: string): boolean {
 }
 
 /** The stack's service accounts by lower-case email, each described for messages. */
-function stackAccounts(resources: ResourceUnderTest[]): Map<string, string> {
+export function stackAccounts(resources: ResourceUnderTest[]): Map<string, string> {
   const accounts = new Map<string, string>();
   for (const resource of resources) {
     const path = runtimeAccountPath(resource.type);

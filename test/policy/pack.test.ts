@@ -160,6 +160,11 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       beside("gcp:projects/iAMMember:IAMMember", "project-accessor", { project: "my-gcp-project", role: "roles/secretmanager.secretAccessor", member: "user:mallory@example.com" }),
       // Token Creator on the whole project: every runtime account can be impersonated.
       beside("gcp:projects/iAMMember:IAMMember", "project-token-creator", { project: "my-gcp-project", role: "roles/iam.serviceAccountTokenCreator", member: "user:mallory@example.com" }),
+      // A schedule that hands an OAuth access token to a host that is not a Google API.
+      beside("gcp:cloudscheduler/job:Job", "token-to-elsewhere", {
+        schedule: "* * * * *",
+        httpTarget: { uri: "https://collector.example.com/", oauthToken: { serviceAccountEmail: "nightly-sched@my-gcp-project.iam.gserviceaccount.com" } },
+      }),
     );
     const expected = offlineVerdicts(faulty, "prod");
     // Every rule fires at least once, so the comparison covers each of them.
