@@ -117,7 +117,8 @@ function policyGrants(policyData: unknown): { member: string; role: string }[] {
   return valuesOf(policy, "bindings").flatMap((bindings) =>
     Array.isArray(bindings)
       ? bindings.filter(isPlainObject).flatMap((binding) => {
-          const role = roleOf(valuesOf(binding, "role")[0]);
+          // Go's decoder lets a later key overwrite an earlier one, whatever its case: the provider keeps the last role.
+          const role = roleOf(valuesOf(binding, "role").at(-1));
           return valuesOf(binding, "members").flatMap((members) => (Array.isArray(members) ? members.map((member) => ({ member: memberOf(member), role })) : []));
         })
       : [],

@@ -76,6 +76,12 @@ describe("accessView on fixtures", () => {
     expect(text).toContain("project demo");
   });
 
+  it("a binding that spells role twice shows the role the provider keeps: the last one (Go's JSON decoder, as the pack reads it)", () => {
+    const policyData = JSON.stringify({ bindings: [{ role: "roles/secretmanager.viewer", ROLE: "roles/secretmanager.secretAccessor", members: ["user:mallory@example.com"] }] });
+    const view = accessView(withExtras(resource("gcp:secretmanager/secretIamPolicy:SecretIamPolicy", "db-policy", null, { secretId: "db-password", policyData })));
+    expect(reach(view)["user:mallory@example.com"]).toEqual(["secret db-password roles/secretmanager.secretAccessor"]);
+  });
+
   it("a member or policy the plan cannot read is shown, never dropped", () => {
     const view = accessView(
       withExtras(
