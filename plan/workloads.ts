@@ -1,5 +1,6 @@
 import { stackOutputsSchema, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
 import { isStandInDigest } from "../offline/mocks";
+import { runtimeSettings } from "./diffWorkloads";
 import { publishedFacts } from "./facts";
 
 /** What the plan shows for each service and job. */
@@ -24,6 +25,10 @@ export interface WorkloadSummary {
   scheduler?: string;
   /** True when `image` ends in the offline plan's stand-in for a prebuilt tag's digest (the registry's is read at deploy). */
   imageDigestStandIn?: boolean;
+  /** What it runs with, as its Cloud Run resource says (plan/diffWorkloads.ts): env, secret references, limits, scaling, VPC, labels. */
+  runtime: Map<string, string>;
+  /** A scheduled job's cron, time zone and the account Cloud Scheduler calls as. */
+  schedule?: { cron: string; timeZone: string; account: string };
 }
 
 /**
@@ -69,6 +74,10 @@ function summarize(
     invokerRole: workload.invokerRole,
     url: "url" in workload ? workload.url : undefined,
     scheduler: "scheduler" in workload && workload.scheduler ? `serviceAccount:${workload.scheduler.serviceAccountEmail}` : undefined,
+    runtime: resource ? runtimeSettings(kind, resource) : new Map(),
+    ...("scheduler" in workload && workload.scheduler
+      ? { schedule: { cron: workload.scheduler.schedule, timeZone: workload.scheduler.timeZone, account: workload.scheduler.serviceAccountEmail } }
+      : {}),
   };
 }
 

@@ -78,3 +78,21 @@ describe("--diff: workload settings, secret readers and workload callers", () =>
     expect(runtimeSettings("service", service).size).toBe(0);
   });
 });
+
+describe("the plan's text view of what each workload runs with", () => {
+  it("the every-key stack: env values, secret references (never a value), limits, scaling, VPC, labels, the schedule", async () => {
+    const { planInProcess } = await import("../support/planInProcess");
+    const { code, stdout } = await planInProcess(["--config", "test/fixtures/Pulumi.every-key.yaml", "--no-rehearsal"]);
+    expect(code).toBe(0);
+    const api = stdout.slice(stdout.indexOf("  service api\n"), stdout.indexOf("  service web\n"));
+    expect(api).toContain("    env                 FEATURE_FLAGS=on, LOG_LEVEL=info\n");
+    expect(api).toContain("    secrets             API_TOKEN ← api-token:3, DB_PASSWORD ← db-password:latest\n");
+    expect(api).toContain("    resources           cpu 2, memory 1Gi, cpuIdle false, startupCpuBoost true\n");
+    expect(api).toContain("    scaling             instances 1–5, concurrency 40, request timeout 120s\n");
+    expect(api).toContain("    vpc egress          ALL_TRAFFIC through default/default\n");
+    expect(api).toContain("    labels              team=payments, tier=backend\n");
+    const nightly = stdout.slice(stdout.indexOf("  job nightly\n"), stdout.indexOf("  job report\n"));
+    expect(nightly).toContain("    task timeout        600s\n");
+    expect(nightly).toContain("    schedule            0 3 * * MON-FRI (Europe/Paris), Cloud Scheduler calls as nightly-sched@my-gcp-project.iam.gserviceaccount.com\n");
+  });
+});

@@ -28,7 +28,7 @@ describe("npm start with the local rehearsal (child process)", () => {
       });
   }
 
-  it("prints the plan then the rehearsal table (403, 403, 200, 200), exit 0, and leaves no process behind", async () => {
+  it("prints the plan then the rehearsal tables (403, 403, 200, 200; the call chain 200, 403), exit 0, and leaves no process behind", async () => {
     const run = startCli([]);
     const result = await run.done;
     expect(result.code).toBe(0);
@@ -38,7 +38,10 @@ describe("npm start with the local rehearsal (child process)", () => {
     expect(table).toMatch(/outsider +rehearsal-outsider@my-gcp-project\.iam\.gserviceaccount\.com +Authorization +403 +403 +ok/);
     expect(table).toMatch(/invoker +pulumi-smoke@my-gcp-project\.iam\.gserviceaccount\.com +Authorization +200 +200 +ok/);
     expect(table).toMatch(/invoker +pulumi-smoke@my-gcp-project\.iam\.gserviceaccount\.com +X-Serverless-Authorization, app token in Authorization +200 +200 +ok/);
-    expect(table).toContain("Rehearsal: 4/4 checks passed");
+    // The dev stack's call chain: hello → api, and a workload api does not list; its apps and metadata servers are gone too.
+    expect(table).toMatch(/hello +hello-svc@my-gcp-project\.iam\.gserviceaccount\.com +X-Serverless-Authorization.* +200 +200 +ok/);
+    expect(table).toMatch(/not listed +nightly-job@my-gcp-project\.iam\.gserviceaccount\.com +.* +403 +403 +ok/);
+    expect(table).toContain("Rehearsal: 6/6 checks passed");
     expect(result.stdout + result.stderr).not.toMatch(/eyJ[\w-]+\.|ya29\./);
     expect(groupMembers(run.pid)).toEqual([]);
   });
@@ -53,7 +56,7 @@ describe("npm start with the local rehearsal (child process)", () => {
     process.kill(wholeGroup ? -run.pid : run.pid, "SIGINT");
     const result = await run.done;
     expect(result.stderr).toContain("SIGINT: stopping the rehearsal's app and emulator");
-    expect(result.stdout).not.toContain("Rehearsal: 4/4");
+    expect(result.stdout).not.toMatch(/Rehearsal: \d+\/\d+ checks passed/);
     expect(result.code).toBe(130);
     expect(groupMembers(run.pid)).toEqual([]);
   });
