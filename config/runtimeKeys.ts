@@ -60,6 +60,8 @@ export const CLOUD_RUN_RESERVED_ENV: ReadonlySet<string> = new Set([
 export const CREDENTIAL_ROUTING_ENV: ReadonlySet<string> = new Set([
   "GOOGLE_APPLICATION_CREDENTIALS",
   "GCE_METADATA_HOST",
+  // The old name of GCE_METADATA_HOST, still read by Google's Python auth library.
+  "GCE_METADATA_ROOT",
   "GCE_METADATA_IP",
   "HTTP_PROXY",
   "HTTPS_PROXY",
@@ -76,6 +78,12 @@ export function envNameProblem(name: string): string | undefined {
   if (!ENV_NAME.test(name)) return `names ${JSON.stringify(name)}, which is not an environment variable name; use letters, digits and _, not starting with a digit (e.g. DB_HOST)`;
   if (CLOUD_RUN_RESERVED_ENV.has(name)) return `names ${name}, which Cloud Run sets itself in every container; choose another name`;
   if (name.startsWith("X_GOOGLE_")) return `names ${name}: the X_GOOGLE_ prefix is reserved by Cloud Run; choose another name`;
+  if (name === "NODE_TLS_REJECT_UNAUTHORIZED") {
+    return (
+      `names ${name}, which turns off TLS certificate checks of every https request a Node.js app makes, so any host on the way could read the Google access tokens it sends; ` +
+      `this stack does not set it. If the app talks to a host with a private CA, give the image that CA (NODE_EXTRA_CA_CERTS) instead`
+    );
+  }
   if (CREDENTIAL_ROUTING_ENV.has(name.toUpperCase())) {
     return (
       `names ${name}, which changes where the workload's Google credentials come from or which host sees them; ` +

@@ -26,6 +26,8 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
   ["http_proxy in lower case", job({ env: { http_proxy: "http://p.example.com" } }), `${J}.env.http_proxy`, "http://p.example.com", /Google credentials/],
   ["GOOGLE_APPLICATION_CREDENTIALS", svc({ env: { GOOGLE_APPLICATION_CREDENTIALS: "/key.json" } }), `${S}.env.GOOGLE_APPLICATION_CREDENTIALS`, "/key.json", /already runs as its own service account/],
   ["GCE_METADATA_HOST", svc({ env: { GCE_METADATA_HOST: "evil.example.com" } }), `${S}.env.GCE_METADATA_HOST`, "evil.example.com", /Google credentials/],
+  ["GCE_METADATA_ROOT, the old name Google's Python auth library still reads for the metadata host", svc({ env: { GCE_METADATA_ROOT: "evil.example.com" } }), `${S}.env.GCE_METADATA_ROOT`, "evil.example.com", /Google credentials/],
+  ["NODE_TLS_REJECT_UNAUTHORIZED, which turns off certificate checks of every https request the app makes", job({ env: { NODE_TLS_REJECT_UNAUTHORIZED: "0" } }), `${J}.env.NODE_TLS_REJECT_UNAUTHORIZED`, "0", /turns off TLS certificate checks.*any host on the way/],
   ["a number YAML read unquoted", svc({ env: { WORKERS: 8080 } }), `${S}.env.WORKERS`, 8080, /is a number; environment values are strings: quote it, "8080"/],
   ["a boolean YAML read from `on`", svc({ env: { FEATURE: true } }), `${S}.env.FEATURE`, true, /is a boolean; environment values are strings: quote it, "true"/],
   ["a null value", svc({ env: { EMPTY: null } }), `${S}.env.EMPTY`, null, /is empty \(null in YAML\); write ""/],
