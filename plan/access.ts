@@ -61,6 +61,7 @@ export function accessView(evaluation: Evaluation): AccessView {
   const facts = publishedFacts(resources);
   const targets = new TargetIndex(resources, facts);
   const components = new Map(resources.filter((r) => r.component).map((r) => [r.name, r]));
+  const schedulers = schedulerAccounts(evaluation);
   const byPrincipal = new Map<string, AccessGrant[]>();
   for (const iam of resources.filter(isAnyIamResource)) {
     const target = grantTarget(iam, targets, facts);
@@ -75,7 +76,7 @@ export function accessView(evaluation: Evaluation): AccessView {
   const principals = [...byPrincipal.entries()]
     .sort(([a], [b]) => a.localeCompare(b, "en"))
     .map(([principal, grants]): PrincipalAccess => {
-      const note = principalNote(principal, facts);
+      const note = principalNote(principal, facts, schedulers);
       return { principal, ...(note ? { note } : {}), grants: grants.sort(compareGrants) };
     });
   return { stack: evaluation.stack, principals };
@@ -194,11 +195,24 @@ function madeByComponents(iam: RegisteredResource, components: ReadonlyMap<strin
 }
 
 /** A stack runtime account is named as such (by the email its workload published, case-insensitively). */
-function principalNote(principal: string, facts: PublishedFacts): string | undefined {
+function principalNote(principal: string, facts: PublishedFacts, schedulers: ReadonlyMap<string, string>): string | undefined {
   if (!principal.toLowerCase().startsWith("serviceaccount:")) return undefined;
   const email = principal.slice("serviceAccount:".length).toLowerCase();
   const workload = facts.workloads.find((w) => w.serviceAccountEmail.toLowerCase() === email);
-  return workload ? `runtime account of ${workload.kind} ${workload.name}` : undefined;
+  if (workload) return `runtime account of ${workload.kind} ${workload.name}`;
+  const job = schedulers.get(email);
+  return job ? `Cloud Scheduler's account for job ${job}` : undefined;
+}
+
+/** Lower-case email of each scheduled job's dedicated scheduler account → the job, from the stack outputs. */
+function schedulerAccounts(evaluation: Evaluation): Map<string, string> {
+  const jobs = (evaluation.outputs as { jobs?: Record<string, { scheduler?: { serviceAccountEmail?: unknown } }> }).jobs ?? {};
+  const accounts = new Map<string, string>();
+  for (const [name, job] of Object.entries(jobs)) {
+    const email = job?.scheduler?.serviceAccountEmail;
+    if (typeof email === "string") accounts.set(email.toLowerCase(), name);
+  }
+  return accounts;
 }
 
 const KIND_ORDER: AccessTarget["kind"][] = ["service", "job", "secret", "repository", "service-account", "project", "folder", "organization", "resource"];

@@ -206,4 +206,9 @@ describe("--access in the CLI", () => {
     );
     expect(stdout).toMatch(/serviceAccount:nightly-job@my-gcp-project\.iam\.gserviceaccount\.com {2}\(runtime account of job nightly\)\n {4}secret db-password +roles\/secretmanager\.secretAccessor +via nightly-reads-db-password-\w+ \(additive\)\n/);
   });
+
+  it("the scheduler: its dedicated account reaches its job (and nothing else), and is named as such", async () => {
+    const { stdout } = await planInProcess(["--access", "--config", "test/fixtures/Pulumi.every-key.yaml"]);
+    expect(stdout).toMatch(/\n {2}serviceAccount:nightly-sched@my-gcp-project\.iam\.gserviceaccount\.com {2}\(Cloud Scheduler's account for job nightly\)\n {4}job nightly +roles\/run\.invoker +via nightly-invokers-binding \(authoritative\)\n {2}\S/);
+  });
 });
