@@ -93,6 +93,12 @@ export const noActingAsStackAccounts: PolicyRule = {
         return [];
       }
       const email = targetEmail(target);
+      if (!email.includes("@")) {
+        // A unique id (projects/-/serviceAccounts/1048…) may be one of the stack's accounts: the pack cannot tell.
+        return acting.map((grant) =>
+          finding(resource, grant, `on ${target}, which names no account by email, so it may be a runtime or scheduler account of this stack. Fix: name the account by its email (projects/PROJECT/serviceAccounts/EMAIL), or remove the grant.`),
+        );
+      }
       const account = accounts.get(email);
       if (account === undefined) return [];
       return acting.map((grant) => finding(resource, grant, `on ${email}, ${account}: it could act as that account and reach all it reaches (its secrets, the workloads it may call, the job it starts). ${FIX}`));

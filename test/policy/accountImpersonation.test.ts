@@ -77,6 +77,12 @@ describe("no-acting-as-stack-accounts (mandatory)", () => {
     expect(findings[0]).toContain(expected);
   });
 
+  it("an account named by its unique id cannot be told from the stack's: refused, asking for the email", () => {
+    const { findings } = checkStack(accountMember("projects/-/serviceAccounts/104852399287361849201", TOKEN_CREATOR));
+    expect(findings).toEqual([expect.stringContaining(`act-as: member: "user:mallory@example.com" holds ${TOKEN_CREATOR} on projects/-/serviceAccounts/104852399287361849201, which names no account by email`)]);
+    expect(checkStack(accountMember("projects/-/serviceAccounts/104852399287361849201", "roles/iam.serviceAccountViewer")).findings).toEqual([]);
+  });
+
   it("a computed account with a role that acts as it is unverified, never passed", () => {
     expect(checkStack(accountMember(UNKNOWN, TOKEN_CREATOR))).toEqual({ findings: [], unverified: ["act-as: serviceAccountId"] });
   });
