@@ -22,9 +22,12 @@ const SCHEDULER_SA = "nightly-sched@my-gcp-project.iam.gserviceaccount.com";
 
 let ev: Evaluation;
 let dev: Evaluation;
+/** Prod: workloads without the runtime keys (dev's hello reads a secret, holds api's URL and leaves through a VPC). */
+let prod: Evaluation;
 beforeAll(async () => {
   ev = await evaluateStack(loadStackConfig(FIXTURE));
   dev = await sharedEvaluation("dev");
+  prod = await sharedEvaluation("prod");
 });
 
 const template = (r: RegisteredResource) => r.inputs.template as Record<string, unknown>;
@@ -65,7 +68,7 @@ describe("the every-key stack plans each value where Cloud Run reads it", () => 
   });
 
   test("a workload without the new keys gets Cloud Run's defaults said explicitly, and no envs, labels or VPC", () => {
-    const hello = workload(dev, TYPES.service, "hello");
+    const hello = workload(prod, TYPES.service, "hello");
     const t = template(hello);
     expect(container(t).resources).toEqual({ limits: { cpu: "1", memory: "512Mi" }, cpuIdle: true, startupCpuBoost: false });
     expect([t.scaling, t.maxInstanceRequestConcurrency, t.timeout]).toEqual([{ minInstanceCount: 0, maxInstanceCount: 100 }, 80, "300s"]);
@@ -100,7 +103,7 @@ describe("secrets: one additive grant per (workload, secret), on that secret, to
   test("the Secret Manager API is enabled when a secret is used, and not otherwise", () => {
     const apis = (e: Evaluation) => ofType(e, TYPES.api).map((r) => r.inputs.service);
     expect(apis(ev)).toContain("secretmanager.googleapis.com");
-    expect(apis(dev)).not.toContain("secretmanager.googleapis.com");
+    expect(apis(prod)).not.toContain("secretmanager.googleapis.com");
   });
 
   test("the stack outputs say which secrets each workload reads", () => {
