@@ -20,7 +20,7 @@ import { noProjectLevelInvoker } from "./checks/projectInvoker";
 import { noPublicMembers } from "./checks/publicAccess";
 import { noActingAsStackAccounts } from "./checks/accountImpersonation";
 import { schedulerTokensStayWithGoogle } from "./checks/schedulerTokens";
-import { dedicatedRuntimeServiceAccount } from "./checks/runtimeIdentity";
+import { dedicatedRuntimeServiceAccount, runtimeAccountOneWorkload } from "./checks/runtimeIdentity";
 import { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 import { PolicyRule, Violation } from "./checks/types";
 
@@ -45,7 +45,7 @@ export { jobOverridesNamed } from "./checks/jobOverrides";
 export { noInvokerIamDisabled } from "./checks/invokerIam";
 export { customAudiencesNamed } from "./checks/customAudiences";
 export { buildContextInsideProject } from "./checks/buildContext";
-export { dedicatedRuntimeServiceAccount, isDefaultComputeAccount } from "./checks/runtimeIdentity";
+export { dedicatedRuntimeServiceAccount, isDefaultComputeAccount, runtimeAccountOneWorkload } from "./checks/runtimeIdentity";
 export { imagesPinnedByDigest, isDigestPinned } from "./checks/imageDigest";
 export { deletionProtectionOnProduction, isProductionStack } from "./checks/deletionProtection";
 export { cleanupKeepsDeployedDigest, parseArtifactImage } from "./checks/cleanupPolicies";
@@ -65,6 +65,7 @@ export const rules: PolicyRule[] = [
   customAudiencesNamed,
   buildContextInsideProject,
   dedicatedRuntimeServiceAccount,
+  runtimeAccountOneWorkload,
   imagesPinnedByDigest,
   secretAccessorRuntimeOnly,
   noActingAsStackAccounts,

@@ -42,3 +42,40 @@ export const dedicatedRuntimeServiceAccount: PolicyRule = {
     return [];
   },
 };
+
+/**
+ * Mandatory: one workload per runtime account. A second service or job running
+ * as another workload's account gets everything granted to it: the secrets it
+ * reads, and its place in other workloads' invokers (`workload:NAME`). The
+ * first workload (in registration order) keeps the account; each later one is named.
+ */
+export const runtimeAccountOneWorkload: PolicyRule = {
+  name: "runtime-account-one-workload",
+  description: "No two Cloud Run services or jobs run as the same service account: each workload's secrets and its place in other workloads' invokers belong to it alone.",
+  enforcementLevel: "mandatory",
+  checkStack(resources) {
+    const owners = new Map<string, { kind: string; name: string; resource: string }>();
+    return resources.flatMap((resource) => {
+      const steps = runtimeAccountPath(resource.type);
+      const account = steps && readPath(resource.inputs, steps);
+      if (!steps || typeof account !== "string" || account.trim() === "" || isDefaultComputeAccount(account)) return [];
+      const key = account.trim().toLowerCase();
+      const kind = workloadKind(resource.type);
+      const name = typeof resource.inputs.name === "string" ? resource.inputs.name : resource.name;
+      const owner = owners.get(key);
+      if (owner === undefined) {
+        owners.set(key, { kind, name, resource: resource.name });
+        return [];
+      }
+      return [
+        {
+          resource: resource.name,
+          type: resource.type,
+          message:
+            `${formatPath(steps)}: ${show(account)} is also the runtime account of ${owner.kind} ${owner.name} (${owner.resource}): ${resource.name} would run with everything ${owner.name} may reach ` +
+            `(its secrets, the workloads that list it). Fix: give each service and job an account of its own.`,
+        },
+      ];
+    });
+  },
+};

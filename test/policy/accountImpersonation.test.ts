@@ -8,7 +8,7 @@ import type * as folder from "@pulumi/gcp/folder";
 import type * as projects from "@pulumi/gcp/projects";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type { Unwrap } from "@pulumi/pulumi";
-import { evaluatePolicies, noActingAsStackAccounts, UNKNOWN, type ResourceUnderTest, type UnverifiedInput } from "../../policy/rules";
+import { evaluatePolicies, noActingAsStackAccounts, runtimeAccountOneWorkload, UNKNOWN, type ResourceUnderTest, type UnverifiedInput } from "../../policy/rules";
 import { job, policyJson, registered, RUNTIME_SA, service } from "./fixtures";
 
 const TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator";
@@ -91,5 +91,25 @@ describe("no-acting-as-stack-accounts (mandatory)", () => {
     const grant = accountMember(path(RUNTIME_SA), TOKEN_CREATOR, "allUsers");
     const violations = evaluatePolicies([service(), grant].map((r) => registered(r)), { stack: "dev" });
     expect(violations.map((v) => `${v.enforcementLevel} ${v.policy}`).sort()).toEqual(["mandatory no-acting-as-stack-accounts", "mandatory no-public-members"]);
+  });
+});
+
+describe("runtime-account-one-workload (mandatory)", () => {
+  const check = (...resources: ResourceUnderTest[]) => runtimeAccountOneWorkload.checkStack!(resources, { stack: "dev" }).map((f) => `${f.resource}: ${f.message}`);
+
+  it("passes workloads that each run as their own account", () => {
+    expect(check(service(), job())).toEqual([]);
+  });
+
+  it("refuses a second workload running as a service's runtime account (its secrets and its callers' grants come with it), in any letter case", () => {
+    const twin = service({ name: "twin", template: { serviceAccount: RUNTIME_SA.toUpperCase(), containers: [{ image: "docker.io/library/busybox:1" }] } }, "twin-service");
+    expect(check(service(), job(), twin)).toEqual([
+      `twin-service: template.serviceAccount: "${RUNTIME_SA.toUpperCase()}" is also the runtime account of service hello (hello-service): twin-service would run with everything hello may reach (its secrets, the workloads that list it). Fix: give each service and job an account of its own.`,
+    ]);
+  });
+
+  it("refuses a job that runs as a service's account", () => {
+    const borrowed = job({ template: { template: { serviceAccount: RUNTIME_SA, containers: [{ image: "x" }] } } }, "borrowed-job");
+    expect(check(service(), borrowed)).toEqual([expect.stringContaining("borrowed-job: template.template.serviceAccount: ")]);
   });
 });

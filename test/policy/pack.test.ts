@@ -160,6 +160,12 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
       beside("gcp:projects/iAMMember:IAMMember", "project-accessor", { project: "my-gcp-project", role: "roles/secretmanager.secretAccessor", member: "user:mallory@example.com" }),
       // Token Creator on the whole project: every runtime account can be impersonated.
       beside("gcp:projects/iAMMember:IAMMember", "project-token-creator", { project: "my-gcp-project", role: "roles/iam.serviceAccountTokenCreator", member: "user:mallory@example.com" }),
+      // A second service running as hello's runtime account.
+      beside("gcp:cloudrunv2/service:Service", "hello-twin", {
+        name: "twin",
+        location: "asia-east1",
+        template: { serviceAccount: (faulty.find((r) => r.type === "gcp:cloudrunv2/service:Service")!.inputs.template as { serviceAccount: string }).serviceAccount, containers: [] },
+      }),
       // A schedule that hands an OAuth access token to a host that is not a Google API.
       beside("gcp:cloudscheduler/job:Job", "token-to-elsewhere", {
         schedule: "* * * * *",
