@@ -3,6 +3,8 @@
  * offline under Pulumi's mock engine, the policy verdicts, and a local rehearsal of
  * the invocation path. Usage: plan/args.ts and docs/plan.md; exit codes: docs/cli.md.
  */
+// First: Pulumi's TypeScript and Arborist load on first use, not when Pulumi loads.
+import "../offline/deferredModules";
 import { runMain, writeStdout } from "../runner/cli";
 import { planDeps } from "./deps";
 import { runPlan, type PlanIO } from "./run";
