@@ -14,6 +14,8 @@ export const TYPES = {
   job: "gcp:cloudrunv2/job:Job",
   /** Cloud Run v1 (Knative-style): never created here, but a policy rule must still read it. */
   v1Service: "gcp:cloudrun/service:Service",
+  /** A Cloud Run worker pool: never created here, but it runs containers as an account without being called, so the rules read it. */
+  workerPool: "gcp:cloudrunv2/workerPool:WorkerPool",
   account: "gcp:serviceaccount/account:Account",
   repository: "gcp:artifactregistry/repository:Repository",
   api: "gcp:projects/service:Service",
@@ -72,7 +74,7 @@ export const IAM_POLICY_TYPES: ReadonlySet<string> = new Set([
  * JobTemplate); a v1 service keeps it in `template.spec`.
  */
 export function runtimeTemplatePath(type: string): PathStep[] | undefined {
-  if (type === TYPES.service) return ["template"];
+  if (type === TYPES.service || type === TYPES.workerPool) return ["template"];
   if (type === TYPES.job) return ["template", "template"];
   if (type === TYPES.v1Service) return ["template", "spec"];
   return undefined;
@@ -95,7 +97,7 @@ export function firstImagePath(type: string): PathStep[] | undefined {
   return template && [...template, "containers", 0, "image"];
 }
 
-/** "job" for a job, "service" for any kind of service: the word messages use. */
-export function workloadKind(type: string): "service" | "job" {
-  return type === TYPES.job ? "job" : "service";
+/** "job" for a job, "worker pool" for a worker pool, "service" for any kind of service: the word messages use. */
+export function workloadKind(type: string): "service" | "job" | "worker pool" {
+  return type === TYPES.job ? "job" : type === TYPES.workerPool ? "worker pool" : "service";
 }

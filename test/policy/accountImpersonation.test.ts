@@ -4,12 +4,13 @@
  * account holds (its secrets, the workloads it may call, the job it starts),
  * without being in any invoker list. Inputs follow @pulumi/gcp 9.x's Args types.
  */
+import type * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import type * as folder from "@pulumi/gcp/folder";
 import type * as projects from "@pulumi/gcp/projects";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type { Unwrap } from "@pulumi/pulumi";
 import { evaluatePolicies, noActingAsStackAccounts, runtimeAccountOneWorkload, UNKNOWN, type ResourceUnderTest, type UnverifiedInput } from "../../policy/rules";
-import { job, policyJson, registered, RUNTIME_SA, service } from "./fixtures";
+import { IMAGE, job, policyJson, registered, RUNTIME_SA, service } from "./fixtures";
 
 const TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator";
 const NIGHTLY_SA = "nightly-job@my-gcp-project.iam.gserviceaccount.com";
@@ -111,5 +112,25 @@ describe("runtime-account-one-workload (mandatory)", () => {
   it("refuses a job that runs as a service's account", () => {
     const borrowed = job({ template: { template: { serviceAccount: RUNTIME_SA, containers: [{ image: "x" }] } } }, "borrowed-job");
     expect(check(service(), borrowed)).toEqual([expect.stringContaining("borrowed-job: template.template.serviceAccount: ")]);
+  });
+});
+
+describe("a Cloud Run worker pool is a workload too: it runs its containers without being called", () => {
+  function workerPool(serviceAccount: string | undefined, image: string): ResourceUnderTest {
+    const inputs: Unwrap<cloudrunv2.WorkerPoolArgs> = { name: "side", location: "asia-east1", template: { ...(serviceAccount ? { serviceAccount } : {}), containers: [{ image }] } };
+    return { type: "gcp:cloudrunv2/workerPool:WorkerPool", name: "side-pool", inputs: inputs as unknown as Record<string, unknown> };
+  }
+  const verdicts = (...resources: ResourceUnderTest[]) =>
+    evaluatePolicies(resources.map((r) => registered(r)), { stack: "dev" })
+      .filter((v) => v.resource === "side-pool")
+      .map((v) => `${v.enforcementLevel} ${v.policy}`)
+      .sort();
+
+  it("runs as another workload's account: refused", () => {
+    expect(verdicts(service(), workerPool(RUNTIME_SA, IMAGE))).toEqual(["mandatory runtime-account-one-workload"]);
+  });
+
+  it("runs as the default compute account, or by tag: refused", () => {
+    expect(verdicts(service(), workerPool(undefined, "docker.io/library/busybox:1"))).toEqual(["mandatory cloud-run-dedicated-service-account", "mandatory cloud-run-image-by-digest"]);
   });
 });
