@@ -284,3 +284,32 @@ test("no log line and no response of any test above holds the app credential or 
   for (const text of [...logLines, ...bodies]) expect(text).not.toContain(APP_TOKEN);
   for (const text of [...logLines, ...bodies]) expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/);
 });
+
+describe("the built server (node app/dist/server.js) with a secret and a callee", () => {
+  test("APP_TOKEN reaches the callee and nowhere else: not in the start-up line, any log line, or any response, even on failures", async () => {
+    const { startServer, send } = await import("./support/appProcess");
+    const secret = "s3cr3t-from-secret-manager-9f8e7d";
+    // Lets the first two calls in, then refuses (as api's front end would refuse an unlisted caller).
+    let calls = 0;
+    const callee = await recordingServer((res) => (calls++ < 2 ? res.writeHead(200, { "content-type": "application/json" }).end("{}") : res.writeHead(403).end("denied")));
+    const metadata = await startMetadataServer({ issuer, email: WEB_SA, projectId: PROJECT });
+    const server = await startServer({ CALLEE_URL: callee.url, CALLEE_AUDIENCE: API_AUDIENCE, GCE_METADATA_HOST: metadata.host, APP_TOKEN: secret, REQUEST_LOGS: "on" });
+    const replies: string[] = [];
+    try {
+      const started = server.process.entries.find((entry) => entry.message === "listening")!;
+      expect(started).toMatchObject({ callee: callee.url, appToken: "set" });
+      for (const path of ["/call", "/whoami", `/call?token=${secret}`, "/nope"]) replies.push((await send(server.url, { path, headers: { authorization: `Bearer ${secret}` } })).text);
+      expect(callee.received.map((r) => r.authorization)).toEqual([`Bearer ${secret}`, `Bearer ${secret}`]);
+      // A refusal is logged (WARNING) and answered 502: still no secret.
+      replies.push((await send(server.url, { path: "/call/" })).text);
+    } finally {
+      await server.process.stop();
+      await metadata.close();
+    }
+    expect(replies.length).toBe(5);
+    expect(JSON.parse(replies[4])).toMatchObject({ error: "callee_refused", calleeStatus: 403 });
+    expect(server.process.entries.some((entry) => entry.message === "call to the callee failed")).toBe(true);
+    expect(server.process.entries.length).toBeGreaterThan(3);
+    for (const text of [server.process.output, ...replies]) expect(text).not.toContain(secret);
+  });
+});
