@@ -34,15 +34,21 @@ function actsOnAccount(role: string): boolean {
   return ACTING_ROLES.has(role) || role === "roles/owner" || role === "roles/editor" || isCustomRole(role);
 }
 
-/** The stack's service accounts by lower-case email, each described for messages. */
-export function stackAccounts(resources: ResourceUnderTest[]): Map<string, string> {
-  const accounts = new Map<string, string>();
+/** One of the stack's service accounts: how messages name it, and whether a workload runs as it. */
+export interface StackAccount {
+  described: string;
+  runtime: boolean;
+}
+
+/** The stack's service accounts by lower-case email: the workloads' runtime accounts, then every account it creates. */
+export function stackAccounts(resources: ResourceUnderTest[]): Map<string, StackAccount> {
+  const accounts = new Map<string, StackAccount>();
   for (const resource of resources) {
     const path = runtimeAccountPath(resource.type);
     const account = path && readPath(resource.inputs, path);
     if (typeof account === "string" && account.trim() !== "") {
       const name = typeof resource.inputs.name === "string" ? resource.inputs.name : resource.name;
-      accounts.set(account.trim().toLowerCase(), `the runtime account of ${workloadKind(resource.type)} ${name}`);
+      accounts.set(account.trim().toLowerCase(), { described: `the runtime account of ${workloadKind(resource.type)} ${name}`, runtime: true });
     }
   }
   for (const resource of resources) {
@@ -50,7 +56,7 @@ export function stackAccounts(resources: ResourceUnderTest[]): Map<string, strin
     const { accountId, project } = resource.inputs;
     if (typeof accountId !== "string" || typeof project !== "string") continue;
     const email = serviceAccountEmail(accountId, project).toLowerCase();
-    if (!accounts.has(email)) accounts.set(email, "a service account this stack creates");
+    if (!accounts.has(email)) accounts.set(email, { described: "a service account this stack creates", runtime: false });
   }
   return accounts;
 }
@@ -101,7 +107,7 @@ export const noActingAsStackAccounts: PolicyRule = {
       }
       const account = accounts.get(email);
       if (account === undefined) return [];
-      return acting.map((grant) => finding(resource, grant, `on ${email}, ${account}: it could act as that account and reach all it reaches (its secrets, the workloads it may call, the job it starts). ${FIX}`));
+      return acting.map((grant) => finding(resource, grant, `on ${email}, ${account.described}: it could act as that account and reach all it reaches (its secrets, the workloads it may call, the job it starts). ${FIX}`));
     });
   },
 };

@@ -55,7 +55,7 @@ export const stackAccountsOnlyTheirWorkloads: PolicyRule = {
       .filter((resource) => !judgedElsewhere(resource))
       .flatMap((resource): StackFinding[] =>
         accountReferences(resource.inputs).flatMap(({ path, value }) => {
-          const described = accounts.get(emailOf(value));
+          const described = accounts.get(emailOf(value))?.described;
           if (described === undefined) return [];
           return [
             {

@@ -9,7 +9,7 @@
  * OAuth token of their scheduler account to the Cloud Run Admin API.
  */
 import { isPlainObject, isUnknown, show, TYPES } from "../../contract";
-import { stackAccounts } from "./accountImpersonation";
+import { stackAccounts, type StackAccount } from "./accountImpersonation";
 import { unverifiedReporter } from "./inputs";
 import { PolicyRule, ResourceUnderTest, RuleContext, StackFinding } from "./types";
 
@@ -31,13 +31,21 @@ function hostOf(uri: string): string {
   }
 }
 
-function check(resource: ResourceUnderTest, accounts: Map<string, string>, ctx: RuleContext): StackFinding[] {
+function check(resource: ResourceUnderTest, accounts: Map<string, StackAccount>, ctx: RuleContext): StackFinding[] {
   const target = resource.inputs.httpTarget;
   if (!isPlainObject(target)) return [];
   const report = unverifiedReporter(resource, ctx);
   const found: StackFinding[] = [];
   const finding = (message: string) => found.push({ resource: resource.name, type: resource.type, message });
   const oauth = target.oauthToken;
+  const oauthAccount = isPlainObject(oauth) && typeof oauth.serviceAccountEmail === "string" ? oauth.serviceAccountEmail : undefined;
+  const runtime = oauthAccount === undefined ? undefined : accounts.get(oauthAccount.trim().toLowerCase());
+  if (runtime?.runtime) {
+    finding(
+      `httpTarget.oauthToken.serviceAccountEmail: ${show(oauthAccount)} is ${runtime.described}: the schedule would act as that workload, with its secrets and its place in other workloads' invokers. ` +
+        `Fix: schedule a job with the job's schedule key, which gives the schedule an account of its own.`,
+    );
+  }
   if (oauth !== undefined && oauth !== null) {
     const uri = target.uri;
     if (isUnknown(uri) || typeof uri !== "string") report(["httpTarget", "uri"]);
@@ -54,7 +62,7 @@ function check(resource: ResourceUnderTest, accounts: Map<string, string>, ctx: 
     const account = oidc.serviceAccountEmail;
     if (isUnknown(account)) report(["httpTarget", "oidcToken", "serviceAccountEmail"]);
     else if (typeof account === "string") {
-      const described = accounts.get(account.trim().toLowerCase());
+      const described = accounts.get(account.trim().toLowerCase())?.described;
       if (described !== undefined) {
         finding(
           `httpTarget.oidcToken.serviceAccountEmail: ${show(account)} is ${described}: the job would mint its ID tokens (audience ${show(oidc.audience ?? target.uri)}) and send them to ${typeof target.uri === "string" ? hostOf(target.uri) : "its URI"}, ` +
@@ -70,7 +78,7 @@ function check(resource: ResourceUnderTest, accounts: Map<string, string>, ctx: 
 export const schedulerTokensStayWithGoogle: PolicyRule = {
   name: "scheduler-tokens-stay-with-google",
   description:
-    "A Cloud Scheduler job with an oauthToken sends it only to an https://*.googleapis.com URI, and no Cloud Scheduler job mints an oidcToken of a runtime or other service account of this stack.",
+    "A Cloud Scheduler job with an oauthToken sends it only to an https://*.googleapis.com URI and never as a workload's runtime account, and no Cloud Scheduler job mints an oidcToken of a runtime or other service account of this stack.",
   enforcementLevel: "mandatory",
   checkStack(resources, ctx) {
     const accounts = stackAccounts(resources);

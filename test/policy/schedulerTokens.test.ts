@@ -41,6 +41,7 @@ describe("scheduler-tokens-stay-with-google (mandatory)", () => {
     ["an OAuth token over plain http", oauth("http://run.googleapis.com/v2/x"), "receives an OAuth access token"],
     ["an OAuth token to a look-alike host", oauth("https://run.googleapis.com.evil.example/v2/x"), "run.googleapis.com.evil.example"],
     ["an OAuth token to a host with credentials before it", oauth("https://run.googleapis.com@evil.example/v2/x"), "evil.example"],
+    ["an OAuth token of a runtime account, even to a Google API (the schedule would act as that workload)", oauth(RUN_URL, RUNTIME_SA), `httpTarget.oauthToken.serviceAccountEmail: "${RUNTIME_SA}" is the runtime account of service hello`],
     ["an ID token of a runtime account, for another workload's audience", oidc("https://collector.example.com/", RUNTIME_SA, "https://api-abc-de.a.run.app"), `httpTarget.oidcToken.serviceAccountEmail: "${RUNTIME_SA}" is the runtime account of service hello`],
   ])("refuses %s", (_label, grant, expected) => {
     const { findings } = checkStack(grant);
