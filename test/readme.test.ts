@@ -3,10 +3,15 @@
  * its length; and the dev stack's Mermaid diagram docs/plan.md shows (real output of the
  * program; the README links to it rather than repeating it).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { loadStackConfig } from "../config/stackFile";
+import { evaluateStack } from "../offline/evaluate";
 import { renderMermaid } from "../plan/mermaid";
+import { evaluatePolicies } from "../policy/rules";
 import { sharedEvaluation } from "./support/sharedEvaluations";
+import { publicExposures } from "./support/stackHarness";
 
 const root = path.join(__dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -46,6 +51,20 @@ describe("README", () => {
 
   it("stays at most 200 lines: every other topic lives in docs/", () => {
     expect(readme.split("\n").length).toBeLessThanOrEqual(200);
+  });
+
+  it("its config example is a stack that plans: valid, nothing public, no mandatory policy violation", async () => {
+    const [example] = fencedBlocks(readme, "yaml");
+    const dir = mkdtempSync(path.join(tmpdir(), "readme-stack-"));
+    try {
+      writeFileSync(path.join(dir, "Pulumi.readme.yaml"), example);
+      const evaluation = await evaluateStack(loadStackConfig(path.join(dir, "Pulumi.readme.yaml")));
+      expect(evaluation.resources.length).toBeGreaterThan(10);
+      expect(publicExposures(evaluation)).toEqual([]);
+      expect(evaluatePolicies(evaluation.resources, { stack: evaluation.stack }).filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("docs/plan.md shows the dev stack's current Mermaid diagram", async () => {
