@@ -4,9 +4,9 @@
  * ambiguous names, and a caller of an internal service that does not leave
  * through a VPC, are refused; IAM's per-policy limits are checked at config time.
  */
-import { ConfigError, parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config";
 import type { StackConfig } from "../../contract";
-import { captureConfigError, runProgram } from "../support/configHarness";
+import { expectRefusedBeforeRegistering } from "../support/configHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const ALL_TRAFFIC = { subnetwork: "default", egress: "all-traffic" };
@@ -72,16 +72,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("workload callers: refused with path, value and fix, nothing registered", () => {
-  test.each(BAD)("%s", async (_label, config, path, value, message) => {
-    const error = captureConfigError(() => parseStackConfig(config));
-    const atPath = error.problems.filter((p) => p.path === path);
-    expect(atPath).toHaveLength(1);
-    expect(atPath[0].value).toEqual(value);
-    expect(atPath[0].message).toMatch(message);
-    const run = await runProgram(config);
-    expect(run.error).toBeInstanceOf(ConfigError);
-    expect(run.registered).toEqual([]);
-  });
+  test.each(BAD)("%s", (_label, config, path, value, message) => expectRefusedBeforeRegistering(config, path, value, message));
 });
 
 describe("workload callers: accepted", () => {

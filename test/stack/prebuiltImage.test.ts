@@ -4,14 +4,13 @@
  * getRegistryImage (offline: a labelled stand-in digest), with registry
  * credentials in memory and only ever for a Google registry.
  */
-import { ConfigError, parseStackConfig } from "../../config";
 import type { Evaluation, RegisteredResource, StackConfig } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
 import { standInDigest } from "../../offline/mocks";
 import { renderWorkload } from "../../plan/render";
 import { summarizeWorkloads } from "../../plan/workloads";
 import { evaluatePolicies } from "../../policy/rules";
-import { captureConfigError, runProgram } from "../support/configHarness";
+import { expectRefusedBeforeRegistering } from "../support/configHarness";
 import { ofType, publicExposures, TYPES, workload } from "../support/stackHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
@@ -39,16 +38,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("image: refused with path, value and fix, nothing registered", () => {
-  test.each(BAD)("%s", async (_label, config, path, value, message) => {
-    const error = captureConfigError(() => parseStackConfig(config));
-    const atPath = error.problems.filter((p) => p.path === path);
-    expect(atPath).toHaveLength(1);
-    expect(atPath[0].value).toEqual(value);
-    expect(atPath[0].message).toMatch(message);
-    const run = await runProgram(config);
-    expect(run.error).toBeInstanceOf(ConfigError);
-    expect(run.registered).toEqual([]);
-  });
+  test.each(BAD)("%s", (_label, config, path, value, message) => expectRefusedBeforeRegistering(config, path, value, message));
 });
 
 /** A stack of prebuilt images only: a tag in Artifact Registry (two workloads), a digest elsewhere, a public tag. */

@@ -3,9 +3,9 @@
  * timeout, labels, vpc): every wrong value refused with its path, the value and
  * the fix, nothing registered; the values that pass become exactly these settings.
  */
-import { ConfigError, parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config";
 import type { StackConfig } from "../../contract";
-import { captureConfigError, runProgram } from "../support/configHarness";
+import { captureConfigError, expectRefusedBeforeRegistering } from "../support/configHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const svc = (extra: Record<string, unknown>) => ({ ...base, "private-cloud-run:services": [{ name: "hello", source: "./app", invokers: ["user:a@example.com"], ...extra }] });
@@ -88,17 +88,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("runtime keys: wrong values are refused with path, value and fix, and nothing is registered", () => {
-  test.each(BAD)("%s", async (_label, config, path, value, message) => {
-    const error = captureConfigError(() => parseStackConfig(config));
-    const atPath = error.problems.filter((p) => p.path === path);
-    expect(atPath).toHaveLength(1);
-    expect(atPath[0].value).toEqual(value);
-    expect(atPath[0].message).toMatch(message);
-    expect(error.message).toContain(`${path}: ${JSON.stringify(value)}`);
-    const run = await runProgram(config);
-    expect(run.error).toBeInstanceOf(ConfigError);
-    expect(run.registered).toEqual([]);
-  });
+  test.each(BAD)("%s", (_label, config, path, value, message) => expectRefusedBeforeRegistering(config, path, value, message));
 
   test("cross-key rules are still reported when another key of the workload is wrong (every problem at once)", () => {
     const config = svc({ port: 0, env: { A: "1" }, secrets: { A: "a" }, resources: { memory: "8Gi" } });

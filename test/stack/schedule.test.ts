@@ -6,12 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { ConfigError, parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config";
 import { cronProblem, timeZoneProblem } from "../../config/scheduleKeys";
 import { PrivateJob } from "../../components/privateJob";
 import type { StackConfig } from "../../contract";
 import { createMocks } from "../../offline/mocks";
-import { captureConfigError, runProgram } from "../support/configHarness";
+import { expectRefusedBeforeRegistering } from "../support/configHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const svc = (extra: Record<string, unknown>) => ({ ...base, "private-cloud-run:services": [{ name: "hello", source: "./app", invokers: ["user:a@example.com"], ...extra }] });
@@ -60,16 +60,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("schedules: refused with path, value and fix, nothing registered", () => {
-  test.each(BAD)("%s", async (_label, config, path, value, message) => {
-    const error = captureConfigError(() => parseStackConfig(config));
-    const atPath = error.problems.filter((p) => p.path === path);
-    expect(atPath).toHaveLength(1);
-    expect(atPath[0].value).toEqual(value);
-    expect(atPath[0].message).toMatch(message);
-    const run = await runProgram(config);
-    expect(run.error).toBeInstanceOf(ConfigError);
-    expect(run.registered).toEqual([]);
-  });
+  test.each(BAD)("%s", (_label, config, path, value, message) => expectRefusedBeforeRegistering(config, path, value, message));
 });
 
 describe("schedules: accepted", () => {

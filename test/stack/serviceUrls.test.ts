@@ -6,11 +6,11 @@
  * the callee's exact URL in the offline plan, and the callee is created first
  * whatever the config order.
  */
-import { ConfigError, parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config";
 import { calleesFirst } from "../../config/serviceUrls";
 import type { StackConfig } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
-import { captureConfigError, runProgram } from "../support/configHarness";
+import { captureConfigError, expectRefusedBeforeRegistering } from "../support/configHarness";
 
 const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 
@@ -54,16 +54,7 @@ const BAD: [string, StackConfig, string, unknown, RegExp][] = [
 ];
 
 describe("serviceUrls: refused with path, value and fix, nothing registered", () => {
-  test.each(BAD)("%s", async (_label, config, path, value, message) => {
-    const error = captureConfigError(() => parseStackConfig(config));
-    const atPath = error.problems.filter((p) => p.path === path);
-    expect(atPath).toHaveLength(1);
-    expect(atPath[0].value).toEqual(value);
-    expect(atPath[0].message).toMatch(message);
-    const run = await runProgram(config);
-    expect(run.error).toBeInstanceOf(ConfigError);
-    expect(run.registered).toEqual([]);
-  });
+  test.each(BAD)("%s", (_label, config, path, value, message) => expectRefusedBeforeRegistering(config, path, value, message));
 
   test("a cycle of three is reported once", () => {
     const config = {

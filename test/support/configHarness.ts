@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { ConfigError } from "../../config";
-import type { StackConfig } from "../../contract";
+import { ConfigError, parseStackConfig } from "../../config";
+import { show, type StackConfig } from "../../contract";
 import { createMocks } from "../../offline/mocks";
 
 /**
@@ -45,4 +45,21 @@ export function captureConfigError(fn: () => unknown): ConfigError {
     throw error;
   }
   throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+/**
+ * A refused config, end to end: the config layer names exactly one problem at `path`, with
+ * the value and a message matching `message`, and the error's text shows both; the program
+ * run on that config throws the ConfigError before it registers anything.
+ */
+export async function expectRefusedBeforeRegistering(config: StackConfig, path: string, value: unknown, message: RegExp | string): Promise<void> {
+  const error = captureConfigError(() => parseStackConfig(config));
+  const atPath = error.problems.filter((problem) => problem.path === path);
+  expect(atPath).toHaveLength(1);
+  expect(atPath[0].value).toEqual(value);
+  expect(atPath[0].message).toMatch(message);
+  expect(error.message).toContain(`${path}: ${show(value, { missing: "(missing)", max: 120 })}`);
+  const run = await runProgram(config);
+  expect(run.error).toBeInstanceOf(ConfigError);
+  expect(run.registered).toEqual([]);
 }
