@@ -6,24 +6,13 @@
  */
 import { parseStackConfig } from "../../config";
 import type { StackConfig } from "../../contract";
-import { expectRefusedBeforeRegistering } from "../support/configHarness";
+import { expectRefusedBeforeRegistering, webAndApi } from "../support/configHarness";
 
-const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
 const ALL_TRAFFIC = { subnetwork: "default", egress: "all-traffic" };
 const WEB_SA = "serviceAccount:web-svc@my-gcp-project.iam.gserviceaccount.com";
 const API_SA = "serviceAccount:api-svc@my-gcp-project.iam.gserviceaccount.com";
 
-/** web (ingress all) and api; `web` and `api` extend each entry. */
-function stack(web: Record<string, unknown>, api: Record<string, unknown>, extra: StackConfig = {}): StackConfig {
-  return {
-    ...base,
-    "private-cloud-run:services": [
-      { name: "web", source: "./app", invokers: ["user:a@example.com"], ...web },
-      { name: "api", source: "./app", invokers: ["workload:web"], ...api },
-    ],
-    ...extra,
-  };
-}
+const stack = webAndApi;
 const API = "private-cloud-run:services[1]";
 
 /** [description, config, path, value, message fragment] */

@@ -10,21 +10,11 @@ import { parseStackConfig } from "../../config";
 import { calleesFirst } from "../../config/serviceUrls";
 import type { StackConfig } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
-import { captureConfigError, expectRefusedBeforeRegistering } from "../support/configHarness";
+import { captureConfigError, expectRefusedBeforeRegistering, TABLE_BASE, webAndApi } from "../support/configHarness";
 
-const base: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
+const base = TABLE_BASE;
 
-/** web, then api; `web` and `api` extend each entry. */
-function stack(web: Record<string, unknown>, api: Record<string, unknown> = {}, extra: StackConfig = {}): StackConfig {
-  return {
-    ...base,
-    "private-cloud-run:services": [
-      { name: "web", source: "./app", invokers: ["user:a@example.com"], ...web },
-      { name: "api", source: "./app", invokers: ["workload:web"], ...api },
-    ],
-    ...extra,
-  };
-}
+const stack = webAndApi;
 const WEB = "private-cloud-run:services[0]";
 const NIGHTLY = { name: "nightly", source: "./app", invokers: ["user:a@example.com"] };
 

@@ -63,3 +63,18 @@ export async function expectRefusedBeforeRegistering(config: StackConfig, path: 
   expect(run.error).toBeInstanceOf(ConfigError);
   expect(run.registered).toEqual([]);
 }
+
+/** The project and region the config tables plan in. */
+export const TABLE_BASE: StackConfig = { "gcp:project": "my-gcp-project", "gcp:region": "asia-east1" };
+
+/** Two services, web (ingress all) then api (called by web); `web`, `api` and `extra` extend them. */
+export function webAndApi(web: Record<string, unknown>, api: Record<string, unknown> = {}, extra: StackConfig = {}): StackConfig {
+  return {
+    ...TABLE_BASE,
+    "private-cloud-run:services": [
+      { name: "web", source: "./app", invokers: ["user:a@example.com"], ...web },
+      { name: "api", source: "./app", invokers: ["workload:web"], ...api },
+    ],
+    ...extra,
+  };
+}
