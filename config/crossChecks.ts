@@ -6,7 +6,7 @@
  * first, so a rule speaks only when both of its values are valid, and is still
  * reported when something else in the same workload is wrong.
  */
-import { NAMESPACE, type ConfigProblem } from "../contract";
+import { isMapping, NAMESPACE, type ConfigProblem } from "../contract";
 import { OVERRIDES_ROLE } from "../components/jobSchedule";
 import { SERVICE_DEFAULTS } from "../components/privateService";
 import { WORKLOAD_DEFAULTS } from "../components/workload";
@@ -138,6 +138,3 @@ function scheduleProblems(workload: Raw, at: (key: string) => string): ConfigPro
   return problems;
 }
 
-function isMapping(value: unknown): value is Raw {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -6,7 +6,7 @@
  * are reported even when another key of the same workload is wrong.
  */
 import { z } from "zod";
-import { VPC_EGRESS, type PathStep, type SecretReference, type VpcEgress } from "../contract";
+import { isMapping, VPC_EGRESS, type PathStep, type SecretReference, type VpcEgress } from "../contract";
 
 /**
  * A key checked by a plain function: it returns the normalized value, or reports
@@ -25,9 +25,6 @@ export function checked<T>(check: Check<T>) {
   });
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** How a YAML scalar that is not a string reads in a "quote it" hint: 8080 → "8080". */
 function quoted(value: unknown): string {

@@ -6,7 +6,7 @@
  * be a service of this stack, not the workload itself, and the references must not
  * form a cycle (each service would wait for the other's URL).
  */
-import { NAMESPACE, type ConfigProblem } from "../contract";
+import { isMapping, NAMESPACE, type ConfigProblem } from "../contract";
 import { checked, envNameProblem } from "./runtimeKeys";
 
 /** `serviceUrls` on its own: variable names as for `env`, values service names. */
@@ -105,9 +105,6 @@ function listOf(input: Record<string, unknown>, list: "services" | "jobs"): { ra
   return items.flatMap((item, index) => (isMapping(item) ? [{ raw: item, index }] : []));
 }
 
-function isMapping(value: unknown): value is Raw {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * The order to create services in: every callee before the services holding its URL

@@ -5,7 +5,7 @@
  * workload calling an internal service must leave through a VPC, and IAM's
  * limits on one policy's members.
  */
-import { NAMESPACE, type ConfigProblem } from "../contract";
+import { isMapping, NAMESPACE, type ConfigProblem } from "../contract";
 import { runtimeMember } from "../components/naming";
 import { expandPrincipals, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { vpcSchema } from "./runtimeKeys";
@@ -145,6 +145,3 @@ export function policyLimitProblems(input: Record<string, unknown>, groups: Prin
   });
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

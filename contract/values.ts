@@ -20,6 +20,11 @@ export function isUnknown(value: unknown): value is Unknown {
 /** One step of a path: an object key or an array index. */
 export type PathStep = string | number;
 
+/** Any non-null, non-array object: what YAML gives for a mapping (config values are checked key by key after this). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
  * True for `{}`-style objects (not arrays, not class instances). Compares the
  * prototype chain's shape, not `Object.prototype` itself, because values may

@@ -1,4 +1,5 @@
 /** Comparing nested resource inputs, for the diff (reading and showing them: contract/values.ts). */
+import { isMapping } from "../contract";
 
 /** Deep equality of JSON-like values (what resource inputs are). */
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -28,7 +29,7 @@ export function flatten(value: unknown, options: { scalarArraysAsLeaves?: boolea
       leaves.set(path, node);
     } else if (Array.isArray(node) && node.length > 0) {
       node.forEach((item, index) => visit(item, `${path}[${index}]`));
-    } else if (isPlainObject(node) && Object.keys(node).length > 0) {
+    } else if (isMapping(node) && Object.keys(node).length > 0) {
       for (const [key, child] of Object.entries(node)) visit(child, path === "" ? key : `${path}.${key}`);
     } else {
       leaves.set(path, node);
@@ -38,6 +39,3 @@ export function flatten(value: unknown, options: { scalarArraysAsLeaves?: boolea
   return leaves;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
