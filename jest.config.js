@@ -8,7 +8,7 @@ module.exports = {
   // At least two workers: jest's default (cores - 1) is one on a 2-core machine, and many
   // tests wait on servers and child processes, leaving the other core idle.
   maxWorkers: Math.max(2, os.availableParallelism() - 1),
-  testEnvironment: "node",
+  testEnvironment: "<rootDir>/test/support/environment.js",
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: {
