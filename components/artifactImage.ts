@@ -9,22 +9,11 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as organizations from "@pulumi/gcp/organizations";
 import * as pulumi from "@pulumi/pulumi";
-import { COMPONENT_TYPES } from "../contract";
+import { COMPONENT_TYPES, REPOSITORY_DEFAULTS } from "../contract";
 import { buildContextProblems, dockerfileLocation } from "./buildContext";
 
-/** What the repository gets when its args leave a setting out (stack config reads the same values). */
-export const REPOSITORY_DEFAULTS = {
-  repositoryId: "private-cloud-run",
-  /** The stack creates and owns its repository. */
-  createRepository: true,
-  /** Image names are the sources' own. */
-  imageNameSuffix: "",
-  keepRecentVersions: 10,
-  /** 7 days, in whole seconds: the API takes seconds, and a whole number avoids the provider's fractional-duration bug. */
-  deleteUntaggedOlderThan: "604800s",
-  /** False = the cleanup policies really delete. */
-  cleanupDryRun: false,
-};
+export { REPOSITORY_DEFAULTS } from "../contract";
+
 
 export interface ArtifactRepositoryArgs {
   /** GCP project id. */

@@ -5,21 +5,11 @@
  */
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type * as pulumi from "@pulumi/pulumi";
-import { VPC_EGRESS, type InvokerMode, type ResourceLimits, type SecretReference, type VpcEgress, type VpcSettings } from "../contract";
+import { VPC_EGRESS, WORKLOAD_DEFAULTS, type InvokerMode, type ResourceLimits, type SecretReference, type VpcSettings } from "../contract";
 import { runtimeAccountId, runtimeMember } from "./naming";
 
-/** What a service or a job gets when its args leave a setting out (stack config reads the same values). */
-export const WORKLOAD_DEFAULTS = {
-  /** Protected until someone turns it off: a destroy or a replacement must be a decision. */
-  deletionProtection: true,
-  /** Cloud Run's own defaults (configuring/services/cpu, configuring/services/memory-limits), said explicitly so the plan shows them. */
-  cpu: "1",
-  memory: "512Mi",
-  /** A secret reference without ":VERSION" reads the newest enabled version when an instance starts. */
-  secretVersion: "latest",
-  /** Only private destinations go through the VPC unless the config says all-traffic. */
-  vpcEgress: "private-ranges-only" as VpcEgress,
-};
+export { WORKLOAD_DEFAULTS } from "../contract";
+
 
 /** Arguments common to `PrivateService` and `PrivateJob`. */
 export interface PrivateWorkloadArgs {

@@ -6,10 +6,9 @@
  * first, so a rule speaks only when both of its values are valid, and is still
  * reported when something else in the same workload is wrong.
  */
-import { isMapping, NAMESPACE, type ConfigProblem } from "../contract";
+import { isMapping, NAMESPACE, WORKLOAD_DEFAULTS, type ConfigProblem } from "../contract";
 import { OVERRIDES_ROLE } from "../components/jobSchedule";
 import { SERVICE_DEFAULTS } from "../components/privateService";
-import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { concurrencySchema, jobResourcesSchema, memoryMiB, serviceResourcesSchema, SUBNETWORK_REGION, vpcSchema } from "./runtimeKeys";
 
 type Kind = "service" | "job";

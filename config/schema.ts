@@ -4,11 +4,10 @@
  * ("services[0].port: 0 is not a TCP port; use 1-65535, e.g. 8080").
  */
 import { z } from "zod";
-import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, type Ingress } from "../contract";
+import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, WORKLOAD_DEFAULTS, type Ingress } from "../contract";
 import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
 import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
-import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { imageSchema } from "./imageKeys";
 import { scheduleSchema, timeZoneSchema } from "./scheduleKeys";
 import { serviceUrlsSchema } from "./serviceUrls";

@@ -4,13 +4,11 @@
  * disagree on what an unset key means.
  */
 import type { z } from "zod";
-import { NAMESPACE, type InvokerMode, type JobSettings, type ServiceSettings, type StackSettings, type WorkloadSettings } from "../contract";
-import { REPOSITORY_DEFAULTS } from "../components/artifactImage";
+import { NAMESPACE, REPOSITORY_DEFAULTS, WORKLOAD_DEFAULTS, type InvokerMode, type JobSettings, type ServiceSettings, type StackSettings, type WorkloadSettings } from "../contract";
 import { INVOKER_DEFAULTS } from "../components/invokerAccess";
 import { expandPrincipals, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { JOB_DEFAULTS } from "../components/privateJob";
 import { defaultConcurrency, SERVICE_DEFAULTS } from "../components/privateService";
-import { WORKLOAD_DEFAULTS } from "../components/workload";
 import { toSeconds, type jobSchema, type serviceSchema, type stackSchema } from "./schema";
 
 type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;

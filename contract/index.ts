@@ -7,6 +7,7 @@
  */
 export * from "./components";
 export * from "./config";
+export * from "./defaults";
 export * from "./evaluation";
 export * from "./imageReference";
 export * from "./outputs";

@@ -33,10 +33,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
-import { REPOSITORY_DEFAULTS } from "../../components/artifactImage";
 import { isPublicPrincipal } from "../../components/principals";
 import { REPOSITORY_OWNER_KEYS } from "../../config/schema";
-import { NAMESPACE } from "../../contract";
+import { NAMESPACE, REPOSITORY_DEFAULTS } from "../../contract";
 import { fileErrorReason, runScript, type ScriptIO } from "./cli";
 
 /** A Pulumi.<stack>.yaml document: `config` plus provider/encryption keys. */
