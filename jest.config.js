@@ -9,7 +9,10 @@ module.exports = {
   // tests wait on servers and child processes, leaving the other core idle.
   maxWorkers: Math.max(2, os.availableParallelism() - 1),
   testEnvironment: "<rootDir>/test/support/environment.js",
+  // One test file per directory of *.suite.ts files (test/support/suites.ts), started
+  // longest first (test/support/sequencer.js).
   testMatch: ["**/*.test.ts"],
+  testSequencer: "<rootDir>/test/support/sequencer.js",
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],

@@ -1,7 +1,7 @@
 /**
  * IAM principals: parse, validate and expand the invoker lists of the stack
  * config. Pure functions, no Pulumi, so they are tested as tables
- * (test/stack/principals.test.ts) and reused by config validation.
+ * (test/stack/principals.suite.ts) and reused by config validation.
  *
  * Security is the point of this file: nothing that means "everyone" may pass.
  */

@@ -9,7 +9,7 @@
  *     --stack dev --stack prod --summary "$GITHUB_STEP_SUMMARY" --comment "$RUNNER_TEMP/access-review/comment.md"
  *
  * Every plan runs in this process (runPlan, as `npm run plan` does), so the whole review
- * is tested in-process with its collaborators injected (test/plan/review.test.ts).
+ * is tested in-process with its collaborators injected (test/plan/review.suite.ts).
  */
 import { execFile } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

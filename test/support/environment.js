@@ -3,7 +3,7 @@
 // @pulumi/pulumi captures `new Error().stack` for every promise it tracks, a debugging
 // aid it prints only when it reports leaked promises. Under jest every stack is source-
 // mapped frame by frame (jest allows 100 frames in a test), which made those captures
-// about a tenth of the whole suite's CPU. Stacks captured there are formatted the way
+// about a fifth of the whole suite's CPU. Stacks captured there are formatted the way
 // V8 does by default (10 frames); every other stack, including each failure jest
 // reports, keeps jest's source-mapped format.
 const { TestEnvironment } = require("jest-environment-node");

@@ -1,5 +1,5 @@
 /**
- * Run as a child process by test/stack/evaluator.test.ts (outside jest, whose
+ * Run as a child process by test/stack/evaluator.suite.ts (outside jest, whose
  * own unhandled-rejection tracking would otherwise claim Pulumi's internal
  * rejections): for each resource type given as an argument, evaluates the dev stack
  * with that type's registration failing, then the plain dev stack; prints the

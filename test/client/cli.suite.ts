@@ -5,7 +5,7 @@
  * (nothing of the host's credentials). What needs a process runs as one (node + tsx): the
  * exit code and output of a whole run, `pulumi` found on the child's PATH, a terminal, a
  * proxy stopped by a signal, what jest's vm cannot do (see each test); the key-file preload
- * as a user passes it is test/emulator/cli.test.ts's banner command. The other runs call
+ * as a user passes it is test/emulator/cli.suite.ts's banner command. The other runs call
  * the CLI's main in this process through its own runner (test/support/cliInProcess.ts),
  * each with fresh modules, so no credential or cache of one run is seen by the next. A new
  * test calls smokeInProcess unless it needs one of those.
@@ -80,10 +80,10 @@ const smoke = (args: string[], env?: Record<string, string>) => runCliProcess("s
  * (google-auth-library keeps credentials and the metadata server's answer per process).
  * `preload`: emulator/redirectPreload.ts (google-auth-library 10 ignores a key's token_uri; it
  * sends Google API requests to the emulator) applied to those modules, as `--import` does;
- * the preload as a user passes it, in a process, is test/emulator/cli.test.ts's banner command.
+ * the preload as a user passes it, in a process, is test/emulator/cli.suite.ts's banner command.
  * gaxios (google-auth-library's HTTP layer) loads node-fetch with a dynamic import() unless
  * `window.fetch` exists, and jest's CommonJS vm refuses dynamic imports: in here it gets
- * Node's fetch (as test/plan/rehearsal.test.ts does); the child-process runs use node-fetch.
+ * Node's fetch (as test/plan/rehearsal.suite.ts does); the child-process runs use node-fetch.
  */
 async function smokeInProcess(args: string[], extraEnv: Record<string, string> = {}, { preload = false } = {}): Promise<Run> {
   (globalThis as { window?: unknown }).window ??= { fetch: globalThis.fetch };

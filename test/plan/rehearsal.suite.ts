@@ -61,7 +61,7 @@ describe("rehearsal output", () => {
  * gaxios (google-auth-library's HTTP layer) loads node-fetch with a dynamic import()
  * unless `window.fetch` exists, and jest's CommonJS vm refuses dynamic imports; inside
  * jest only, hand it Node's fetch (as test/client does). The child-process test in
- * plan.process.test.ts runs the production path, with node-fetch.
+ * plan.process.suite.ts runs the production path, with node-fetch.
  */
 describe("rehearse (real app, emulator and client)", () => {
   beforeAll(() => {

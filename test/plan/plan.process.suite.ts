@@ -2,7 +2,7 @@
  * `npm start` as a user runs it: a real child process (`node --import tsx plan/plan.ts`,
  * package.json's start script) on the real program and the repository's stack files.
  * Only what needs a process is here: the exit code reaching the shell, Ctrl-C, and
- * nothing left running. Everything else the plan prints is realProgram.test.ts, in-process.
+ * nothing left running. Everything else the plan prints is realProgram.suite.ts, in-process.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { startCli } from "./cliProcess";

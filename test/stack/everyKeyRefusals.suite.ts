@@ -2,7 +2,7 @@
  * The every-key stack with one workload key made wrong at a time, planned by
  * `npm start` (in-process): exit 2, nothing on stdout, and stderr names the key's
  * path and the value. The messages themselves are asserted per key in
- * runtimeKeys/callers/schedule/prebuiltImage.test.ts; this is the CLI's contract.
+ * runtimeKeys/callers/schedule/prebuiltImage.suite.ts; this is the CLI's contract.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

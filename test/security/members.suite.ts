@@ -4,7 +4,7 @@
  * directly, the policy rules (as the offline plan runs them) and the
  * emulator. Public and refused spellings are refused everywhere; broad ones
  * pass and are marked in the plan with an advisory saying how broad; named
- * ones pass silently. The pack over gRPC: test/policy/attacks.pack.test.ts.
+ * ones pass silently. The pack over gRPC: test/policy/attacks.pack.suite.ts.
  */
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pulumi from "@pulumi/pulumi";
@@ -76,7 +76,7 @@ describe("policy rules, as the offline plan runs them", () => {
     { type: "gcp:secretmanager/secretIamMember:SecretIamMember", name: "db-password-reader", parent: null, urn: "", secretInputs: [], component: false, inputs: { secretId: "db-password", role: "roles/secretmanager.secretAccessor", member } },
   ];
   // The secret grant here goes to no runtime account of the stack, which secret-accessor-runtime-accounts-only
-  // refuses whatever the member (test/policy/secretRules.test.ts); this table is about how members are classified.
+  // refuses whatever the member (test/policy/secretRules.suite.ts); this table is about how members are classified.
   const verdicts = (member: string) => evaluatePolicies(grants(member), { stack: "dev" }).filter((v) => v.policy !== "secret-accessor-runtime-accounts-only");
 
   it.each(spellings("public", "refused"))("%j is a mandatory no-public-members violation on each grant, naming the resource", (member, says) => {

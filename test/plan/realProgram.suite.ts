@@ -2,9 +2,9 @@
  * `npm start` on the real program, the real policy rules and the repository's stack
  * files, run in-process (the same runPlan and collaborators as plan/plan.ts). Exit 1
  * needs a mandatory violation, which no valid config can produce (the config rejects
- * public members first), so it is covered with injected policies in run.test.ts.
+ * public members first), so it is covered with injected policies in run.suite.ts.
  * The process itself (exit codes reaching the shell, Ctrl-C, no leftovers) is
- * plan.process.test.ts.
+ * plan.process.suite.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
