@@ -1,9 +1,9 @@
-// `npm test`: the checks side by side, then jest, so both cores stay busy.
+// `npm test`: the checks and jest side by side, so both cores stay busy.
 //
 //   typecheck   tsc --noEmit over the repository (the app is checked by its build)
-//   lint        package.json's lint script (eslint, actionlint)
-//   build:app   package.json's build:app script; jest starts once it is done (app tests run dist/)
-//   jest        with any arguments given after `npm test --`
+//   build:app   package.json's build:app script, beside the typecheck (app tests run dist/)
+//   lint        package.json's lint script (eslint, actionlint), once the app is built
+//   jest        with any arguments given after `npm test --`, once the app is built
 //
 // Each check's output is printed when it ends (only a failing one's in full). A failing
 // check stops jest and fails the run, as the `a && b && jest` chain this replaces did.
@@ -102,19 +102,24 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-const checks = [start("typecheck", "tsc --noEmit -p tsconfig.json"), start("lint", scripts.lint)];
+// Two processes per core at most: the app build beside the typecheck, then jest (which
+// needs the build) beside lint. Starting all three checks at once only slowed the build,
+// and so jest's start.
+const typecheck = start("typecheck", "tsc --noEmit -p tsconfig.json");
 const build = start("build:app", scripts["build:app"]);
-steps.push(...checks, build);
-const checksDone = Promise.all(checks.map((step) => step.done.then(settle)));
+steps.push(typecheck, build);
+const checksDone = [typecheck.done.then(settle)];
 
 let jestResult;
 const jestStream = jestOutput();
 if (settle(await build.done).code === 0 && !stopping) {
+  const lint = start("lint", scripts.lint);
   const jest = start("jest", `jest ${jestArgs}`, jestStream.write);
-  steps.push(jest);
+  steps.push(lint, jest);
+  checksDone.push(lint.done.then(settle));
   jestResult = await jest.done;
 }
-await checksDone;
+await Promise.all(checksDone);
 if (failures.length > 0) {
   for (const result of failures) failure(result);
   process.exitCode = 1;
