@@ -3,7 +3,7 @@
  * service's run.app URL or an OAuth client id would let a token minted for
  * something else be replayed here: each layer that sees `customAudiences`
  * refuses them (config, PrivateService used directly, the policy rules; the
- * pack over gRPC in test/policy/attacks.pack.suite.ts).
+ * pack over gRPC in test/policy/pack.suite.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";

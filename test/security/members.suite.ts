@@ -4,7 +4,7 @@
  * directly, the policy rules (as the offline plan runs them) and the
  * emulator. Public and refused spellings are refused everywhere; broad ones
  * pass and are marked in the plan with an advisory saying how broad; named
- * ones pass silently. The pack over gRPC: test/policy/attacks.pack.suite.ts.
+ * ones pass silently. The pack over gRPC: test/policy/pack.suite.ts.
  */
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pulumi from "@pulumi/pulumi";
