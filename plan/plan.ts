@@ -3,8 +3,10 @@
  * offline under Pulumi's mock engine, the policy verdicts, and a local rehearsal of
  * the invocation path. Usage: plan/args.ts and docs/plan.md; exit codes: docs/cli.md.
  */
-// First: Pulumi's TypeScript and Arborist load on first use, not when Pulumi loads.
+// First: what Pulumi loads but a plan never uses loads on first use, not when Pulumi loads;
+// Pulumi's promise-debugging stacks skip source maps.
 import "../offline/deferredModules";
+import "../offline/plainPromiseStacks";
 import { runMain, writeStdout } from "../runner/cli";
 import { planDeps } from "./deps";
 import { runPlan, type PlanIO } from "./run";
