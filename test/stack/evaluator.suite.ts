@@ -16,7 +16,6 @@ import { TSX_NODE_ARGS } from "../support/tsxProcess";
 
 const dev = loadStackConfig("dev");
 const execFileAsync = promisify(execFile);
-const LAZY_PULUMI_DEPS = path.join(__dirname, "../support/lazy/register.js");
 
 describe("evaluateStack", () => {
   test("concurrent calls are queued and give identical results", async () => {
@@ -68,7 +67,7 @@ describe("evaluateStack", () => {
     // A failing Job cascades into its IAM binding; a failing binding is a leaf.
     const types = [TYPES.job, TYPES.jobBinding];
     const script = path.join(__dirname, "../support/failingEvaluation.ts");
-    const { stdout } = await execFileAsync(process.execPath, [...TSX_NODE_ARGS, "--require", LAZY_PULUMI_DEPS, script, ...types], { cwd: path.resolve(__dirname, "../.."), timeout: 50_000 });
+    const { stdout } = await execFileAsync(process.execPath, [...TSX_NODE_ARGS, script, ...types], { cwd: path.resolve(__dirname, "../.."), timeout: 50_000 });
     const results = JSON.parse(stdout.trim().split("\n").pop()!) as { failingType: string; rejection: string | null; nextResources: number }[];
     expect(results.map((r) => r.failingType)).toEqual(types);
     for (const r of results) {

@@ -5,6 +5,10 @@
  * with that type's registration failing, then the plain dev stack; prints the
  * results as one JSON line.
  */
+// First, as plan/plan.ts does: what Pulumi loads but mocks never use loads on first use;
+// Pulumi's promise-debugging stacks skip source maps.
+import "../../offline/deferredModules";
+import "../../offline/plainPromiseStacks";
 import { evaluateStack } from "../../offline/evaluate";
 import { loadStackConfig } from "../../config/stackFile";
 
