@@ -29,5 +29,6 @@ module.exports = {
   // A directory per run for the stacks suites share (test/support/sharedEvaluations.ts).
   globalSetup: "<rootDir>/test/support/globalSetup.js",
   globalTeardown: "<rootDir>/test/support/globalTeardown.js",
+  setupFiles: ["<rootDir>/test/support/keyPoolSetup.ts"], // the run's RSA signing keys for the emulator
   reporters: ["default", "<rootDir>/test/support/summaryReporter.js"],
 };

@@ -6,6 +6,8 @@
 export type { RunningServer } from "./types";
 export { TokenIssuer, uniqueIdFor } from "./tokenIssuer";
 export type { TokenIssuerOptions, MintIdTokenOptions } from "./tokenIssuer";
+export { useKeyPairSource, resetKeyPairSource } from "./keys";
+export type { KeyPairSource, SigningKeyPair } from "./keys";
 export { startMetadataServer } from "./metadataServer";
 export type { MetadataServer, MetadataServerOptions } from "./metadataServer";
 export { startGoogleApis, GOOGLE_TOKEN_URL, GCLOUD_ADC_CLIENT_ID, GCLOUD_CLI_CLIENT_ID } from "./googleApis";

@@ -1,5 +1,6 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
 import { SignJWT, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { newSigningKeyPair } from "./keys";
 
 /** Options of {@link TokenIssuer}. */
 export interface TokenIssuerOptions {
@@ -70,8 +71,8 @@ export class TokenIssuer {
 
   constructor(options: TokenIssuerOptions = {}) {
     this.issuer = options.issuer ?? "https://accounts.google.com";
-    // node:crypto makes the key pair synchronously, so jwks() can be synchronous; jose does all JWT work.
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    // A fresh key pair per issuer (emulator/keys.ts), made synchronously so jwks() can be synchronous; jose does all JWT work.
+    const { privateKey, publicKey } = newSigningKeyPair();
     this.privateKey = privateKey;
     this.keyId = randomBytes(20).toString("hex");
     this.publicJwk = { ...(publicKey.export({ format: "jwk" }) as JWK), kid: this.keyId, alg: "RS256", use: "sig" };

@@ -4,7 +4,8 @@
  * Cloud Run Admin v2 jobs API (runJobs.ts), plus the issuer's certificates.
  */
 import * as http from "node:http";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { newSigningKeyPair } from "../keys";
 import type { TokenIssuer } from "../tokenIssuer";
 import { uniqueIdFor } from "../tokenIssuer";
 import type { RunningServer } from "../types";
@@ -109,7 +110,7 @@ function createServiceAccountKey(state: GoogleApisState, email: string, projectI
   if (!isServiceAccountEmail(email)) {
     throw new Error(`createServiceAccountKey: "${email}" is not a service-account email; use NAME@PROJECT.iam.gserviceaccount.com`);
   }
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = newSigningKeyPair();
   const privateKeyId = randomBytes(20).toString("hex");
   state.keys.set(privateKeyId, { email, publicKey });
   return {
