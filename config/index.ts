@@ -14,7 +14,7 @@ import { checkBuildContexts } from "./buildContexts";
 import { PROJECT_DIR } from "./stackFile";
 import { crossKeyProblems } from "./crossChecks";
 import { duplicateNameProblems, groupProblems, repositoryOwnerProblems, sortProblems, toProblems, unknownKeyProblems } from "./problems";
-import { stackSchema } from "./schema";
+import { parseStack } from "./schema";
 import { serviceUrlProblems } from "./serviceUrls";
 import { toSettings } from "./settings";
 import { internalCallerProblems, policyLimitProblems, WorkloadDirectory } from "./workloadRefs";
@@ -45,7 +45,7 @@ export function parseStackConfig(config: StackConfig): StackSettings {
     // A scheduled job's binding also holds its scheduler account.
     ...policyLimitProblems(input, groups, workloads.resolve, (kind, raw) => (kind === "job" && raw.schedule !== undefined ? 1 : 0)),
   ];
-  const parsed = stackSchema(groups, workloads.resolve).safeParse(input, { reportInput: true });
+  const parsed = parseStack(input, groups, workloads.resolve);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, input));
   }

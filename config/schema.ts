@@ -7,7 +7,7 @@ import { z } from "zod";
 import { INVOKER_MODES, NAMESPACE, SERVICE_INGRESS, WORKLOAD_DEFAULTS, type Ingress } from "../contract";
 import { audienceProblem } from "../components/audiences";
 import { dockerfilePathProblem, sourcePathProblem } from "../components/buildContext";
-import { expandPrincipals, NO_WORKLOADS, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
+import { expandPrincipals, type PrincipalGroups, type WorkloadResolver } from "../components/principals";
 import { imageSchema } from "./imageKeys";
 import { scheduleSchema, timeZoneSchema } from "./scheduleKeys";
 import { serviceUrlsSchema } from "./serviceUrls";
@@ -81,16 +81,34 @@ const roleOf = (kind: "service" | "job") => {
   });
 };
 
-/** `invokers`: checked entry by entry against the named groups (unknown groups, public members, malformed emails…). */
-const invokerList = (groups: PrincipalGroups, workloads: WorkloadResolver) =>
-  z
-    .array(z.unknown(), { error: `must be a list; write IAM members or group names, e.g. [team, "user:alice@example.com"]` })
-    .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
-    .superRefine((entries, ctx) => {
-      for (const problem of expandPrincipals(entries, groups, workloads).problems) {
-        ctx.addIssue({ code: "custom", path: problem.index === null ? [] : [problem.index], input: problem.value, message: problem.message });
-      }
-    });
+/** What invoker lists name besides IAM members: the principal groups and the workloads of the stack being parsed. */
+interface InvokerScope {
+  groups: PrincipalGroups;
+  workloads: WorkloadResolver;
+}
+
+/**
+ * The scope of the parse under way. The schemas are built once, at load (building
+ * them costs more than a parse), so they cannot close over a stack's groups:
+ * `parseStack` sets this for exactly one parse and puts the previous value back.
+ */
+let invokerScope: InvokerScope | undefined;
+
+function currentInvokerScope(): InvokerScope {
+  if (invokerScope === undefined) throw new Error("invoker lists are checked by parseStack, which names the stack's principal groups and workloads");
+  return invokerScope;
+}
+
+/** `invokers`: checked entry by entry against the stack's groups (unknown groups, public members, malformed emails…). */
+const invokerList = z
+  .array(z.unknown(), { error: `must be a list; write IAM members or group names, e.g. [team, "user:alice@example.com"]` })
+  .min(1, { error: "is empty; list at least one principal that may invoke this workload" })
+  .superRefine((entries, ctx) => {
+    const { groups, workloads } = currentInvokerScope();
+    for (const problem of expandPrincipals(entries, groups, workloads).problems) {
+      ctx.addIssue({ code: "custom", path: problem.index === null ? [] : [problem.index], input: problem.value, message: problem.message });
+    }
+  });
 
 const smokePath = z
   .string({ error: "must be a string; write an absolute path such as /health/" })
@@ -123,11 +141,11 @@ const duration = (example: string) =>
     error: `is not a whole-number duration; write a whole number followed by s, m, h or d, e.g. ${example}`,
   });
 
-const commonWorkload = (groups: PrincipalGroups, workloads: WorkloadResolver) => ({
+const commonWorkload = {
   // Exactly one of the two (crossChecks.ts says which is missing or extra).
   source: source.optional(),
   image: imageSchema.optional(),
-  invokers: invokerList(groups, workloads),
+  invokers: invokerList,
   invokerMode: invokerMode.optional(),
   deletionProtection: z.boolean({ error: "must be true or false" }).optional(),
   dockerfile: dockerfile.optional(),
@@ -136,109 +154,122 @@ const commonWorkload = (groups: PrincipalGroups, workloads: WorkloadResolver) =>
   secrets: secretsSchema(WORKLOAD_DEFAULTS.secretVersion).optional(),
   vpc: vpcSchema.optional(),
   labels: labelsSchema.optional(),
-});
+};
 
-export const serviceSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
-  z.strictObject(
-    {
-      name: workloadName(MAX_SERVICE_NAME),
-      ...commonWorkload(groups, workloads),
-      ingress: z
-        .enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]], {
-          error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
-        })
-        .optional(),
-      invokerRole: roleOf("service").optional(),
-      customAudiences: customAudiences.optional(),
-      smokePath: smokePath.optional(),
-      port: z
-        .number({ error: "must be a number; write e.g. 8080" })
-        .int({ error: "must be a whole number; write e.g. 8080" })
-        .min(1, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
-        .max(65535, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
-        .optional(),
-      resources: serviceResourcesSchema.optional(),
-      scaling: scalingSchema.optional(),
-      concurrency: concurrencySchema.optional(),
-      timeout: duration("5m")
-        .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_REQUEST_TIMEOUT_SECONDS), { error: "is outside Cloud Run's request timeout range; use 1s to 3600s (60m), e.g. 5m" })
-        .optional(),
-    },
-    { error: unknownKeyMessage },
-  );
+export const serviceSchema = z.strictObject(
+  {
+    name: workloadName(MAX_SERVICE_NAME),
+    ...commonWorkload,
+    ingress: z
+      .enum(Object.keys(SERVICE_INGRESS) as [Ingress, ...Ingress[]], {
+        error: `is not an ingress; use one of ${Object.keys(SERVICE_INGRESS).join(", ")}`,
+      })
+      .optional(),
+    invokerRole: roleOf("service").optional(),
+    customAudiences: customAudiences.optional(),
+    smokePath: smokePath.optional(),
+    port: z
+      .number({ error: "must be a number; write e.g. 8080" })
+      .int({ error: "must be a whole number; write e.g. 8080" })
+      .min(1, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+      .max(65535, { error: "is not a TCP port; use 1-65535, e.g. 8080" })
+      .optional(),
+    resources: serviceResourcesSchema.optional(),
+    scaling: scalingSchema.optional(),
+    concurrency: concurrencySchema.optional(),
+    timeout: duration("5m")
+      .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_REQUEST_TIMEOUT_SECONDS), { error: "is outside Cloud Run's request timeout range; use 1s to 3600s (60m), e.g. 5m" })
+      .optional(),
+  },
+  { error: unknownKeyMessage },
+);
 
-export const jobSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
-  z.strictObject(
-    {
-      name: workloadName(MAX_JOB_NAME),
-      ...commonWorkload(groups, workloads),
-      invokerRole: roleOf("job").optional(),
-      command: stringList("write the entrypoint as a list, e.g. [node, dist/job.js]")
-        .min(1, { error: "is empty; write the entrypoint, e.g. [node, dist/job.js], or remove the key to use the image's" })
-        .optional(),
-      args: stringList("write the arguments as a list of strings").optional(),
-      tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(MAX_TASKS, { error: `must be at most ${MAX_TASKS} (Cloud Run's limit)` }).optional(),
-      maxRetries: z.number({ error: "must be a number; write e.g. 3" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(10, { error: "must be at most 10" }).optional(),
-      timeout: duration("600s")
-        .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
-        .optional(),
-      resources: jobResourcesSchema.optional(),
-      schedule: scheduleSchema.optional(),
-      timeZone: timeZoneSchema.optional(),
-      smokeRun: z.boolean({ error: "must be true or false; true makes the smoke test execute the job" }).optional(),
-    },
-    { error: unknownKeyMessage },
-  );
+export const jobSchema = z.strictObject(
+  {
+    name: workloadName(MAX_JOB_NAME),
+    ...commonWorkload,
+    invokerRole: roleOf("job").optional(),
+    command: stringList("write the entrypoint as a list, e.g. [node, dist/job.js]")
+      .min(1, { error: "is empty; write the entrypoint, e.g. [node, dist/job.js], or remove the key to use the image's" })
+      .optional(),
+    args: stringList("write the arguments as a list of strings").optional(),
+    tasks: z.number({ error: "must be a number; write e.g. 1" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }).max(MAX_TASKS, { error: `must be at most ${MAX_TASKS} (Cloud Run's limit)` }).optional(),
+    maxRetries: z.number({ error: "must be a number; write e.g. 3" }).int({ error: "must be a whole number" }).min(0, { error: "must be 0 or more" }).max(10, { error: "must be at most 10" }).optional(),
+    timeout: duration("600s")
+      .refine((d) => !DURATION.test(d) || (seconds(d) >= 1 && seconds(d) <= MAX_TASK_TIMEOUT_SECONDS), { error: "is outside Cloud Run's task timeout range; use 1s to 168h (7 days), e.g. 30m" })
+      .optional(),
+    resources: jobResourcesSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    timeZone: timeZoneSchema.optional(),
+    smokeRun: z.boolean({ error: "must be true or false; true makes the smoke test execute the job" }).optional(),
+  },
+  { error: unknownKeyMessage },
+);
 
 function unknownKeyMessage(issue: { code?: string }): string | undefined {
   if (issue.code === "invalid_type") return "must be a mapping of settings (name, source, invokers, …)";
   return undefined;
 }
 
+/** Appended to image names: a dash, then lowercase letters, digits and single dashes. */
+export const IMAGE_NAME_SUFFIX = /^(?=.{2,20}$)-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 const principalsSchema = z.record(z.string(), z.array(z.unknown(), { error: 'must be a list of IAM members or group names; write e.g. [user:alice@example.com, group:eng@example.com]' }), {
   error: "must be a mapping of group name to a list of IAM members; write e.g. team: [user:alice@example.com]",
 });
 
-export const stackSchema = (groups: PrincipalGroups, workloads: WorkloadResolver = NO_WORKLOADS) =>
-  z.object({
-    "gcp:project": z.string({ error: "is required; set it with `pulumi config set gcp:project YOUR_PROJECT_ID`" }).regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, {
-      error: "is not a GCP project id; use 6-30 lowercase letters, digits and dashes",
-    }),
-    "gcp:region": z.string({ error: "is required; set it with `pulumi config set gcp:region asia-east1`" }).regex(/^[a-z]+-[a-z]+\d+$/, {
-      error: "is not a GCP region; write e.g. asia-east1",
-    }),
-    [`${NAMESPACE}:principals`]: principalsSchema.optional(),
-    [`${NAMESPACE}:services`]: z.array(serviceSchema(groups, workloads), { error: "must be a list of services" }).optional(),
-    [`${NAMESPACE}:jobs`]: z.array(jobSchema(groups, workloads), { error: "must be a list of jobs" }).optional(),
-    [`${NAMESPACE}:deletionProtection`]: z.boolean({ error: "must be true or false" }).optional(),
-    [`${NAMESPACE}:repository`]: z
-      .string({ error: "must be a string" })
-      .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not an Artifact Registry repository id; use lowercase letters, digits and dashes" })
-      .optional(),
-    [`${NAMESPACE}:keepRecentVersions`]: z.number({ error: "must be a number; write e.g. 10" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1, or the deployed image could be deleted" }).optional(),
-    [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d")
-      .refine((d) => !DURATION.test(d) || seconds(d) >= 1, { error: "is zero; untagged versions need time to be rolled back to, write e.g. 7d" })
-      .optional(),
-    [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
-    [`${NAMESPACE}:createRepository`]: z.boolean({ error: "must be true or false" }).optional(),
-    [`${NAMESPACE}:imageNameSuffix`]: z
-      .string({ error: "must be a string; write e.g. -pr42" })
-      .regex(IMAGE_NAME_SUFFIX, { error: "is not an image name suffix; write a dash then lowercase letters and digits, e.g. -pr42 (at most 20 characters)" })
-      .optional(),
-  });
-
-/** Appended to image names: a dash, then lowercase letters, digits and single dashes. */
-export const IMAGE_NAME_SUFFIX = /^(?=.{2,20}$)-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const stackSchema = z.object({
+  "gcp:project": z.string({ error: "is required; set it with `pulumi config set gcp:project YOUR_PROJECT_ID`" }).regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, {
+    error: "is not a GCP project id; use 6-30 lowercase letters, digits and dashes",
+  }),
+  "gcp:region": z.string({ error: "is required; set it with `pulumi config set gcp:region asia-east1`" }).regex(/^[a-z]+-[a-z]+\d+$/, {
+    error: "is not a GCP region; write e.g. asia-east1",
+  }),
+  [`${NAMESPACE}:principals`]: principalsSchema.optional(),
+  [`${NAMESPACE}:services`]: z.array(serviceSchema, { error: "must be a list of services" }).optional(),
+  [`${NAMESPACE}:jobs`]: z.array(jobSchema, { error: "must be a list of jobs" }).optional(),
+  [`${NAMESPACE}:deletionProtection`]: z.boolean({ error: "must be true or false" }).optional(),
+  [`${NAMESPACE}:repository`]: z
+    .string({ error: "must be a string" })
+    .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not an Artifact Registry repository id; use lowercase letters, digits and dashes" })
+    .optional(),
+  [`${NAMESPACE}:keepRecentVersions`]: z.number({ error: "must be a number; write e.g. 10" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1, or the deployed image could be deleted" }).optional(),
+  [`${NAMESPACE}:deleteUntaggedOlderThan`]: duration("7d")
+    .refine((d) => !DURATION.test(d) || seconds(d) >= 1, { error: "is zero; untagged versions need time to be rolled back to, write e.g. 7d" })
+    .optional(),
+  [`${NAMESPACE}:cleanupDryRun`]: z.boolean({ error: "must be true or false" }).optional(),
+  [`${NAMESPACE}:createRepository`]: z.boolean({ error: "must be true or false" }).optional(),
+  [`${NAMESPACE}:imageNameSuffix`]: z
+    .string({ error: "must be a string; write e.g. -pr42" })
+    .regex(IMAGE_NAME_SUFFIX, { error: "is not an image name suffix; write a dash then lowercase letters and digits, e.g. -pr42 (at most 20 characters)" })
+    .optional(),
+});
 
 /** Keys that configure the repository itself: they belong to the stack that creates it. */
 export const REPOSITORY_OWNER_KEYS = ["keepRecentVersions", "deleteUntaggedOlderThan", "cleanupDryRun"].map((key) => `${NAMESPACE}:${key}`);
 
 /** Keys this project reads; any other `private-cloud-run:*` key is a typo. */
-export const KNOWN_KEYS = new Set(Object.keys(stackSchema({}).shape));
-export const SERVICE_KEYS = Object.keys(serviceSchema({}).shape);
+export const KNOWN_KEYS = new Set(Object.keys(stackSchema.shape));
+export const SERVICE_KEYS = Object.keys(serviceSchema.shape);
 /** Settings other tools use to open a service to everyone (Cloud Run's API, gcloud's flag): refused by name. */
 export const PUBLIC_SWITCHES = new Set(["invokeriamdisabled", "allowunauthenticated", "allow-unauthenticated"]);
-export const JOB_KEYS = Object.keys(jobSchema({}).shape);
+export const JOB_KEYS = Object.keys(jobSchema.shape);
+
+/**
+ * Parses a stack config, its invoker lists checked against its own principal groups
+ * and workloads. zod's safeParse is synchronous (it throws rather than wait for an
+ * async check), so every invoker list of this parse sees this scope, and no other
+ * parse does: it is put back before this returns or throws.
+ */
+export function parseStack(input: Record<string, unknown>, groups: PrincipalGroups, workloads: WorkloadResolver) {
+  const outer = invokerScope;
+  invokerScope = { groups, workloads };
+  try {
+    return stackSchema.safeParse(input, { reportInput: true });
+  } finally {
+    invokerScope = outer;
+  }
+}
 
 /** "7d" → "604800s": the API takes whole seconds, and a whole number avoids the provider's fractional-duration bug. */
 export function toSeconds(duration: string): string {

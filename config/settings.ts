@@ -11,9 +11,9 @@ import { JOB_DEFAULTS } from "../components/privateJob";
 import { defaultConcurrency, SERVICE_DEFAULTS } from "../components/privateService";
 import { toSeconds, type jobSchema, type serviceSchema, type stackSchema } from "./schema";
 
-type ParsedStack = z.infer<ReturnType<typeof stackSchema>>;
-type ParsedService = z.infer<ReturnType<typeof serviceSchema>>;
-type ParsedJob = z.infer<ReturnType<typeof jobSchema>>;
+type ParsedStack = z.infer<typeof stackSchema>;
+type ParsedService = z.infer<typeof serviceSchema>;
+type ParsedJob = z.infer<typeof jobSchema>;
 /** The keys services and jobs share, as the schema parsed them. */
 type ParsedWorkload = Pick<ParsedService, "name" | "source" | "image" | "dockerfile" | "invokers" | "invokerMode" | "deletionProtection" | "env" | "serviceUrls" | "secrets" | "vpc" | "labels"> & {
   invokerRole?: string;

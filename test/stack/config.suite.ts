@@ -5,6 +5,7 @@
  */
 import { ConfigError, parseStackConfig } from "../../config";
 import { evaluateStack } from "../../offline/evaluate";
+import { stackSchema } from "../../config/schema";
 import { loadStackConfig } from "../../config/stackFile";
 import type { StackConfig } from "../../contract";
 import { captureConfigError, runProgram } from "../support/configHarness";
@@ -157,6 +158,45 @@ describe("bad configs are rejected with path, value and fix", () => {
   test("an evaluation after a rejected one still works", async () => {
     const ev = await evaluateStack(loadStackConfig("dev"));
     expect(ev.resources.length).toBeGreaterThan(10);
+  });
+});
+
+describe("each parse checks invokers against its own stack's groups and workloads", () => {
+  // The schemas are built once per process: what they check invoker lists against must
+  // come from the config being parsed, never from one parsed before it.
+  const web = (invokers: string[]) => ({ name: "web", source: "./app", invokers });
+  const withTeam = (members: string[]) => ({ ...base, "private-cloud-run:principals": { team: members }, "private-cloud-run:services": [web(["team"])] });
+  const withApi = { ...base, "private-cloud-run:services": [{ name: "api", source: "./app", invokers: ["user:a@example.com"] }, web(["workload:api"])] };
+  const strangers = { ...base, "private-cloud-run:services": [web(["team", "workload:api"])] };
+  const strangersRefused = (): void => {
+    expect(captureConfigError(() => parseStackConfig(strangers)).problems).toEqual([
+      { path: "private-cloud-run:services[0].invokers[0]", value: "team", message: expect.stringMatching(/^names a group that is not defined; define it under private-cloud-run:principals/) },
+      { path: "private-cloud-run:services[0].invokers[1]", value: "workload:api", message: "names no service or job of this stack; services: web; jobs: (none)" },
+    ]);
+  };
+
+  test("two stacks with a group of the same name each expand it to their own members", () => {
+    expect(parseStackConfig(withTeam(["user:alice@example.com"])).services[0].invokers).toEqual(["user:alice@example.com"]);
+    expect(parseStackConfig(withTeam(["user:bob@example.com"])).services[0].invokers).toEqual(["user:bob@example.com"]);
+    expect(parseStackConfig(withTeam(["user:alice@example.com"])).services[0].invokers).toEqual(["user:alice@example.com"]);
+  });
+
+  test("a group or workload of the stack parsed before does not make another stack's invokers valid", () => {
+    parseStackConfig(withTeam(["user:alice@example.com"]));
+    strangersRefused();
+    parseStackConfig(withApi);
+    strangersRefused();
+  });
+
+  test("the schema checks no invoker list without a stack to check it against", () => {
+    expect(() => stackSchema.safeParse(svc({}))).toThrow(/invoker lists are checked by parseStack/);
+  });
+
+  test("a refused stack does not make the next stack's own groups and workloads unknown", () => {
+    strangersRefused();
+    expect(parseStackConfig(withTeam(["user:bob@example.com"])).services[0].invokers).toEqual(["user:bob@example.com"]);
+    strangersRefused();
+    expect(parseStackConfig(withApi).services[1].invokers).toEqual(["serviceAccount:api-svc@my-gcp-project.iam.gserviceaccount.com"]);
   });
 });
 
