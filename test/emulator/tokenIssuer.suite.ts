@@ -1,5 +1,6 @@
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { SignJWT, decodeJwt, decodeProtectedHeader } from "jose";
 import { TokenIssuer, uniqueIdFor, startEmulator, googleApisRedirect, membersInclude } from "../../emulator";
+import { newSigningKeyPair } from "../../emulator/keys";
 
 describe("TokenIssuer", () => {
   const issuer = new TokenIssuer();
@@ -40,6 +41,23 @@ describe("TokenIssuer", () => {
     }
     const valid = await issuer.verifyIdToken(await issuer.mintIdToken({ email, audience: "x" }), { audiences: ["x"] });
     expect(valid.email).toBe(email);
+  });
+
+  test("a token carrying the issuer's own kid but signed with another key is refused (bad signature)", async () => {
+    const victim = new TokenIssuer();
+    // Drawn right after the issuer's own: another key, fresh or from jest's pool (test/support/keyPool.ts).
+    const { privateKey: otherKey } = newSigningKeyPair();
+    const email = "a@example.com";
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await new SignJWT({ email, email_verified: true })
+      .setProtectedHeader({ alg: "RS256", kid: victim.keyId, typ: "JWT" })
+      .setIssuer(victim.issuer)
+      .setAudience("x")
+      .setSubject(uniqueIdFor(email))
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(otherKey);
+    await expect(victim.verifyIdToken(forged, { audiences: ["x"] })).rejects.toThrow("ID token rejected: bad signature");
   });
 
   test("a different issuer string is enforced", async () => {
