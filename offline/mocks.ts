@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TYPES } from "../contract";
+import { standInDigest } from "./standInDigest";
 
 type Inputs = Record<string, unknown>;
 
@@ -134,20 +135,6 @@ export function createMocks(ctx: MockContext): pulumi.runtime.Mocks {
 
 /** @pulumi/docker's invoke that reads a tag's digest from its registry. */
 const GET_REGISTRY_IMAGE = "docker:index/getRegistryImage:getRegistryImage";
-
-/**
- * The digest the offline plan gives a prebuilt image's tag: deterministic and
- * 64 hex digits like a real one (so the digest rule can read it), but not the
- * registry's, which only `pulumi up` reads. `isStandInDigest` lets the plan say so.
- */
-export function standInDigest(reference: string): string {
-  return `sha256:${sha256("offline stand-in digest", reference)}`;
-}
-
-/** True when `image` is `reference@<the stand-in digest of reference>`. */
-export function isStandInDigest(image: string, reference: string): boolean {
-  return image === `${reference}@${standInDigest(reference)}`;
-}
 
 function computeOutputs(type: string, name: string, inputs: Inputs, ctx: MockContext): { id: string; state: Inputs } {
   const project = (inputs.project as string | undefined) ?? ctx.project;

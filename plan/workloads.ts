@@ -1,5 +1,5 @@
 import { stackOutputsSchema, type Evaluation, type JobOutputs, type RegisteredResource, type ServiceOutputs, type StackOutputs } from "../contract";
-import { isStandInDigest } from "../offline/mocks";
+import { isStandInDigest } from "../offline/standInDigest";
 import { runtimeSettings } from "./diffWorkloads";
 import { publishedFacts } from "./facts";
 

@@ -6,7 +6,7 @@
  */
 import type { Evaluation, RegisteredResource, StackConfig } from "../../contract";
 import { evaluateStack } from "../../offline/evaluate";
-import { standInDigest } from "../../offline/mocks";
+import { standInDigest } from "../../offline/standInDigest";
 import { renderWorkload } from "../../plan/render";
 import { summarizeWorkloads } from "../../plan/workloads";
 import { evaluatePolicies } from "../../policy/rules";
