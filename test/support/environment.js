@@ -4,8 +4,8 @@
 // aid it prints only when it reports leaked promises. Under jest every stack is source-
 // mapped frame by frame (jest allows 100 frames in a test), which made those captures
 // about a fifth of the whole suite's CPU. Stacks captured there are formatted the way
-// V8 does by default (10 frames); every other stack, including each failure jest
-// reports, keeps jest's source-mapped format.
+// V8 does by default (10 frames), and only if Pulumi prints them (DeferredStack); every
+// other stack, including each failure jest reports, keeps jest's source-mapped format.
 const { TestEnvironment } = require("jest-environment-node");
 
 const PULUMI_PROMISE_DEBUGGING = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
@@ -13,8 +13,25 @@ const PULUMI_PROMISE_DEBUGGING = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debugg
 /** Node's default depth: jest's 100 frames are for the failures it reports. */
 const PLAIN_FRAMES = 10;
 
-function formatPlainly(error, frames, depth = frames.length) {
-  return [String(error), ...frames.slice(0, depth).map((frame) => `    at ${frame}`)].join("\n");
+function formatPlainly(error, frames) {
+  return [String(error), ...frames.map((frame) => `    at ${frame}`)].join("\n");
+}
+
+/**
+ * A captured stack that becomes text only when something turns it into a string (Pulumi
+ * does, in a leaked-promise report): most of those captures are never read.
+ */
+class DeferredStack {
+  constructor(error, frames) {
+    this.head = String(error);
+    this.frames = frames.slice(0, PLAIN_FRAMES);
+  }
+  toString() {
+    return formatPlainly(this.head, this.frames);
+  }
+  [Symbol.toPrimitive]() {
+    return this.toString();
+  }
 }
 
 class PulumiTestEnvironment extends TestEnvironment {
@@ -23,7 +40,7 @@ class PulumiTestEnvironment extends TestEnvironment {
     // Node asks the error's own realm first, then the main realm, where jest installs
     // its source-mapping formatter after this constructor has run: look it up per call.
     this.global.Error.prepareStackTrace = (error, frames) => {
-      if (PULUMI_PROMISE_DEBUGGING.test(frames[0]?.getFileName() ?? "")) return formatPlainly(error, frames, PLAIN_FRAMES);
+      if (PULUMI_PROMISE_DEBUGGING.test(frames[0]?.getFileName() ?? "")) return new DeferredStack(error, frames);
       const mapped = Error.prepareStackTrace;
       return typeof mapped === "function" ? mapped(error, frames) : formatPlainly(error, frames);
     };
