@@ -17,18 +17,16 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
-  // @pulumi/pulumi loads TypeScript and npm's Arborist when it is loaded, for function
-  // serialization the program never does under mocks: stand-ins that load the real
-  // module on first use save ~1.7 s per test file that touches Pulumi (test/support/lazy/).
-  moduleNameMapper: {
-    "^typescript$": "<rootDir>/test/support/lazy/typescript.js",
-    "^@npmcli/arborist$": "<rootDir>/test/support/lazy/arborist.js",
-  },
   // Whole-program Pulumi runs and real child processes need more than the 5 s default.
   testTimeout: 60000,
   // A directory per run for the stacks suites share (test/support/sharedEvaluations.ts).
   globalSetup: "<rootDir>/test/support/globalSetup.js",
   globalTeardown: "<rootDir>/test/support/globalTeardown.js",
-  setupFiles: ["<rootDir>/test/support/keyPoolSetup.ts"], // the run's RSA signing keys for the emulator
+  setupFiles: [
+    "<rootDir>/test/support/keyPoolSetup.ts", // the run's RSA signing keys for the emulator
+    // What @pulumi/pulumi loads but a program under mocks never uses (TypeScript, Arborist,
+    // the Automation API, gRPC…) loads on first use instead.
+    "<rootDir>/test/support/deferredModulesSetup.ts",
+  ],
   reporters: ["default", "<rootDir>/test/support/summaryReporter.js"],
 };

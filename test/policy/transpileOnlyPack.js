@@ -18,8 +18,8 @@ const register = tsNode.register;
 tsNode.register = (options) => register({ ...options, typeCheck: false, transpileOnly: true });
 
 // @pulumi/pulumi also loads npm's Arborist (and much of npm with it) for function
-// serialization, which a policy pack never does: the same lazy stand-in as the jest
-// tests use (test/support/lazy/arborist.js), ~0.9 CPU-seconds off every start.
+// serialization, which a policy pack never does: a lazy stand-in
+// (test/support/lazy/arborist.js), ~0.9 CPU-seconds off every start.
 // (Only Arborist: ts-node needs the real TypeScript right away.)
 const Module = require("node:module");
 const LAZY_ARBORIST = path.join(__dirname, "..", "support", "lazy", "arborist.js");

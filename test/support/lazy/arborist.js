@@ -1,7 +1,7 @@
-// jest.config.js maps `@npmcli/arborist` here. @pulumi/pulumi loads it (and through
-// it much of npm: pacote, sigstore, tuf…) when it is loaded, for function
-// serialization's package lookup, which a program under mocks never runs: ~0.9 s per
-// test file that touches Pulumi. Its one importer reads `arborist.Arborist` when it
+// The policy pack process (test/policy/transpileOnlyPack.js) resolves `@npmcli/arborist`
+// here. @pulumi/pulumi loads it (and through it much of npm: pacote, sigstore, tuf…)
+// when it is loaded, for function serialization's package lookup, which a policy pack
+// never runs: ~0.9 s per start. Its one importer reads `arborist.Arborist` when it
 // serializes a function; the getter loads the real module then.
 const path = require("node:path");
 
