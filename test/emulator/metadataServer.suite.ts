@@ -1,5 +1,8 @@
 import { TokenIssuer, startFrontEnd, startMetadataServer, type FrontEnd, type MetadataServer } from "../../emulator";
-import { runNodeScript, startEchoApp } from "./support";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEchoApp } from "./support";
 
 const RUNNER = "runner@proj.iam.gserviceaccount.com";
 
@@ -65,9 +68,10 @@ describe("metadata server", () => {
 });
 
 /**
- * google-auth-library's own metadata-server path, in a child process so
- * GCE_METADATA_HOST is set before the library loads. The script prints
- * statuses and claims only, never a token.
+ * google-auth-library's own metadata-server path: a fresh copy of the library
+ * (jest.isolateModulesAsync), loaded once GCE_METADATA_HOST is set, in an environment
+ * of nothing else (no key file, no gcloud config: HOME is an empty directory), as a
+ * new process would have it. The result holds statuses and claims only, never a token.
  */
 describe("google-auth-library through GCE_METADATA_HOST", () => {
   let issuer: TokenIssuer;
@@ -86,38 +90,52 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
     await metadata?.close();
   });
 
-  const script = `
-    const { GoogleAuth } = require("google-auth-library");
-    (async () => {
-      const url = process.env.SERVICE_URL;
-      const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
-      const client = await auth.getClient();
-      const idClient = await auth.getIdTokenClient(url);
-      const viaAuthorization = await idClient.request({ url: url + "/hello", validateStatus: () => true });
-      const idToken = await idClient.idTokenProvider.fetchIdToken(url);
-      const viaServerless = await fetch(url + "/hello", { headers: { authorization: "Bearer app-token", "x-serverless-authorization": "Bearer " + idToken } });
-      const anonymous = await fetch(url + "/hello");
-      const access = await client.getAccessToken();
-      const accessAsIdToken = await fetch(url + "/hello", { headers: { authorization: "Bearer " + access.token } });
-      console.log(JSON.stringify({
-        client: client.constructor.name,
-        projectId: await auth.getProjectId(),
-        email: (await auth.getCredentials()).client_email,
-        viaAuthorization: viaAuthorization.status,
-        viaServerless: viaServerless.status,
-        anonymous: anonymous.status,
-        accessTokenIsYa29: access.token.startsWith("ya29."),
-        accessAsIdToken: accessAsIdToken.status,
-      }));
-    })().catch((error) => { console.error(error.message); process.exit(1); });`;
+  /** What the library gets through the metadata server and the front end, with `env` (and PATH, HOME) only. */
+  async function viaGoogleAuth(env: Record<string, string>): Promise<Record<string, unknown>> {
+    const saved = process.env;
+    const home = mkdtempSync(join(tmpdir(), "emulator-home-"));
+    process.env = { PATH: saved.PATH ?? "", HOME: home, ...env };
+    // gaxios loads node-fetch with a dynamic import() unless window.fetch exists; jest's vm refuses those.
+    (globalThis as { window?: unknown }).window ??= { fetch: globalThis.fetch };
+    let result: Record<string, unknown> = {};
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const { GoogleAuth } = (await import("google-auth-library")) as typeof import("google-auth-library");
+        const url = env.SERVICE_URL;
+        const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
+        const client = await auth.getClient();
+        const idClient = await auth.getIdTokenClient(url);
+        const viaAuthorization = await idClient.request({ url: url + "/hello", validateStatus: () => true });
+        const idToken = await idClient.idTokenProvider.fetchIdToken(url);
+        const viaServerless = await fetch(url + "/hello", { headers: { authorization: "Bearer app-token", "x-serverless-authorization": "Bearer " + idToken } });
+        const anonymous = await fetch(url + "/hello");
+        const access = await client.getAccessToken();
+        const accessAsIdToken = await fetch(url + "/hello", { headers: { authorization: "Bearer " + access.token } });
+        result = {
+          client: client.constructor.name,
+          projectId: await auth.getProjectId(),
+          email: (await auth.getCredentials()).client_email,
+          viaAuthorization: viaAuthorization.status,
+          viaServerless: viaServerless.status,
+          anonymous: anonymous.status,
+          accessTokenIsYa29: access.token?.startsWith("ya29.") ?? false,
+          accessAsIdToken: accessAsIdToken.status,
+        };
+      });
+    } finally {
+      process.env = saved;
+      rmSync(home, { recursive: true, force: true });
+    }
+    return result;
+  }
 
   test.each([
     ["with the availability ping", {}],
     ["with METADATA_SERVER_DETECTION=assume-present", { METADATA_SERVER_DETECTION: "assume-present" }],
   ])("GoogleAuth finds the metadata server (%s) and its ID token passes the front end in both header modes", async (_name, extraEnv) => {
     const before = app.received.length;
-    const out = await runNodeScript(script, { GCE_METADATA_HOST: metadata.host, SERVICE_URL: frontEnd.url, ...extraEnv });
-    expect(JSON.parse(out)).toEqual({
+    const result = await viaGoogleAuth({ GCE_METADATA_HOST: metadata.host, SERVICE_URL: frontEnd.url, ...extraEnv });
+    expect(result).toEqual({
       client: "Compute",
       projectId: "proj",
       email: RUNNER,
@@ -132,6 +150,6 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
     expect(received[0].headers.authorization).toMatch(/^Bearer eyJ/);
     expect(received[1].headers.authorization).toBe("Bearer app-token");
     expect(received[1].headers["x-serverless-authorization"]).toMatch(/\.SIGNATURE_REMOVED_BY_GOOGLE$/);
-    expect(out).not.toMatch(/eyJ|ya29\./);
+    expect(JSON.stringify(result)).not.toMatch(/eyJ|ya29\./);
   });
 });

@@ -4,10 +4,6 @@
  * need their environment set before the library loads.
  */
 import * as http from "node:http";
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 
 /** What the echo app saw of one request. */
@@ -43,24 +39,6 @@ export async function startEchoApp(): Promise<{ url: string; received: Received[
         server.closeAllConnections();
       }),
   };
-}
-
-/**
- * Runs a CommonJS script with node in a child process (so the emulator in
- * this process keeps serving), from the repository root so it resolves the
- * installed google-auth-library. HOME is an empty directory: no gcloud ADC
- * file on the machine can leak in. Resolves with stdout; rejects with stderr.
- */
-export function runNodeScript(script: string, env: Record<string, string>): Promise<string> {
-  const home = mkdtempSync(join(tmpdir(), "emulator-home-"));
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["-e", script],
-      { cwd: join(__dirname, "..", ".."), env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, timeout: 30000, encoding: "utf8" },
-      (error, stdout, stderr) => (error ? reject(new Error(`child failed: ${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout)),
-    );
-  });
 }
 
 /** Splits a JWT into its three parts and decodes the payload. */
