@@ -10,16 +10,15 @@
  */
 import Module from "node:module";
 import path from "node:path";
-import { DEFERRED, lazyModule } from "./lazyModules";
+import { DEFERRED, deferredFiles, lazyModule } from "./lazyModules";
 
 type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
 type Resolve = (request: string, parent: unknown, isMain: boolean) => string;
 
 const loader = Module as unknown as { _load: Load; _resolveFilename: Resolve };
 const load = loader._load;
-const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 /** Resolved file → its deferral; a request is resolved only if its last segment names one of them. */
-const byFile = new Map(DEFERRED.map((d) => [require.resolve(d.module, { paths: [pulumiDir] }), d]));
+const byFile = deferredFiles();
 const lastSegments = new Set(DEFERRED.map((d) => lastSegment(d.module)));
 const standIns = new Map<string, object>();
 

@@ -5,6 +5,8 @@
  * module registry for the tests.
  */
 
+import path from "node:path";
+
 export interface Deferral {
   /** The module, as resolved from @pulumi/pulumi's directory. */
   module: string;
@@ -39,6 +41,12 @@ export const DEFERRED: Deferral[] = [
   // Tracing, read only by the gRPC interceptor above.
   { module: "@opentelemetry/api", esModule: undefined },
 ];
+
+/** Each deferred module's file, as @pulumi/pulumi resolves it, with its deferral. */
+export function deferredFiles(): Map<string, Deferral> {
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+  return new Map(DEFERRED.map((deferral) => [require.resolve(deferral.module, { paths: [pulumiDir] }), deferral]));
+}
 
 /** An object that loads the real module the first time anything but its interop flags is read. */
 export function lazyModule(loadReal: () => object, { esModule, callable }: Deferral): object {

@@ -8,12 +8,8 @@
  * jest.doMock with a factory is only the way in: nothing is mocked. The stand-in answers
  * from the real module (jest.requireActual) from its first use.
  */
-import path from "node:path";
-import { DEFERRED, lazyModule } from "../../offline/lazyModules";
+import { deferredFiles, lazyModule } from "../../offline/lazyModules";
 
-const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-
-for (const deferral of DEFERRED) {
-  const file = require.resolve(deferral.module, { paths: [pulumiDir] });
+for (const [file, deferral] of deferredFiles()) {
   jest.doMock(file, () => lazyModule(() => jest.requireActual(file), deferral));
 }
