@@ -9,8 +9,8 @@ import path from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { GoogleAuth } from "google-auth-library";
-import { TokenIssuer, startFrontEnd, startGoogleApis, startMetadataServer, googleApisRedirect, SIGNATURE_REMOVED } from "../../emulator";
-import type { FrontEnd, GoogleApis, MetadataServer } from "../../emulator";
+import { startEmulator, startFrontEnd, googleApisRedirect, SIGNATURE_REMOVED } from "../../emulator";
+import type { Emulator, FrontEnd, GoogleApis, MetadataServer, TokenIssuer } from "../../emulator";
 import { GoogleTokenSource, StaticTokenSource, invoke, checkService, InvokeError, TokenError, startProxy } from "../../client";
 import { expectNoTokenText, letGaxiosUseNativeFetch, payloadOf, startCountingForwarder, startEchoApp } from "./support";
 
@@ -21,6 +21,7 @@ const TARGET_SA = `smoke@${PROJECT}.iam.gserviceaccount.com`;
 const STRANGER = `stranger@${PROJECT}.iam.gserviceaccount.com`;
 const USER = "alice@example.com";
 
+let emulator: Emulator;
 let issuer: TokenIssuer;
 let app: Awaited<ReturnType<typeof startEchoApp>>;
 let metadata: MetadataServer;
@@ -34,16 +35,16 @@ const knownTokens: string[] = [];
 beforeAll(async () => {
   letGaxiosUseNativeFetch();
   tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-client-"));
-  issuer = new TokenIssuer();
   app = await startEchoApp();
-  metadata = await startMetadataServer({ issuer, email: RUNNER, projectId: PROJECT });
-  apis = await startGoogleApis({ issuer });
-  frontEnd = await startFrontEnd({
+  emulator = await startEmulator({
     upstream: app.url,
-    issuer,
+    email: RUNNER,
+    projectId: PROJECT,
     audiences: [],
     invokers: [`serviceAccount:${RUNNER}`, `serviceAccount:${KEY_SA}`, `serviceAccount:${TARGET_SA}`, `user:${USER}`],
   });
+  ({ issuer, metadata, googleApis: apis } = emulator);
+  frontEnd = emulator.frontEnd!;
   // google-auth-library's ADC: no key file, no gcloud config → the metadata server at GCE_METADATA_HOST.
   delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
   process.env.CLOUDSDK_CONFIG = tmp;
@@ -55,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = savedEnv;
-  await Promise.all([frontEnd?.close(), apis?.close(), metadata?.close(), app?.close()]);
+  await Promise.all([emulator?.close(), app?.close()]);
   await rm(tmp, { recursive: true, force: true });
 });
 

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { TokenIssuer, startFrontEnd, startGoogleApis, startMetadataServer } from "../../emulator";
-import type { FrontEnd, GoogleApis, MetadataServer } from "../../emulator";
+import { startEmulator, startFrontEnd } from "../../emulator";
+import type { Emulator, FrontEnd, GoogleApis, TokenIssuer } from "../../emulator";
 import { GoogleTokenSource, StaticTokenSource, checkJob, checkService, runSmoke } from "../../client";
 import type { IdTokenSource, ServiceTarget } from "../../client";
 import { NOT_REACHABLE } from "../../client/smoke";
@@ -19,9 +19,9 @@ const SMOKE = `pulumi-smoke@${PROJECT}.iam.gserviceaccount.com`;
 const OUTSIDER = `pulumi-outsider@${PROJECT}.iam.gserviceaccount.com`;
 const DEPLOY = `pulumi-deploy@${PROJECT}.iam.gserviceaccount.com`;
 
+let emulator: Emulator;
 let issuer: TokenIssuer;
 let app: Awaited<ReturnType<typeof startEchoApp>>;
-let metadata: MetadataServer;
 let apis: GoogleApis;
 let frontEnd: FrontEnd;
 let tmp: string;
@@ -31,14 +31,13 @@ const knownTokens: string[] = [];
 beforeAll(async () => {
   letGaxiosUseNativeFetch();
   tmp = await mkdtemp(path.join(os.tmpdir(), "pcr-smoke-checks-"));
-  issuer = new TokenIssuer();
   app = await startEchoApp();
   // The caller the checks run as (the metadata server's account) is the smoke account.
-  metadata = await startMetadataServer({ issuer, email: SMOKE, projectId: PROJECT });
-  apis = await startGoogleApis({ issuer });
-  frontEnd = await startFrontEnd({ upstream: app.url, issuer, audiences: [], invokers: [`serviceAccount:${SMOKE}`] });
+  emulator = await startEmulator({ upstream: app.url, email: SMOKE, projectId: PROJECT, audiences: [], invokers: [`serviceAccount:${SMOKE}`] });
+  ({ issuer, googleApis: apis } = emulator);
+  frontEnd = emulator.frontEnd!;
   delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
-  Object.assign(process.env, { CLOUDSDK_CONFIG: tmp, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: PROJECT });
+  Object.assign(process.env, { CLOUDSDK_CONFIG: tmp, GCE_METADATA_HOST: emulator.metadata.host, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: PROJECT });
   const smoke = `serviceAccount:${SMOKE}`;
   const deploy = `serviceAccount:${DEPLOY}`;
   // As the stacks grant: the smoke account may run the jobs; only the deploy account (run.developer) may also watch them.
@@ -50,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = savedEnv;
-  await Promise.all([frontEnd?.close(), apis?.close(), metadata?.close(), app?.close()]);
+  await Promise.all([emulator?.close(), app?.close()]);
   await rm(tmp, { recursive: true, force: true });
 });
 
