@@ -12,7 +12,7 @@ import { GoogleAuth } from "google-auth-library";
 import { startEmulator, startFrontEnd, googleApisRedirect, SIGNATURE_REMOVED } from "../../emulator";
 import type { Emulator, FrontEnd, GoogleApis, MetadataServer, TokenIssuer } from "../../emulator";
 import { GoogleTokenSource, StaticTokenSource, invoke, checkService, InvokeError, TokenError, startProxy } from "../../client";
-import { expectNoTokenText, letGaxiosUseNativeFetch, payloadOf, startCountingForwarder, startEchoApp } from "./support";
+import { expectNoTokenText, letGaxiosUseNativeFetch, payloadOf, startCountingForwarder, startEchoApp, useMetadataServerCredentials } from "./support";
 
 const PROJECT = "client-test";
 const RUNNER = `runner@${PROJECT}.iam.gserviceaccount.com`;
@@ -45,13 +45,7 @@ beforeAll(async () => {
   });
   ({ issuer, metadata, googleApis: apis } = emulator);
   frontEnd = emulator.frontEnd!;
-  // google-auth-library's ADC: no key file, no gcloud config → the metadata server at GCE_METADATA_HOST.
-  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
-  process.env.CLOUDSDK_CONFIG = tmp;
-  process.env.GCE_METADATA_HOST = metadata.host;
-  process.env.METADATA_SERVER_DETECTION = "assume-present";
-  // Otherwise google-auth-library asks `gcloud config config-helper` for the project (seconds).
-  process.env.GOOGLE_CLOUD_PROJECT = PROJECT;
+  useMetadataServerCredentials(metadata.host, PROJECT, tmp);
 });
 
 afterAll(async () => {

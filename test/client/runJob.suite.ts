@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { TokenIssuer, startGoogleApis, startMetadataServer } from "../../emulator";
 import type { GoogleApis, MetadataServer } from "../../emulator";
 import { GoogleTokenSource, JobError, runJob, checkJob, StaticTokenSource, UsageError } from "../../client";
-import { expectNoTokenText, letGaxiosUseNativeFetch } from "./support";
+import { expectNoTokenText, letGaxiosUseNativeFetch, useMetadataServerCredentials } from "./support";
 
 const PROJECT = "jobs-test";
 const REGION = "asia-east1";
@@ -27,8 +27,7 @@ beforeAll(async () => {
   issuer = new TokenIssuer();
   metadata = await startMetadataServer({ issuer, email: RUNNER, projectId: PROJECT });
   apis = await startGoogleApis({ issuer });
-  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
-  Object.assign(process.env, { CLOUDSDK_CONFIG: tmp, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: PROJECT });
+  useMetadataServerCredentials(metadata.host, PROJECT, tmp);
   tokens = new GoogleTokenSource();
   apis.registerJob({ project: PROJECT, region: REGION, name: "nightly", invokers: [me], viewers: [me], durationMs: 300 });
   apis.registerJob({ project: PROJECT, region: REGION, name: "broken", invokers: [me], viewers: [me], outcome: "failed" });

@@ -11,7 +11,7 @@ import type { Emulator, FrontEnd, GoogleApis, TokenIssuer } from "../../emulator
 import { GoogleTokenSource, StaticTokenSource, checkJob, checkService, runSmoke } from "../../client";
 import type { IdTokenSource, ServiceTarget } from "../../client";
 import { NOT_REACHABLE } from "../../client/smoke";
-import { expectNoTokenText, letGaxiosUseNativeFetch, startEchoApp } from "./support";
+import { expectNoTokenText, letGaxiosUseNativeFetch, startEchoApp, useMetadataServerCredentials } from "./support";
 
 const PROJECT = "smoke-checks";
 const REGION = "asia-east1";
@@ -36,8 +36,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ upstream: app.url, email: SMOKE, projectId: PROJECT, audiences: [], invokers: [`serviceAccount:${SMOKE}`] });
   ({ issuer, googleApis: apis } = emulator);
   frontEnd = emulator.frontEnd!;
-  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
-  Object.assign(process.env, { CLOUDSDK_CONFIG: tmp, GCE_METADATA_HOST: emulator.metadata.host, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: PROJECT });
+  useMetadataServerCredentials(emulator.metadata.host, PROJECT, tmp);
   const smoke = `serviceAccount:${SMOKE}`;
   const deploy = `serviceAccount:${DEPLOY}`;
   // As the stacks grant: the smoke account may run the jobs; only the deploy account (run.developer) may also watch them.

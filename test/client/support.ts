@@ -82,3 +82,14 @@ export function letGaxiosUseNativeFetch(): void {
   const scope = globalThis as { window?: unknown };
   scope.window ??= { fetch: globalThis.fetch };
 }
+
+/**
+ * Points google-auth-library's Application Default Credentials at an emulated metadata
+ * server, as on Cloud Run: no key file, no gcloud config (`gcloudConfigDir` is empty),
+ * and the project given, since otherwise the library asks `gcloud config config-helper`
+ * for it (seconds). The suite puts process.env back afterwards.
+ */
+export function useMetadataServerCredentials(metadataHost: string, projectId: string, gcloudConfigDir: string): void {
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  Object.assign(process.env, { CLOUDSDK_CONFIG: gcloudConfigDir, GCE_METADATA_HOST: metadataHost, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_CLOUD_PROJECT: projectId });
+}
