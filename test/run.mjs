@@ -1,6 +1,6 @@
 // `npm test`: the checks and jest side by side, so both cores stay busy.
 //
-//   typecheck   tsc --noEmit over the repository (the app is checked by its build)
+//   typecheck   package.json's typecheck script (TypeScript 7's native tsc, the repository and the app)
 //   build:app   package.json's build:app script, beside the typecheck (app tests run dist/)
 //   lint        package.json's lint script (eslint, actionlint), once the app is built
 //   jest        with any arguments given after `npm test --`, once the app is built
@@ -105,7 +105,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 // Two processes per core at most: the app build beside the typecheck, then jest (which
 // needs the build) beside lint. Starting all three checks at once only slowed the build,
 // and so jest's start.
-const typecheck = start("typecheck", "tsc --noEmit -p tsconfig.json");
+const typecheck = start("typecheck", scripts.typecheck);
 const build = start("build:app", scripts["build:app"]);
 steps.push(typecheck, build);
 const checksDone = [typecheck.done.then(settle)];

@@ -249,6 +249,6 @@ describe("the scripts type-check", () => {
     expect(scripts.length).toBeGreaterThan(0);
     for (const file of scripts) expect({ file, checked: checked.has(join(REPO_ROOT, ".github/scripts", file)) }).toEqual({ file, checked: true });
     const packageScripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    expect(packageScripts.typecheck).toContain("tsc --noEmit -p tsconfig.json");
+    expect(packageScripts.typecheck).toContain("typescript7/bin/tsc --noEmit -p tsconfig.json");
   });
 });
