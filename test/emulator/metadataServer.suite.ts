@@ -90,11 +90,16 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
     await metadata?.close();
   });
 
-  /** What the library gets through the metadata server and the front end, with `env` (and PATH, HOME) only. */
+  /**
+   * What the library gets through the metadata server and the front end, with `env` only, an
+   * empty HOME, and a PATH without gcloud, as on Cloud Run. (Looking for a project, the library
+   * runs `gcloud config config-helper` before it asks the metadata server: a gcloud on this
+   * machine would cost a second of CPU and could answer with this machine's project.)
+   */
   async function viaGoogleAuth(env: Record<string, string>): Promise<Record<string, unknown>> {
     const saved = process.env;
     const home = mkdtempSync(join(tmpdir(), "emulator-home-"));
-    process.env = { PATH: saved.PATH ?? "", HOME: home, ...env };
+    process.env = { PATH: home, HOME: home, ...env };
     // gaxios loads node-fetch with a dynamic import() unless window.fetch exists; jest's vm refuses those.
     (globalThis as { window?: unknown }).window ??= { fetch: globalThis.fetch };
     let result: Record<string, unknown> = {};
