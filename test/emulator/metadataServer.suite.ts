@@ -95,6 +95,9 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
    * empty HOME, and a PATH without gcloud, as on Cloud Run. (Looking for a project, the library
    * runs `gcloud config config-helper` before it asks the metadata server: a gcloud on this
    * machine would cost a second of CPU and could answer with this machine's project.)
+   *
+   * Node's child_process lives outside jest's sandbox and reads the real process.env, not the
+   * one set here, so the library gets a child_process whose exec passes this env on.
    */
   async function viaGoogleAuth(env: Record<string, string>): Promise<Record<string, unknown>> {
     const saved = process.env;
@@ -105,6 +108,11 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
     let result: Record<string, unknown> = {};
     try {
       await jest.isolateModulesAsync(async () => {
+        jest.doMock("child_process", () => {
+          const real = jest.requireActual<typeof import("node:child_process")>("node:child_process");
+          const exec = (command: string, callback: Parameters<typeof real.exec>[2]) => real.exec(command, { env: process.env }, callback);
+          return { ...real, exec };
+        });
         const { GoogleAuth } = (await import("google-auth-library")) as typeof import("google-auth-library");
         const url = env.SERVICE_URL;
         const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
@@ -128,6 +136,7 @@ describe("google-auth-library through GCE_METADATA_HOST", () => {
         };
       });
     } finally {
+      jest.dontMock("child_process"); // the factory is registered for the whole test file
       process.env = saved;
       rmSync(home, { recursive: true, force: true });
     }
