@@ -2,7 +2,7 @@
 //
 //   typecheck   package.json's typecheck script (TypeScript 7's native tsc, the repository and the app)
 //   build:app   package.json's build:app script, beside the typecheck (app tests run dist/)
-//   lint        package.json's lint script (eslint, actionlint), once the app is built
+//   lint        package.json's lint script (oxlint, actionlint), once the app is built
 //   jest        with any arguments given after `npm test --`, once the app is built
 //
 // Each check's output is printed when it ends (only a failing one's in full). A failing

@@ -1,0 +1,67 @@
+/**
+ * npm test's checks are wired as documented: oxlint reads .oxlintrc.json and refuses what
+ * the project refuses, and each TypeScript is the one its job needs.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "..", "..");
+
+describe("oxlint with the repository's .oxlintrc.json", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "lint-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What oxlint reports for `source`, linted as a .ts file with the project's config: the rule names, and the output. */
+  function lint(source: string): { rules: string[]; output: string } {
+    const file = join(dir, `case-${Math.random().toString(36).slice(2)}.ts`);
+    writeFileSync(file, source);
+    const result = spawnSync(join(ROOT, "node_modules", ".bin", "oxlint"), ["-c", join(ROOT, ".oxlintrc.json"), file], { encoding: "utf8" });
+    const output = result.stdout + result.stderr;
+    return { rules: [...output.matchAll(/^\s*x ([\w-]+\([\w-]+\)):/gm)].map((match) => match[1]).sort(), output };
+  }
+
+  it("refuses the whole @pulumi/gcp package, naming the module-path fix", () => {
+    const { rules, output } = lint('import * as gcp from "@pulumi/gcp";\nexport const project = gcp;\n');
+    expect(rules).toEqual(["eslint(no-restricted-imports)"]);
+    expect(output).toContain('import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2"');
+  });
+
+  it("accepts a module path of @pulumi/gcp", () => {
+    expect(lint('import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";\nexport const run = cloudrunv2;\n').rules).toEqual([]);
+  });
+
+  it("refuses unused names unless they start with _, any, require(), @ts-ignore and a let never reassigned", () => {
+    const source = [
+      "const unused = 1;",
+      "const _ignored = 2;",
+      "export function f(_arg: number, a: any) { return require(\"node:fs\") && a; }",
+      "// @ts-ignore",
+      "let once = 3;",
+      "export const g = once;",
+    ].join("\n");
+    expect(lint(source).rules).toEqual([
+      "eslint(no-unused-vars)",
+      "eslint(prefer-const)",
+      "typescript(ban-ts-comment)",
+      "typescript(no-explicit-any)",
+      "typescript(no-require-imports)",
+    ]);
+  });
+});
+
+describe("the two TypeScripts", () => {
+  const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+
+  it("typescript is 5.x: Pulumi compiles the program with it at deploy time, and build:app emits the app with it", () => {
+    expect(versionOf("typescript")).toMatch(/^5\./);
+  });
+
+  it("typescript7 (TypeScript 7's native compiler) only type-checks", () => {
+    expect(versionOf("typescript7")).toMatch(/^7\./);
+  });
+});
