@@ -5,9 +5,10 @@ const os = require("node:os");
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // At least two workers: jest's default (cores - 1) is one on a 2-core machine, and many
-  // tests wait on servers and child processes, leaving the other core idle.
-  maxWorkers: Math.max(2, os.availableParallelism() - 1),
+  // One worker more than the cores: jest's default (cores - 1) is one on a 2-core machine, and
+  // many tests wait on servers, child processes and timeouts (test/client spends most of its
+  // wall time waiting), which leaves a core idle unless another file runs meanwhile.
+  maxWorkers: os.availableParallelism() + 1,
   testEnvironment: "<rootDir>/test/support/environment.js",
   // One test file per directory of *.suite.ts files (test/support/suites.ts), started
   // longest first (test/support/sequencer.js).

@@ -193,7 +193,7 @@ test("--stack NAME runs the pulumi on PATH", async () => {
 });
 
 test("a caller that is never granted fails at --timeout with what to grant, exit 1", async () => {
-  const run = await smokeInProcess(["--url", locked.url, "--timeout", "2", "--header-mode", "authorization"]);
+  const run = await smokeInProcess(["--url", locked.url, "--timeout", "0.5", "--header-mode", "authorization"]);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/✔ anonymous-is-refused/);
   expect(run.stdout).toMatch(/✘ authorization-header: 403 from .* after \d+ attempt\(s\)/);

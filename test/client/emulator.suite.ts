@@ -311,7 +311,7 @@ describe("IAM propagation window (checkService)", () => {
     try {
       const report = await checkService(
         { name: "locked", url: locked.url, audience: locked.url, path: "/health/", ingress: "all" },
-        { tokens: new GoogleTokenSource(), propagationTimeoutMs: 1_500, baseDelayMs: 100, maxDelayMs: 400 },
+        { tokens: new GoogleTokenSource(), propagationTimeoutMs: 500, baseDelayMs: 50, maxDelayMs: 100 },
       );
       expect(report.passed).toBe(false);
       expect(report.checks.map((c) => [c.check, c.passed])).toEqual([
@@ -326,7 +326,7 @@ describe("IAM propagation window (checkService)", () => {
       expect(failed.hint).toContain(`add serviceAccount:${RUNNER} to the service's invokers (roles/run.invoker)`);
       // It kept trying for the whole window before giving up (a lower bound, not a timing race);
       // that it stopped at all is the test finishing.
-      expect(failed.elapsedMs).toBeGreaterThanOrEqual(1_500);
+      expect(failed.elapsedMs).toBeGreaterThanOrEqual(500);
       expectNoTokenText(JSON.stringify(report), knownTokens);
     } finally {
       await locked.close();
