@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { appCompiler } from "../plan/localApp";
 import { waitForListening } from "../runner/listening";
 
 /** The fields of autocannon's JSON report used here. */
@@ -66,8 +67,7 @@ function track<T extends ChildProcess>(child: T): T {
 
 function ensureAppBuilt(): void {
   if (existsSync(APP_ENTRY)) return;
-  const tsc = require.resolve("typescript/bin/tsc");
-  const built = spawnSync(process.execPath, [tsc, "-p", join(APP_DIR, "tsconfig.json")], { stdio: "inherit" });
+  const built = spawnSync(process.execPath, [appCompiler(), "-p", join(APP_DIR, "tsconfig.json")], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("building the app failed: run `npm run build:app` to see why");
 }
 

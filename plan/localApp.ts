@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { waitForListening } from "../runner/listening";
 
 /** The repository root (plan/ is one level down). */
@@ -34,10 +34,18 @@ export function appNeedsBuild(appDir = APP_DIR): boolean {
   );
 }
 
-/** Builds the app with the root's TypeScript (`npm run build:app`), its output to `log`. */
+/**
+ * The compiler the app is built with: TypeScript 7, the root's `typescript7` alias (the
+ * image's build stage has it as app's own `typescript`). The root's `typescript` is 5.x, for
+ * Pulumi, and cannot read app/tsconfig.json.
+ */
+export function appCompiler(): string {
+  return join(dirname(require.resolve("typescript7/package.json")), "bin", "tsc");
+}
+
+/** Builds the app as `npm run build:app` does, its output to `log`. */
 export async function buildApp(log: (text: string) => void): Promise<void> {
-  const tsc = require.resolve("typescript/bin/tsc");
-  const child = spawn(process.execPath, [tsc, "-p", join(APP_DIR, "tsconfig.json")], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [appCompiler(), "-p", join(APP_DIR, "tsconfig.json")], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (chunk: Buffer) => log(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => log(chunk.toString()));
   const code = await new Promise<number | null>((done) => child.once("close", done));

@@ -57,11 +57,13 @@ describe("oxlint with the repository's .oxlintrc.json", () => {
 describe("the two TypeScripts", () => {
   const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 
-  it("typescript is 5.x: Pulumi compiles the program with it at deploy time, and build:app emits the app with it", () => {
+  it("typescript is 5.x: Pulumi compiles the program with it at deploy time", () => {
     expect(versionOf("typescript")).toMatch(/^5\./);
   });
 
-  it("typescript7 (TypeScript 7's native compiler) only type-checks", () => {
+  it("typescript7 is TypeScript 7, the version the image's build stage compiles the app with", () => {
+    const appTypescript = (JSON.parse(readFileSync(join(ROOT, "app", "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.typescript;
     expect(versionOf("typescript7")).toMatch(/^7\./);
+    expect(versionOf("typescript7")).toBe(appTypescript);
   });
 });
