@@ -102,9 +102,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-// Two processes per core at most: the app build beside the typecheck, then jest (which
-// needs the build) beside lint. Starting all three checks at once only slowed the build,
-// and so jest's start.
+// The app build beside the typecheck, then jest (which needs the build) beside lint; the
+// typecheck goes on beside jest if it has not ended. The build is on jest's critical path,
+// so it does not share the cores with lint as well.
 const typecheck = start("typecheck", scripts.typecheck);
 const build = start("build:app", scripts["build:app"]);
 steps.push(typecheck, build);
