@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, REPOSITORY_DEFAULTS } from "../contract";
 import { buildContextProblems, dockerfileLocation } from "./buildContext";
 
+// The defaults this component applies; their values live in contract/, where the config reads them without Pulumi.
 export { REPOSITORY_DEFAULTS } from "../contract";
-
 
 export interface ArtifactRepositoryArgs {
   /** GCP project id. */

@@ -8,8 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { VPC_EGRESS, WORKLOAD_DEFAULTS, type InvokerMode, type ResourceLimits, type SecretReference, type VpcSettings } from "../contract";
 import { runtimeAccountId, runtimeMember } from "./naming";
 
+// The defaults this component applies; their values live in contract/, where the config reads them without Pulumi.
 export { WORKLOAD_DEFAULTS } from "../contract";
-
 
 /** Arguments common to `PrivateService` and `PrivateJob`. */
 export interface PrivateWorkloadArgs {
