@@ -16,19 +16,23 @@ describe("oxlint with the repository's .oxlintrc.json", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** What oxlint reports for `source`, linted as a .ts file with the project's config: the rule names, and the output. */
-  function lint(source: string): { rules: string[]; output: string } {
+  /**
+   * What oxlint reports for `source`, linted as a .ts file with the project's config: the rule
+   * names, and each diagnostic's help. JSON, because oxlint picks its human format from the
+   * environment (CI, GITHUB_ACTIONS), and a test must read the same thing everywhere.
+   */
+  function lint(source: string): { rules: string[]; help: string[] } {
     const file = join(dir, `case-${Math.random().toString(36).slice(2)}.ts`);
     writeFileSync(file, source);
-    const result = spawnSync(join(ROOT, "node_modules", ".bin", "oxlint"), ["-c", join(ROOT, ".oxlintrc.json"), file], { encoding: "utf8" });
-    const output = result.stdout + result.stderr;
-    return { rules: [...output.matchAll(/^\s*x ([\w-]+\([\w-]+\)):/gm)].map((match) => match[1]).sort(), output };
+    const result = spawnSync(join(ROOT, "node_modules", ".bin", "oxlint"), ["-c", join(ROOT, ".oxlintrc.json"), "--format", "json", file], { encoding: "utf8" });
+    const { diagnostics } = JSON.parse(result.stdout) as { diagnostics: { code: string; help?: string }[] };
+    return { rules: diagnostics.map((diagnostic) => diagnostic.code).sort(), help: diagnostics.map((diagnostic) => diagnostic.help ?? "") };
   }
 
   it("refuses the whole @pulumi/gcp package, naming the module-path fix", () => {
-    const { rules, output } = lint('import * as gcp from "@pulumi/gcp";\nexport const project = gcp;\n');
+    const { rules, help } = lint('import * as gcp from "@pulumi/gcp";\nexport const project = gcp;\n');
     expect(rules).toEqual(["eslint(no-restricted-imports)"]);
-    expect(output).toContain('import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2"');
+    expect(help[0]).toContain('import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2"');
   });
 
   it("accepts a module path of @pulumi/gcp", () => {
