@@ -112,6 +112,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
       }
     } catch (error) {
       if (!isNetworkFailure(error) || init.signal?.aborted) throw error;
+      response = undefined; // a redirect whose next hop failed is not an answer
       failure = redact(describeNetworkError(error));
     }
 

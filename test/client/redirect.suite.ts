@@ -25,6 +25,9 @@ interface Seen {
   contentType?: string;
 }
 
+/** The path at which the recording server drops the connection without an answer. */
+const DROPPED = "/dropped";
+
 /** Answers per path from `routes` (status, Location), 200 otherwise, and records each request with its body. */
 async function recordingServer(host = "127.0.0.1") {
   const seen: Seen[] = [];
@@ -42,7 +45,9 @@ async function recordingServer(host = "127.0.0.1") {
         contentType: req.headers["content-type"],
       });
       const route = routes.get(req.url ?? "");
-      if (route) {
+      if (req.url === DROPPED) {
+        req.socket.destroy();
+      } else if (route) {
         res.writeHead(route.status, { location: route.location() });
         res.end();
       } else {
@@ -144,6 +149,16 @@ describe("invoke(): same-origin redirects are followed, with fetch's method rule
     service.routes.set("/h", { status: 303, location: () => "/there" });
     await invoke(`${service.url}/h`, { method: "HEAD" }, { tokens });
     expect(service.seen.map((s) => s.method)).toEqual(["HEAD", "HEAD"]);
+  });
+
+  test("a hop that fails is a network failure, retried and reported: never the redirect, whose body is gone", async () => {
+    service.routes.set("/go", { status: 307, location: () => DROPPED });
+    const attempts: (number | undefined)[] = [];
+    const error = await invoke(`${service.url}/go`, {}, { tokens, sleep: noSleep, retry: { maxAttempts: 2 }, onAttempt: (info) => attempts.push(info.status) }).catch((e) => e);
+    expect(error).toBeInstanceOf(InvokeError);
+    expect(error.message).toMatch(/could not reach .*\/go after 2 attempt\(s\): TypeError: fetch failed/);
+    expect(attempts).toEqual([undefined, undefined]);
+    expect(service.seen.map((request) => request.url)).toEqual(["/go", DROPPED, "/go", DROPPED]);
   });
 
   test("a redirect loop stops after 10 hops with an InvokeError naming the URL", async () => {
