@@ -10,6 +10,7 @@ import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
 import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "./retry";
 import { redact } from "./redact";
 import { followRedirects, isRedirectStatus } from "./redirect";
+import { DeadlineDispatcher, canBoundInDispatcher } from "./deadline";
 
 /** One attempt's outcome, for progress displays. Never contains the token. */
 export interface AttemptInfo {
@@ -31,7 +32,10 @@ export interface InvokeOptions {
   audience?: string;
   /** Which header carries the ID token. @default "auto" */
   headerMode?: HeaderMode;
-  /** Timeout of each attempt: the token, the request, and the response including its body (fetch's signal covers the body). @default 30 000 ms */
+  /**
+   * Timeout of each attempt: the token, the request, and the response to the last byte of its
+   * body (a body still arriving at the deadline is cut off). @default 30 000 ms
+   */
   timeoutMs?: number;
   /** Retry policy: 429/502/503/504 always, 403 only with retryForbidden, 401 never. */
   retry?: RetryOptions;
@@ -95,8 +99,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
 
   // Bounded: nextDelayMs() ends the loop at maxAttempts (capped at 10 000) or the deadline.
   for (let attempt = 1; ; attempt++) {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const deadline = Date.now() + timeoutMs;
     let token: string | undefined;
     let response: Response | undefined;
     let failure: string | undefined;
@@ -105,7 +108,8 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
       token = tokens.cachedIdToken?.(audience) ?? (await withTimeout(tokens.getIdToken(audience), timeoutMs));
       started ??= Date.now();
       // redirect: "manual", so that only same-origin redirects are followed (the token was minted for this origin).
-      const request: RequestInit = { ...init, headers: headersWithIdToken(init.headers, token, mode), signal, redirect: "manual" };
+      const request: RequestInit = { ...init, headers: headersWithIdToken(init.headers, token, mode), redirect: "manual" };
+      boundInTime(request, init, deadline, timeoutMs, doFetch);
       response = await doFetch(href, request);
       if (init.redirect !== "manual" && isRedirectStatus(response.status)) {
         response = await followRedirects(doFetch, response, { target, request, mode: init.redirect, bodyIsStream, attempt });
@@ -130,6 +134,20 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
     await response?.body?.cancel().catch(() => undefined); // free the socket before waiting
     await (options.sleep ?? sleepFor)(delay);
   }
+}
+
+/**
+ * Bounds `request` at `deadline`: in the dispatcher for Node's own fetch (cheaper than a
+ * signal, see deadline.ts), with an AbortSignal for any other fetch. The caller's own
+ * `signal` and `dispatcher` keep working either way.
+ */
+function boundInTime(request: RequestInit, init: RequestInit, deadline: number, timeoutMs: number, doFetch: typeof fetch): void {
+  if (canBoundInDispatcher(doFetch)) {
+    request.dispatcher = new DeadlineDispatcher(deadline, timeoutMs, init.dispatcher) as unknown as RequestInit["dispatcher"];
+    return;
+  }
+  const timeout = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
+  request.signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
 }
 
 /** The retry policy when none is given, resolved once. */
@@ -202,7 +220,8 @@ function isStream(body: unknown): boolean {
 
 /** "TimeoutError: …" or "fetch failed (ECONNREFUSED)": enough to act on, nothing secret. */
 function describeNetworkError(error: unknown): string {
-  const { name, message, cause } = error as { name: string; message: string; cause?: { code?: string } };
+  const { name, message, cause } = error as { name: string; message: string; cause?: { name?: string; message?: string; code?: string } };
+  if (cause?.name === "TimeoutError") return `TimeoutError: ${cause.message}`; // the attempt's deadline (deadline.ts)
   return `${name}: ${message}${cause?.code ? ` (${cause.code})` : ""}`;
 }
 

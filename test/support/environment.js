@@ -1,4 +1,4 @@
-// The suites' test environment: jest's node environment, minus one cost.
+// The suites' test environment: jest's node environment, minus one cost, plus one view.
 //
 // @pulumi/pulumi captures `new Error().stack` for every promise it tracks, a debugging
 // aid it prints only when it reports leaked promises. Under jest every stack is source-
@@ -7,6 +7,12 @@
 // V8 does by default (10 frames), and only if Pulumi prints them (DeferredStack); every
 // other stack, including each failure jest reports, keeps jest's source-mapped format.
 const { TestEnvironment } = require("jest-environment-node");
+
+// Node's fetch (undici) keeps the process's dispatcher on the main realm's global under one
+// of these symbols (….2 from undici 8 on); code in jest's sandbox, with a global of its own,
+// would not see it. The client's per-attempt deadline needs the dispatcher fetch uses, so the
+// sandbox's global reads and writes the main realm's, as code in a plain process does.
+const UNDICI_GLOBAL_DISPATCHERS = [Symbol.for("undici.globalDispatcher.1"), Symbol.for("undici.globalDispatcher.2")];
 
 const PULUMI_PROMISE_DEBUGGING = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
 
@@ -44,6 +50,15 @@ class PulumiTestEnvironment extends TestEnvironment {
       const mapped = Error.prepareStackTrace;
       return typeof mapped === "function" ? mapped(error, frames) : formatPlainly(error, frames);
     };
+    for (const symbol of UNDICI_GLOBAL_DISPATCHERS) {
+      Object.defineProperty(this.global, symbol, {
+        get: () => globalThis[symbol],
+        set: (dispatcher) => {
+          globalThis[symbol] = dispatcher;
+        },
+        configurable: true,
+      });
+    }
   }
 }
 
