@@ -51,7 +51,11 @@ export interface RunJobOptions {
   wait?: boolean;
   /** Bound on the wait. @default 600 000 ms */
   waitTimeoutMs?: number;
-  /** Delay between polls. @default 2 000 ms */
+  /**
+   * Longest delay between polls. The first poll comes after 0.5 s (or this, if shorter) and
+   * the delay doubles up to this, so a short execution is reported about as soon as it ends.
+   * @default 2 000 ms
+   */
   pollIntervalMs?: number;
   /** Timeout of each HTTP request. @default 30 000 ms */
   requestTimeoutMs?: number;
@@ -115,19 +119,32 @@ export async function runJob(job: JobRef, options: RunJobOptions = {}): Promise<
 
   const began = Date.now();
   const bound = options.waitTimeoutMs ?? 600_000;
-  const interval = options.pollIntervalMs ?? 2_000;
-  // Bounded: at most bound/interval polls plus one.
+  const longest = options.pollIntervalMs ?? 2_000;
+  let delay = 0;
+  // Bounded: at most bound/longest polls plus the few shorter first ones.
   for (let polls = 1; !operation.done; polls++) {
     if (Date.now() - began >= bound) {
       throw new JobError(`${resource}: execution still running after ${Math.round(bound / 1000)}s`, "raise the wait bound (--timeout) or follow it with gcloud run jobs executions list", undefined, operation.name);
     }
-    await sleepFor(interval);
+    delay = nextPollDelayMs(delay, longest);
+    await sleepFor(delay);
     const polled = await request("GET", `${api}/v2/${operation.name}`);
     if (!polled.ok) throw refusal("poll", polled.status, polled.body, resource, operation.name);
     operation = polled.body as Operation;
     options.onProgress?.({ operation: operation.name, done: operation.done === true, polls, elapsedMs: Date.now() - began });
   }
   return { job: resource, operation: operation.name, done: true, ...outcomeOf(operation) };
+}
+
+/** The first poll's delay, when the longest delay between polls is more. */
+export const FIRST_POLL_MS = 500;
+
+/**
+ * The delay before the next poll, after one of `previousMs` (0 before the first):
+ * FIRST_POLL_MS, then doubling, never more than `longestMs`.
+ */
+export function nextPollDelayMs(previousMs: number, longestMs: number): number {
+  return Math.min(longestMs, previousMs === 0 ? FIRST_POLL_MS : previousMs * 2);
 }
 
 function outcomeOf(operation: Operation): Pick<RunJobResult, "succeeded" | "execution"> {

@@ -1,10 +1,11 @@
-/** Table tests of the client's pure parts: header choice, retry policy, redaction, diagnosis, env. */
+/** Table tests of the client's pure parts: header choice, retry policy, redaction, diagnosis, env, job polls. */
 import { selectTokenHeader, withIdToken, parseHeaderMode } from "../../client/headers";
 import { backoffDelayMs, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "../../client/retry";
 import { redact } from "../../client/redact";
 import { explainForbidden, explainUnauthorized, sameAudience } from "../../client/diagnose";
 import { clientEnvironment } from "../../client/env";
 import { ClientError, InvokeError } from "../../client/errors";
+import { nextPollDelayMs } from "../../client/runJob";
 
 /** An unsigned JWT with the given claims (diagnosis never verifies). */
 function fakeJwt(claims: Record<string, unknown>): string {
@@ -151,5 +152,23 @@ describe("clientEnvironment", () => {
   test("bad values name the variable, the value and the fix", () => {
     expect(() => clientEnvironment({ PCR_RUN_API: "run.googleapis.com" })).toThrow('PCR_RUN_API: "run.googleapis.com" is not a URL; set it to an http(s) base URL such as https://run.googleapis.com, or unset it');
     expect(() => clientEnvironment({ PCR_IAM_CREDENTIALS_ENDPOINT: "ftp://x" })).toThrow(/PCR_IAM_CREDENTIALS_ENDPOINT: "ftp:\/\/x" must be http\(s\)/);
+  });
+});
+
+describe("job poll schedule", () => {
+  /** The first `n` delays runJob waits between polls. */
+  function schedule(longestMs: number, n: number): number[] {
+    const delays: number[] = [];
+    for (let delay = 0; delays.length < n; ) delays.push((delay = nextPollDelayMs(delay, longestMs)));
+    return delays;
+  }
+
+  it("polls a short execution soon (0.5 s), then backs off to the interval", () => {
+    expect(schedule(2_000, 5)).toEqual([500, 1_000, 2_000, 2_000, 2_000]);
+    expect(schedule(1_200, 4)).toEqual([500, 1_000, 1_200, 1_200]);
+  });
+
+  it("never waits longer than the interval, even the first time", () => {
+    expect(schedule(50, 3)).toEqual([50, 50, 50]);
   });
 });
