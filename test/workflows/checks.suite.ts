@@ -9,26 +9,26 @@ import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..", "..");
 
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "lint-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * What oxlint reports for `source`, linted as a .ts (or `extension`) file with the project's
+ * config: the rule names, and each diagnostic's help. JSON, because oxlint picks its human
+ * format from the environment (CI, GITHUB_ACTIONS), and a test must read the same thing everywhere.
+ */
+function lint(source: string, extension = "ts"): { rules: string[]; help: string[] } {
+  const file = join(dir, `case-${Math.random().toString(36).slice(2)}.${extension}`);
+  writeFileSync(file, source);
+  const result = spawnSync(join(ROOT, "node_modules", ".bin", "oxlint"), ["-c", join(ROOT, ".oxlintrc.json"), "--format", "json", file], { encoding: "utf8" });
+  const { diagnostics } = JSON.parse(result.stdout) as { diagnostics: { code: string; help?: string }[] };
+  return { rules: diagnostics.map((diagnostic) => diagnostic.code).sort(), help: diagnostics.map((diagnostic) => diagnostic.help ?? "") };
+}
+
 describe("oxlint with the repository's .oxlintrc.json", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "lint-"));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  /**
-   * What oxlint reports for `source`, linted as a .ts file with the project's config: the rule
-   * names, and each diagnostic's help. JSON, because oxlint picks its human format from the
-   * environment (CI, GITHUB_ACTIONS), and a test must read the same thing everywhere.
-   */
-  function lint(source: string): { rules: string[]; help: string[] } {
-    const file = join(dir, `case-${Math.random().toString(36).slice(2)}.ts`);
-    writeFileSync(file, source);
-    const result = spawnSync(join(ROOT, "node_modules", ".bin", "oxlint"), ["-c", join(ROOT, ".oxlintrc.json"), "--format", "json", file], { encoding: "utf8" });
-    const { diagnostics } = JSON.parse(result.stdout) as { diagnostics: { code: string; help?: string }[] };
-    return { rules: diagnostics.map((diagnostic) => diagnostic.code).sort(), help: diagnostics.map((diagnostic) => diagnostic.help ?? "") };
-  }
-
   it("refuses the whole @pulumi/gcp package, naming the module-path fix", () => {
     const { rules, help } = lint('import * as gcp from "@pulumi/gcp";\nexport const project = gcp;\n');
     expect(rules).toEqual(["eslint(no-restricted-imports)"]);
@@ -55,6 +55,12 @@ describe("oxlint with the repository's .oxlintrc.json", () => {
       "typescript(no-explicit-any)",
       "typescript(no-require-imports)",
     ]);
+  });
+});
+
+describe("oxlint on the JavaScript files (jest's config and support files, test/run.mjs)", () => {
+  it.each(["js", "mjs"])("lints .%s files too, with require() allowed (they are CommonJS where they use it)", (extension) => {
+    expect(lint('const unused = 1;\nconst fs = require("node:fs");\nmodule.exports = fs;\n', extension).rules).toEqual(["eslint(no-unused-vars)"]);
   });
 });
 
