@@ -2,7 +2,7 @@
  * `invoke()`: fetch a private Cloud Run URL with a Google ID token in the right
  * header, with timeouts, bounded retries, and refusals explained.
  */
-import { InvokeError } from "./errors";
+import { InvokeError, UsageError } from "./errors";
 import { sleepFor, withTimeout } from "./timeout";
 import { HeaderMode, headersWithIdToken } from "./headers";
 import { GoogleTokenSource, IdTokenSource } from "./idTokens";
@@ -34,7 +34,8 @@ export interface InvokeOptions {
   headerMode?: HeaderMode;
   /**
    * Timeout of each attempt: the token, the request, and the response to the last byte of its
-   * body (a body still arriving at the deadline is cut off). @default 30 000 ms
+   * body (a body still arriving at the deadline is cut off). 0 to 2 147 483 647 (Node's
+   * longest timer); anything else is a UsageError. @default 30 000 ms
    */
   timeoutMs?: number;
   /** Retry policy: 429/502/503/504 always, 403 only with retryForbidden, 401 never. */
@@ -90,7 +91,7 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
   const tokens = options.tokens ?? defaultTokenSource();
   const bodyIsStream = init.body != null && isStream(init.body);
   const policy = bodyIsStream || options.retry ? resolveRetryOptions(bodyIsStream ? { ...options.retry, maxAttempts: 1 } : options.retry) : DEFAULT_POLICY;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = checkedTimeoutMs(options.timeoutMs ?? 30_000);
   const mode = options.headerMode ?? "auto";
   const doFetch = options.fetch ?? globalThis.fetch;
   // The retry deadline counts from the first token in hand: a slow first mint
@@ -148,6 +149,15 @@ function boundInTime(request: RequestInit, init: RequestInit, deadline: number, 
   }
   const timeout = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
   request.signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+}
+
+/** Node's longest timer: a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** `timeoutMs` if a timer can hold it; else a UsageError (NaN, negative, or so long it would fire at once). */
+function checkedTimeoutMs(timeoutMs: number): number {
+  if (typeof timeoutMs === "number" && timeoutMs >= 0 && timeoutMs <= LONGEST_TIMER_MS) return timeoutMs;
+  throw new UsageError(`invalid timeoutMs ${String(timeoutMs)}`, `pass a number of milliseconds from 0 to ${LONGEST_TIMER_MS} (about 24.8 days, Node's longest timer), e.g. timeoutMs: 30_000`);
 }
 
 /** The retry policy when none is given, resolved once. */

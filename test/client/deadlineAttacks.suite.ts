@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { invoke } from "../../client/invoke";
 import { StaticTokenSource } from "../../client/idTokens";
-import { InvokeError } from "../../client/errors";
+import { InvokeError, UsageError } from "../../client/errors";
 import { TSX_NODE_ARGS } from "../support/tsxProcess";
 
 const TOKEN = "attack-token-value";
@@ -121,6 +121,21 @@ async function deadlineTimersDuring(atLeastMs: number, run: () => Promise<void>)
 }
 /** Whether a timer is still pending (neither fired nor cleared): Node's own flag. */
 const pending = (timer: NodeJS.Timeout) => !(timer as unknown as { _destroyed: boolean })._destroyed;
+
+describe("timeoutMs out of the range a timer can hold", () => {
+  it.each([Number.NaN, -1, Infinity, 2 ** 31, 2 ** 32 + 5])("refuses timeoutMs %p with a UsageError naming it, sending nothing", async (timeoutMs) => {
+    const before = server.requests.length;
+    const error = await invoke(`${server.url}/ok`, {}, { tokens, timeoutMs }).catch((e) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toContain(`timeoutMs ${timeoutMs}`);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("accepts the longest timer Node holds (2**31 - 1 ms): the answer comes, no instant timeout", async () => {
+    const response = await invoke(`${server.url}/ok`, {}, { tokens, timeoutMs: 2 ** 31 - 1, ...once });
+    expect(await response.text()).toBe("ok");
+  });
+});
 
 describe("servers that stall in every phase", () => {
   it("ends an attempt whose headers arrive one byte at a time, forever", async () => {
