@@ -91,8 +91,13 @@ export class DeadlineDispatcher {
   dispatch(options: object, handler: object): boolean {
     const inner = this.inner ?? globalDispatcher();
     if (!inner) throw new Error("no undici dispatcher to send the request with");
-    watch(handler, Math.max(0, this.deadline - Date.now()), () => deadlineError(this.timeoutMs));
-    return inner.dispatch(options, handler);
+    const disarm = watch(handler, Math.max(0, this.deadline - Date.now()), () => deadlineError(this.timeoutMs));
+    try {
+      return inner.dispatch(options, handler);
+    } catch (error) {
+      disarm(); // fetch reports the throw; the handler must hear nothing more
+      throw error;
+    }
   }
 }
 
@@ -101,8 +106,9 @@ export class DeadlineDispatcher {
  * disarms when the request ends first. If the deadline comes before the request has
  * even started (a connection or TLS handshake that hangs), the handler is failed at
  * once, and the request is aborted when it starts, its later callbacks unheard.
+ * Returns a disarm, for a request the inner dispatcher refused by throwing.
  */
-function watch(handler: object, remainingMs: number, timeout: () => Error): void {
+function watch(handler: object, remainingMs: number, timeout: () => Error): () => void {
   const callbacks = handler as Record<string, Callback>;
   const shape = shapeOf(callbacks);
   // Never send a request the deadline cannot stop.
@@ -136,6 +142,10 @@ function watch(handler: object, remainingMs: number, timeout: () => Error): void
     ended = true;
     clearTimeout(timer);
     return fail.call(this, first, second);
+  };
+  return () => {
+    ended = true;
+    clearTimeout(timer);
   };
 }
 

@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { invoke } from "../../client/invoke";
 import { StaticTokenSource } from "../../client/idTokens";
 import { InvokeError, UsageError } from "../../client/errors";
+import { DeadlineDispatcher } from "../../client/deadline";
 import { TSX_NODE_ARGS } from "../support/tsxProcess";
 
 const TOKEN = "attack-token-value";
@@ -273,6 +274,20 @@ describe("the caller's own signal and dispatcher", () => {
     expect(swallowed).toHaveLength(2);
   });
 
+  it("a dispatcher that throws: a network failure, its deadline timer disarmed at once", async () => {
+    const throwing = {
+      dispatch: () => {
+        throw new Error("dispatcher broke");
+      },
+    };
+    const timers = await deadlineTimersDuring(90_000, async () => {
+      const error = await invoke(`${server.url}/ok`, { dispatcher: throwing } as unknown as RequestInit, { tokens, timeoutMs: 98_765, ...once }).catch((e) => e);
+      expect(error).toBeInstanceOf(InvokeError);
+      expect(error.message).toContain("fetch failed");
+    });
+    expect(timers).toHaveLength(1);
+    expect(timers.filter(pending)).toEqual([]);
+  });
 });
 
 describe("inputs and keep-alive", () => {
@@ -325,5 +340,20 @@ describe("a process that never reads the body", () => {
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
     clearTimeout(killer);
     expect({ code, signal, output: output.trim() }).toEqual({ code: 0, signal: null, output: "status 200" });
+  });
+});
+
+describe("DeadlineDispatcher and an inner dispatcher that throws", () => {
+  it("disarms the deadline: the handler hears nothing afterwards", async () => {
+    const calls: string[] = [];
+    const handler = { onConnect: () => calls.push("connect"), onComplete: () => calls.push("complete"), onError: () => calls.push("error") };
+    const throwing = {
+      dispatch: () => {
+        throw new Error("inner broke");
+      },
+    };
+    expect(() => new DeadlineDispatcher(Date.now() + 20, 20, throwing).dispatch({}, handler)).toThrow("inner broke");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls).toEqual([]);
   });
 });
