@@ -62,6 +62,18 @@ function globalDispatcher(): Dispatcher | undefined {
 }
 
 /**
+ * Whether a request made with {@link nodeFetch} has reached a DeadlineDispatcher. The
+ * fetch found at load may be a polyfill installed earlier (node-fetch, a mock) that
+ * ignores `dispatcher`: until one request proves otherwise, invoke() adds a signal.
+ */
+let dispatcherSeen = false;
+
+/** Whether Node's fetch has been seen to pass a request to a DeadlineDispatcher. */
+export function dispatcherProven(): boolean {
+  return dispatcherSeen;
+}
+
+/**
  * Whether {@link DeadlineDispatcher} can bound a request made with `doFetch`: only
  * Node's own fetch is known to pass every request to `init.dispatcher`. Any other
  * fetch (a caller's, a mock) is bounded with an AbortSignal instead.
@@ -91,6 +103,7 @@ export class DeadlineDispatcher {
   dispatch(options: object, handler: object): boolean {
     const inner = this.inner ?? globalDispatcher();
     if (!inner) throw new Error("no undici dispatcher to send the request with");
+    dispatcherSeen = true;
     const disarm = watch(handler, Math.max(0, this.deadline - Date.now()), () => deadlineError(this.timeoutMs));
     try {
       return inner.dispatch(options, handler);

@@ -10,7 +10,7 @@ import { explainForbidden, explainUnauthorized, claimsOf } from "./diagnose";
 import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retryAfterMs } from "./retry";
 import { redact } from "./redact";
 import { followRedirects, isRedirectStatus } from "./redirect";
-import { DeadlineDispatcher, canBoundInDispatcher } from "./deadline";
+import { DeadlineDispatcher, canBoundInDispatcher, dispatcherProven } from "./deadline";
 
 /** One attempt's outcome, for progress displays. Never contains the token. */
 export interface AttemptInfo {
@@ -143,13 +143,20 @@ export async function invoke(url: string | URL, init: RequestInit = {}, options:
  * `signal` and `dispatcher` keep working either way.
  */
 function boundInTime(request: RequestInit, init: RequestInit, deadline: number, timeoutMs: number, doFetch: typeof fetch): void {
+  let signalMarginMs = 0;
   if (canBoundInDispatcher(doFetch)) {
     request.dispatcher = new DeadlineDispatcher(deadline, timeoutMs, init.dispatcher) as unknown as RequestInit["dispatcher"];
-    return;
+    if (dispatcherProven()) return;
+    // Until this fetch has been seen to use the dispatcher (a polyfill may not), a signal too,
+    // a little later: where the dispatcher works, its deadline and error come first.
+    signalMarginMs = UNPROVEN_SIGNAL_MARGIN_MS;
   }
-  const timeout = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
+  const timeout = AbortSignal.timeout(Math.min(Math.max(0, deadline - Date.now()) + signalMarginMs, LONGEST_TIMER_MS));
   request.signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
 }
+
+/** How long after the deadline the signal of a fetch not yet seen to use the dispatcher fires. */
+const UNPROVEN_SIGNAL_MARGIN_MS = 50;
 
 /** Node's longest timer: a longer one fires after 1 ms (TimeoutOverflowWarning). */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;

@@ -322,7 +322,36 @@ describe("a fetch other than the one the client module found", () => {
     }
   });
 
+  /** invoke() and deadline.ts loaded afresh, as in a process where they load after `globalThis.fetch` is set. */
+  async function freshClient() {
+    let modules: [typeof import("../../client/invoke"), typeof import("../../client/deadline")] | undefined;
+    await jest.isolateModulesAsync(async () => {
+      modules = [await import("../../client/invoke"), await import("../../client/deadline")];
+    });
+    return { invoke: modules![0].invoke, dispatcherProven: modules![1].dispatcherProven };
+  }
 
+  it("globalThis.fetch replaced before the client loaded (ignoring dispatcher): still bounded, call after call", async () => {
+    const nodeFetch = globalThis.fetch;
+    globalThis.fetch = ignoresDispatcher(nodeFetch);
+    try {
+      const fresh = await freshClient();
+      for (let call = 0; call < 2; call++) {
+        const error = await fresh.invoke(`${server.url}/hang`, {}, { tokens, timeoutMs: 200, ...once }).catch((e) => e);
+        expect(error.message).toContain("TimeoutError");
+      }
+      expect(fresh.dispatcherProven()).toBe(false);
+    } finally {
+      globalThis.fetch = nodeFetch;
+    }
+  });
+
+  it("Node's own fetch is trusted with the deadline once one request has reached the dispatcher", async () => {
+    const fresh = await freshClient();
+    expect(fresh.dispatcherProven()).toBe(false);
+    expect(await (await fresh.invoke(`${server.url}/ok`, {}, { tokens, timeoutMs: 2_000, ...once })).text()).toBe("ok");
+    expect(fresh.dispatcherProven()).toBe(true);
+  });
 });
 
 describe("a process that never reads the body", () => {
