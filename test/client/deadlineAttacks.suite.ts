@@ -100,6 +100,14 @@ beforeAll(async () => {
     "/big": (_req, res) => res.end(Buffer.alloc(4 * 1024 * 1024, "b")),
     "/recovers": (_req, res) => (recovered ? res.end("recovered") : undefined),
     "/to-slow-hop": (_req, res) => res.writeHead(307, { location: "/slow-hop" }).end(),
+    "/refused-trickle": (req, res) => {
+      res.writeHead(403, { "content-type": "text/plain" });
+      trickle((chunk) => res.write(chunk), req.socket, "denied ");
+    },
+    "/redirect-trickle": (req, res) => {
+      res.writeHead(307, { location: "/ok", "content-type": "text/html" });
+      trickle((chunk) => res.write(chunk), req.socket, "<p>moved</p>");
+    },
   });
 });
 afterAll(() => server.close());
@@ -188,6 +196,20 @@ describe("servers that stall in every phase", () => {
     expect(error.message).toContain("TimeoutError: no complete response within 0.3s");
     expect(attempts).toEqual([1]);
     expect(pulls).toBeGreaterThan(0);
+  });
+
+  it("a 403 whose body never ends: the refusal is explained at the deadline, without the token", async () => {
+    const error = await invoke(`${server.url}/refused-trickle`, {}, { tokens, timeoutMs: 200, ...once }).catch((e) => e);
+    expect(error).toBeInstanceOf(InvokeError);
+    expect(error.status).toBe(403);
+    expect(error.message + error.stack).not.toContain(TOKEN);
+    await until(() => server.closed.includes("/refused-trickle"));
+  });
+
+  it("a redirect whose body never ends: its body is dropped and the hop is followed", async () => {
+    const response = await invoke(`${server.url}/redirect-trickle`, {}, { tokens, timeoutMs: 2_000, ...once });
+    expect(await response.text()).toBe("ok");
+    await until(() => server.closed.includes("/redirect-trickle"));
   });
 
   it("ends an attempt whose same-origin hop is dispatched after the deadline: the hop never reaches the server", async () => {
