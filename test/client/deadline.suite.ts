@@ -4,51 +4,28 @@
  * its deadline and the server sees its connection closed; and the dispatcher's own
  * rules, against handlers of both shapes undici gives (undici 8's cannot run on this Node).
  */
-import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { invoke } from "../../client/invoke";
 import { StaticTokenSource } from "../../client/idTokens";
 import { InvokeError } from "../../client/errors";
 import { DeadlineDispatcher, canBoundInDispatcher } from "../../client/deadline";
+import { Handle, startRoutedServer, until } from "./support";
 
 const TOKEN = "deadline-token-value";
 const tokens = new StaticTokenSource({ idToken: TOKEN });
 const once = { retry: { maxAttempts: 1 } };
-type Handle = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-/** A local server whose answers the test scripts per path, and which counts closed connections. */
-async function localServer(routes: Record<string, Handle>) {
-  const closed: string[] = [];
-  const server = http.createServer((req, res) => {
-    req.socket.once("close", () => closed.push(req.url ?? ""));
-    (routes[req.url ?? ""] ?? ((_req, response) => response.end("ok")))(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    closed,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 const hang: Handle = () => undefined;
 const partialBody: Handle = (_req, res) => {
   res.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
   res.write("the first bytes");
 };
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-};
 
 describe("against servers that hang", () => {
-  let server: Awaited<ReturnType<typeof localServer>>;
+  let server: Awaited<ReturnType<typeof startRoutedServer>>;
   let firstAttempt = true;
   beforeAll(async () => {
-    server = await localServer({
+    server = await startRoutedServer({
       "/hang": hang,
       "/partial": partialBody,
       "/redirect": (_req, res) => res.writeHead(307, { location: "/hang" }).end(),

@@ -4,7 +4,6 @@
  * or be misclassified (a caller's abort retried, a timeout not retried). Each test
  * states the guarantee it checks.
  */
-import http from "node:http";
 import net from "node:net";
 import zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
@@ -16,37 +15,16 @@ import { StaticTokenSource } from "../../client/idTokens";
 import { InvokeError, UsageError } from "../../client/errors";
 import { DeadlineDispatcher } from "../../client/deadline";
 import { TSX_NODE_ARGS } from "../support/tsxProcess";
+import { Handle, startRoutedServer, until } from "./support";
 
 const TOKEN = "attack-token-value";
 const tokens = new StaticTokenSource({ idToken: TOKEN });
 const once = { retry: { maxAttempts: 1 } };
 const noSleep = async () => undefined;
-type Handle = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 type Dispatch = (options: { path: string }, handler: object) => boolean;
 
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 const globalDispatch: Dispatch = (options, handler) => (globalThis as unknown as Record<symbol, { dispatch: Dispatch }>)[GLOBAL_DISPATCHER].dispatch(options, handler);
-
-/** A server answering per path from `routes` that records every request and every closed connection. */
-async function attackServer(routes: Record<string, Handle>) {
-  const requests: string[] = [];
-  const closed: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(req.url ?? "");
-    req.socket.once("close", () => closed.push(req.url ?? ""));
-    (routes[req.url ?? ""] ?? ((_req, response) => response.end("ok")))(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    closed,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** A raw TCP server, for answers http.Server will not send; its sockets are destroyed on close. */
 async function rawServer(onConnection: (socket: net.Socket) => void) {
@@ -69,9 +47,6 @@ async function rawServer(onConnection: (socket: net.Socket) => void) {
   };
 }
 
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-};
 const hang: Handle = () => undefined;
 /** Writes `chunk` every 20 ms until the connection closes. */
 const trickle = (write: (chunk: string) => boolean, closedWhen: net.Socket, chunk: string) => {
@@ -79,10 +54,10 @@ const trickle = (write: (chunk: string) => boolean, closedWhen: net.Socket, chun
   closedWhen.once("close", () => clearInterval(timer));
 };
 
-let server: Awaited<ReturnType<typeof attackServer>>;
+let server: Awaited<ReturnType<typeof startRoutedServer>>;
 let recovered = false;
 beforeAll(async () => {
-  server = await attackServer({
+  server = await startRoutedServer({
     "/hang": hang,
     "/trickle-chunked": (req, res) => {
       res.writeHead(200, { "content-type": "text/plain" }); // no length: chunked

@@ -1,4 +1,4 @@
-/** Test helpers for the client's emulator tests: an echo app, a counting forwarder, token-leak checks. */
+/** Test helpers for the client's tests: an echo app, a counting forwarder, a scripted server, token-leak checks. */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -45,6 +45,30 @@ export async function startCountingForwarder(target: string) {
 async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** How a {@link startRoutedServer} answers one path. */
+export type Handle = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/**
+ * A server that answers each path as `routes` scripts it ("ok" for any other), and records
+ * every request's path and every closed connection's, to show that an abort reached it.
+ */
+export async function startRoutedServer(routes: Record<string, Handle>) {
+  const requests: string[] = [];
+  const closed: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url ?? "");
+    req.socket.once("close", () => closed.push(req.url ?? ""));
+    (routes[req.url ?? ""] ?? ((_req, response) => response.end("ok")))(req, res);
+  });
+  const url = await listen(server);
+  return { url, requests, closed, close: () => closeServer(server) };
+}
+
+/** Resolves once `condition()` holds, checking every 10 ms (the test's own timeout bounds it). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 function closeServer(server: http.Server): Promise<void> {
