@@ -11,6 +11,7 @@ import { RetryOptions, isRetryableStatus, nextDelayMs, resolveRetryOptions, retr
 import { redact } from "./redact";
 import { followRedirects, isRedirectStatus } from "./redirect";
 import { DeadlineDispatcher, canBoundInDispatcher, dispatcherProven } from "./deadline";
+import { stoppableUpload } from "./upload";
 
 /** One attempt's outcome, for progress displays. Never contains the token. */
 export interface AttemptInfo {
@@ -73,7 +74,7 @@ export function defaultAudience(url: string | URL): string {
  * on 401/403 (unless onRefusal is "return") and on network failure after retries.
  *
  * Retries re-send `init.body`, so pass a string, Buffer, or URLSearchParams;
- * a stream body disables retries.
+ * a stream body disables retries, and is stopped (cancelled) if the call fails.
  *
  * Redirects are followed only within the URL's origin, the one the ID token is for;
  * a redirect elsewhere is returned unfollowed (see redirect.ts). Each attempt, hops
@@ -85,7 +86,17 @@ export function defaultAudience(url: string | URL): string {
  * // The app uses Authorization for its own token: the ID token goes to X-Serverless-Authorization.
  * await invoke(url, { headers: { authorization: `Bearer ${appToken}` } });
  */
-export async function invoke(url: string | URL, init: RequestInit = {}, options: InvokeOptions = {}): Promise<Response> {
+export function invoke(url: string | URL, init: RequestInit = {}, options: InvokeOptions = {}): Promise<Response> {
+  if (init.body == null || !isStream(init.body)) return attempts(url, init, options);
+  const upload = stoppableUpload(init.body as ReadableStream<Uint8Array> | NodeJS.ReadableStream);
+  return attempts(url, { ...init, body: upload.body as RequestInit["body"] }, options).catch((error: unknown) => {
+    upload.stop(error); // fetch would otherwise go on reading the caller's stream (upload.ts)
+    throw error;
+  });
+}
+
+/** {@link invoke}'s attempts, retries and outcome. */
+async function attempts(url: string | URL, init: RequestInit, options: InvokeOptions): Promise<Response> {
   const { href, target } = parsedTarget(url);
   const audience = options.audience ?? target.origin;
   const tokens = options.tokens ?? defaultTokenSource();

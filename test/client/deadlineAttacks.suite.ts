@@ -6,9 +6,10 @@
  */
 import net from "node:net";
 import zlib from "node:zlib";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { invoke } from "../../client/invoke";
 import { StaticTokenSource } from "../../client/idTokens";
@@ -72,6 +73,10 @@ beforeAll(async () => {
     "/not-modified": (_req, res) => res.writeHead(304, { etag: '"v1"' }).end(),
     "/early-hints-then-hang": (_req, res) => res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" }),
     "/unread-upload": hang, // never reads the request body, never answers
+    "/digest-upload": (req, res) => {
+      const hash = createHash("sha256");
+      req.on("data", (chunk: Buffer) => hash.update(chunk)).on("end", () => res.end(hash.digest("hex")));
+    },
     "/big": (_req, res) => res.end(Buffer.alloc(4 * 1024 * 1024, "b")),
     "/recovers": (_req, res) => (recovered ? res.end("recovered") : undefined),
     "/to-slow-hop": (_req, res) => res.writeHead(307, { location: "/slow-hop" }).end(),
@@ -159,18 +164,49 @@ describe("servers that stall in every phase", () => {
     expect(error.message).toContain("TimeoutError: no complete response within 0.2s");
   });
 
-  // The attempt ends at its deadline. Left as it is (undici's, and the same with an AbortSignal):
-  // the connection stays open after the abort and the rest of the stream is still read.
-  it("ends an upload the server never reads (a stream body, sent once)", async () => {
+  // Node's fetch goes on reading a request body after an abort, to its end and into memory:
+  // invoke() stops the stream it was given (client/upload.ts). Bounded at 256 MB, so that a
+  // regression fails the test rather than eat the machine.
+  it("ends an upload the server never reads, and stops reading the caller's web stream", async () => {
     let pulls = 0;
-    // 16 MB, more than the sockets' buffers hold; bounded, so that a failure cannot eat the machine.
-    const endless = new ReadableStream({ pull: (controller) => (++pulls > 256 ? controller.close() : controller.enqueue(new Uint8Array(64 * 1024))) });
-    const init = { method: "POST", body: endless, duplex: "half" } as RequestInit;
+    let cancelled = false;
+    const endless = new ReadableStream({
+      pull: (controller) => (++pulls > 4096 ? controller.close() : controller.enqueue(new Uint8Array(64 * 1024))),
+      cancel: () => void (cancelled = true),
+    });
     const attempts: number[] = [];
+    const init = { method: "POST", body: endless, duplex: "half" } as RequestInit;
     const error = await invoke(`${server.url}/unread-upload`, init, { tokens, timeoutMs: 300, onAttempt: (info) => attempts.push(info.attempt) }).catch((e) => e);
     expect(error.message).toContain("TimeoutError: no complete response within 0.3s");
     expect(attempts).toEqual([1]);
-    expect(pulls).toBeGreaterThan(0);
+    expect(cancelled).toBe(true);
+    const pullsAtFailure = pulls;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pulls).toBe(pullsAtFailure);
+    expect(pulls).toBeLessThan(4096);
+  });
+
+  it.each(["web", "Node"])("sends a %s stream the server reads whole, byte for byte", async (kind) => {
+    const chunks = Array.from({ length: 64 }, () => randomBytes(16 * 1024));
+    const body = kind === "web" ? (Readable.toWeb(Readable.from(chunks)) as ReadableStream) : Readable.from(chunks);
+    const response = await invoke(`${server.url}/digest-upload`, { method: "POST", body, duplex: "half" } as unknown as RequestInit, { tokens, timeoutMs: 5_000 });
+    expect(await response.text()).toBe(createHash("sha256").update(Buffer.concat(chunks)).digest("hex"));
+  });
+
+  it("stops reading the caller's Node stream too, destroying it", async () => {
+    let pulls = 0;
+    const endless = new Readable({
+      read() {
+        this.push(++pulls > 4096 ? null : Buffer.alloc(64 * 1024));
+      },
+    });
+    const init = { method: "POST", body: endless, duplex: "half" } as unknown as RequestInit;
+    const error = await invoke(`${server.url}/unread-upload`, init, { tokens, timeoutMs: 300 }).catch((e) => e);
+    expect(error.message).toContain("TimeoutError");
+    expect(endless.destroyed).toBe(true);
+    const pullsAtFailure = pulls;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pulls).toBe(pullsAtFailure);
   });
 
   it("a 403 whose body never ends: the refusal is explained at the deadline, without the token", async () => {
