@@ -187,14 +187,35 @@ const PARSED_TARGETS_KEPT = 64;
 
 /** The URL as fetch should get it (the string as given) and parsed, for its origin and redirects. */
 function parsedTarget(url: string | URL): { href: string; target: URL } {
-  if (typeof url !== "string") return { href: url.href, target: url };
+  if (typeof url !== "string") {
+    // Duck-typed (a URL may come from another realm). A Request would lose its init here, and its URL's origin is the token's audience.
+    if (typeof url?.href !== "string" || typeof url.origin !== "string") {
+      throw new UsageError(`url: ${describeValue(url)} is not a string or a URL`, "pass the service's URL as a string or URL, and the request's method, headers and body as init, e.g. invoke(request.url, { method: request.method })");
+    }
+    return { href: url.href, target: url };
+  }
   let target = parsedTargets.get(url);
   if (!target) {
-    target = new URL(url);
+    target = absoluteUrl(url);
     if (parsedTargets.size >= PARSED_TARGETS_KEPT) parsedTargets.clear();
     parsedTargets.set(url, target);
   }
   return { href: url, target };
+}
+
+/** `url` parsed, or a UsageError that shows it (redacted) and the form it needs. */
+function absoluteUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new UsageError(`url: ${JSON.stringify(redact(url))} is not an absolute URL`, "pass the service's whole URL, e.g. https://hello-abc123-de.a.run.app/health/");
+  }
+}
+
+/** What a bad `url` argument was, for its error: the type, never its contents (a Request could carry a token). */
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value === null ? "null" : typeof value);
+  return `a ${value.constructor?.name ?? "object"}`;
 }
 
 interface Outcome {

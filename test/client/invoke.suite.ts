@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { GoogleAuth } from "google-auth-library";
 import { invoke } from "../../client/invoke";
 import { GoogleTokenSource, StaticTokenSource } from "../../client/idTokens";
-import { InvokeError, TokenError } from "../../client/errors";
+import { InvokeError, TokenError, UsageError } from "../../client/errors";
 import { headersWithIdToken } from "../../client/headers";
 
 interface Seen {
@@ -232,5 +232,22 @@ describe("the warm path", () => {
       ["x-serverless-authorization", "Bearer t-1"],
     ]);
     expect(headersWithIdToken({ authorization: "Bearer app" }, "t-1", "auto")).not.toBe(headers);
+  });
+});
+
+describe("a url invoke() cannot call", () => {
+  it.each([
+    ["a relative path", "/health/", /url: "\/health\/" is not an absolute URL/],
+    ["a Request (JavaScript callers)", new Request("http://127.0.0.1:1/x", { headers: { authorization: "Bearer own-secret" } }), /url: a Request is not a string or a URL/],
+    ["undefined", undefined, /url: undefined is not a string or a URL/],
+  ])("%s: a UsageError with the fix, no token asked for, nothing sent", async (_label, url, message) => {
+    const asked: string[] = [];
+    const counting = { getIdToken: async (audience: string) => (asked.push(audience), "id-token-value") };
+    const error = await invoke(url as string, {}, { tokens: counting }).catch((e) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(message);
+    expect(error.message + error.hint).not.toContain("own-secret");
+    expect(asked).toEqual([]);
+    expect(server.seen).toEqual([]);
   });
 });
