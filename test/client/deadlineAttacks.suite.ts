@@ -145,14 +145,16 @@ describe("servers that stall in every phase", () => {
   });
 
   it("cuts off a chunked body that trickles forever, and closes the connection", async () => {
-    const response = await invoke(`${server.url}/trickle-chunked`, {}, { tokens, timeoutMs: 200, ...once });
+    // Long enough for the headers on a loaded machine: they must come before the deadline.
+    const response = await invoke(`${server.url}/trickle-chunked`, {}, { tokens, timeoutMs: 500, ...once });
     const error = await response.text().catch((e) => e);
     expect(error.cause).toMatchObject({ name: "TimeoutError" });
     await until(() => server.closed.includes("/trickle-chunked"));
   });
 
   it("cuts off a gzip body whose compressed stream stalls", async () => {
-    const response = await invoke(`${server.url}/gzip-stalled`, {}, { tokens, timeoutMs: 200, ...once });
+    // Long enough for the headers on a loaded machine: they must come before the deadline.
+    const response = await invoke(`${server.url}/gzip-stalled`, {}, { tokens, timeoutMs: 500, ...once });
     const error = await response.arrayBuffer().catch((e) => e);
     expect(error.name).toBe("TypeError"); // undici's realm: not this sandbox's TypeError
     expect(error.cause).toMatchObject({ name: "TimeoutError" });
@@ -268,7 +270,7 @@ describe("many calls at once", () => {
         if (info.attempt === 1 && info.status === undefined) firstAttemptsTimedOut++;
       };
       const sleep = () => until(() => firstAttemptsTimedOut === CONCURRENT).then(() => void (recovered = true));
-      const calls = Array.from({ length: CONCURRENT }, () => invoke(`${server.url}/recovers`, {}, { tokens, timeoutMs: 600, sleep, onAttempt }).then((response) => response.text()));
+      const calls = Array.from({ length: CONCURRENT }, () => invoke(`${server.url}/recovers`, {}, { tokens, timeoutMs: 1_500, sleep, onAttempt }).then((response) => response.text()));
       expect(new Set(await Promise.all(calls))).toEqual(new Set(["recovered"]));
     });
     // On a loaded machine a few retries may time out too, before their answer.
@@ -398,7 +400,7 @@ describe("a process that never reads the body", () => {
     const script = [
       `const { invoke } = require(${JSON.stringify(path.join(__dirname, "../../client/invoke"))});`,
       `const { StaticTokenSource } = require(${JSON.stringify(path.join(__dirname, "../../client/idTokens"))});`,
-      `invoke(process.argv[1], {}, { tokens: new StaticTokenSource({ idToken: "t" }), timeoutMs: 1000 }).then((r) => console.log("status", r.status));`,
+      `invoke(process.argv[1], {}, { tokens: new StaticTokenSource({ idToken: "t" }), timeoutMs: 3000 }).then((r) => console.log("status", r.status));`,
     ].join("\n");
     const child = spawn(process.execPath, [...TSX_NODE_ARGS, "-e", script, `${server.url}/big`], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
