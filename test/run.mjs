@@ -69,8 +69,13 @@ function jestOutput() {
       else process.stderr.write(`${line}\n`);
     }
   };
-  const flush = () => {
+  /** Prints the held-back summary last; says so first when jest failed outside its tests. */
+  const flush = (jestCode) => {
     if (pending) write("\n");
+    if (jestCode !== 0 && (!summary || / 0 failed/.test(summary))) {
+      // A global teardown or a reporter that throws fails jest after every test passed.
+      process.stderr.write(`✗ jest exited with code ${jestCode} outside the tests: its error is above\n`);
+    }
     if (summary) process.stderr.write(`${summary}\n`);
   };
   return { write, flush };
@@ -124,6 +129,6 @@ if (failures.length > 0) {
   for (const result of failures) failure(result);
   process.exitCode = 1;
 } else {
-  jestStream.flush();
+  jestStream.flush(jestResult?.code);
   process.exitCode = jestResult?.code === 0 ? 0 : 1;
 }

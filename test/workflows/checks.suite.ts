@@ -1,9 +1,9 @@
 /**
  * npm test's checks are wired as documented: oxlint reads .oxlintrc.json and refuses what
- * the project refuses, and each TypeScript is the one its job needs.
+ * the project refuses, each TypeScript is the one its job needs, and test/run.mjs reports each outcome.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -75,5 +75,41 @@ describe("the two TypeScripts", () => {
     const appTypescript = (JSON.parse(readFileSync(join(ROOT, "app", "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.typescript;
     expect(versionOf("typescript7")).toMatch(/^7\./);
     expect(versionOf("typescript7")).toBe(appTypescript);
+  });
+});
+
+describe("npm test's runner (test/run.mjs), on a stand-in project", () => {
+  /**
+   * Runs a copy of test/run.mjs in a project whose checks are the given shell commands and
+   * whose jest (node_modules/.bin/jest) is `jest`: its exit code and stderr's lines.
+   */
+  function runWith(scripts: Record<string, string>, jest: string): { code: number | null; lines: string[] } {
+    const project = mkdtempSync(join(dir, "project-"));
+    mkdirSync(join(project, "test"));
+    mkdirSync(join(project, "node_modules", ".bin"), { recursive: true });
+    copyFileSync(join(ROOT, "test", "run.mjs"), join(project, "test", "run.mjs"));
+    writeFileSync(join(project, "package.json"), JSON.stringify({ scripts: { typecheck: "true", "build:app": "true", lint: "true", ...scripts } }));
+    writeFileSync(join(project, "node_modules", ".bin", "jest"), `#!/bin/sh\n${jest}\n`, { mode: 0o755 });
+    const result = spawnSync(process.execPath, [join(project, "test", "run.mjs")], { cwd: project, encoding: "utf8" });
+    return { code: result.status, lines: result.stderr.trimEnd().split("\n") };
+  }
+
+  it("passes with jest's summary as the last line", () => {
+    const run = runWith({}, 'echo "tests: 3 passed, 0 failed" >&2');
+    expect(run.code).toBe(0);
+    expect(run.lines.at(-1)).toBe("tests: 3 passed, 0 failed");
+  });
+
+  it("fails when jest fails outside its tests, saying so just before the summary", () => {
+    const run = runWith({}, 'echo "teardown broke" >&2; echo "tests: 3 passed, 0 failed" >&2; exit 1');
+    expect(run.code).toBe(1);
+    expect(run.lines.slice(-3)).toEqual(["teardown broke", "✗ jest exited with code 1 outside the tests: its error is above", "tests: 3 passed, 0 failed"]);
+  });
+
+  it("fails when a check fails, with its output and exit code", () => {
+    const run = runWith({ lint: 'echo "x no-unused-vars" && exit 3' }, 'echo "tests: 3 passed, 0 failed" >&2');
+    expect(run.code).toBe(1);
+    expect(run.lines).toContain("x no-unused-vars");
+    expect(run.lines.at(-1)).toMatch(/^✗ lint failed \(exit 3, /);
   });
 });
