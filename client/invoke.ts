@@ -87,20 +87,19 @@ export function defaultAudience(url: string | URL): string {
  * await invoke(url, { headers: { authorization: `Bearer ${appToken}` } });
  */
 export function invoke(url: string | URL, init: RequestInit = {}, options: InvokeOptions = {}): Promise<Response> {
-  if (init.body == null || !isStream(init.body)) return attempts(url, init, options);
+  if (init.body == null || !isStream(init.body)) return attempts(url, init, options, false);
   const upload = stoppableUpload(init.body as ReadableStream<Uint8Array> | NodeJS.ReadableStream);
-  return attempts(url, { ...init, body: upload.body as RequestInit["body"] }, options).catch((error: unknown) => {
+  return attempts(url, { ...init, body: upload.body as RequestInit["body"] }, options, true).catch((error: unknown) => {
     upload.stop(error); // fetch would otherwise go on reading the caller's stream (upload.ts)
     throw error;
   });
 }
 
-/** {@link invoke}'s attempts, retries and outcome. */
-async function attempts(url: string | URL, init: RequestInit, options: InvokeOptions): Promise<Response> {
+/** {@link invoke}'s attempts, retries and outcome. A stream body is sent once. */
+async function attempts(url: string | URL, init: RequestInit, options: InvokeOptions, bodyIsStream: boolean): Promise<Response> {
   const { href, target } = parsedTarget(url);
   const audience = options.audience ?? target.origin;
   const tokens = options.tokens ?? defaultTokenSource();
-  const bodyIsStream = init.body != null && isStream(init.body);
   const policy = bodyIsStream || options.retry ? resolveRetryOptions(bodyIsStream ? { ...options.retry, maxAttempts: 1 } : options.retry) : DEFAULT_POLICY;
   const timeoutMs = checkedTimeoutMs(options.timeoutMs ?? 30_000);
   const mode = options.headerMode ?? "auto";
@@ -175,7 +174,7 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1;
 /** `timeoutMs` if a timer can hold it; else a UsageError (NaN, negative, or so long it would fire at once). */
 function checkedTimeoutMs(timeoutMs: number): number {
   if (typeof timeoutMs === "number" && timeoutMs >= 0 && timeoutMs <= LONGEST_TIMER_MS) return timeoutMs;
-  throw new UsageError(`invalid timeoutMs ${String(timeoutMs)}`, `pass a number of milliseconds from 0 to ${LONGEST_TIMER_MS} (about 24.8 days, Node's longest timer), e.g. timeoutMs: 30_000`);
+  throw new UsageError(`timeoutMs: ${String(timeoutMs)} is not a number of milliseconds a timer can hold`, `pass a number of milliseconds from 0 to ${LONGEST_TIMER_MS} (about 24.8 days, Node's longest timer), e.g. timeoutMs: 30_000`);
 }
 
 /** The retry policy when none is given, resolved once. */

@@ -116,7 +116,7 @@ describe("timeoutMs out of the range a timer can hold", () => {
     const before = server.requests.length;
     const error = await invoke(`${server.url}/ok`, {}, { tokens, timeoutMs }).catch((e) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toContain(`timeoutMs ${timeoutMs}`);
+    expect(error.message).toContain(`timeoutMs: ${timeoutMs} is not`);
     expect(server.requests.length).toBe(before);
   });
 
